@@ -1,1 +1,102 @@
-fn main() {}
+//! Project automation: `cargo xtask ci`, `cargo xtask tidy`, `cargo xtask compat`.
+//!
+//! `ci` is the one test command of the project (README, `.ci/run`). It runs,
+//! in order: `cargo fmt --check`, clippy with `-D warnings` on every target,
+//! the whole test suite (unit, property, end-to-end and doc tests),
+//! `cargo bench --no-run` so the benches keep compiling, and `tidy`.
+
+mod compat;
+mod tidy;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  ci       fmt --check, clippy -D warnings, all tests, bench --no-run, tidy
+  tidy     the project's own rules (file docs, no should_panic/ignore, dependency arrows)
+  compat   third-party Binance clients (Python) against the sandbox; needs PyPI";
+
+fn main() -> ExitCode {
+    let task = env::args().nth(1);
+    let res = match task.as_deref() {
+        Some("ci") => ci(),
+        Some("tidy") => tidy::run(&project_root()),
+        Some("compat") => compat::run(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown or missing task\n\n{USAGE}")),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci() -> Result<(), String> {
+    let root = project_root();
+    let steps: [(&str, &[&str]); 5] = [
+        ("format", &["fmt", "--all", "--", "--check"]),
+        (
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        (
+            "tests",
+            &["test", "--workspace", "--locked", "--no-fail-fast"],
+        ),
+        (
+            "benches compile",
+            &["bench", "--workspace", "--locked", "--no-run"],
+        ),
+        ("doc", &["doc", "--workspace", "--no-deps", "--locked"]),
+    ];
+    for (name, args) in steps {
+        let started = Instant::now();
+        eprintln!("xtask ci: {name}: cargo {}", args.join(" "));
+        let mut command = Command::new(cargo());
+        command.args(args).current_dir(&root);
+        if name == "doc" {
+            command.env("RUSTDOCFLAGS", "-D warnings");
+        }
+        let status = command
+            .status()
+            .map_err(|err| format!("cannot run cargo: {err}"))?;
+        if !status.success() {
+            return Err(format!("{name} failed ({status}); see the output above"));
+        }
+        eprintln!("xtask ci: {name}: ok in {:.0?}", started.elapsed());
+    }
+    tidy::run(&root)?;
+    eprintln!("xtask ci: all checks passed");
+    Ok(())
+}
+
+fn cargo() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// The workspace root: the parent of this crate's folder.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}

@@ -8,7 +8,7 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _};
 use ed25519_dalek::{Signer as _, Verifier as _};
 use rsa::pkcs1::{DecodeRsaPrivateKey as _, DecodeRsaPublicKey as _};
 use rsa::pkcs1v15;
-use rsa::signature::SignatureEncoding as _;
+use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
 use rsa::traits::PublicKeyParts as _;
 use sha2::Sha256;
 
@@ -164,8 +164,16 @@ impl RsaKey {
 
     /// Signs `payload` and returns the base64 text (344 characters for a
     /// 2048-bit key).
+    ///
+    /// The private-key operation is blinded with fresh randomness from the
+    /// operating system, so its timing does not depend on the key. (The
+    /// signature itself is deterministic: PKCS#1 v1.5 has no salt.)
     pub fn sign_base64(&self, payload: &[u8]) -> String {
-        BASE64.encode(self.key.sign(payload).to_bytes())
+        BASE64.encode(
+            self.key
+                .sign_with_rng(&mut rand_core::OsRng, payload)
+                .to_bytes(),
+        )
     }
 
     /// The modulus size in bits.

@@ -2,24 +2,35 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::digest::generic_array::GenericArray;
+use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
 
-type HmacSha256 = Hmac<Sha256>;
+/// SHA-256's block size in bytes.
+const BLOCK: usize = 64;
+
+/// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
 
 /// An HMAC-SHA256 secret, kept as its precomputed keyed state.
 ///
 /// HMAC hashes `key XOR ipad` and `key XOR opad` before any message byte.
 /// Those two SHA-256 block compressions depend only on the key, so they are
 /// done once here; each signature then costs only the message's own blocks
-/// plus one outer block. The raw secret is not kept.
+/// plus one outer block (three compressions for the docs' example order).
+/// The raw secret is not kept.
 ///
-/// `Debug` prints `<redacted>`. On drop the keyed state is overwritten in
-/// place.
+/// The two keyed states are plain arrays so that they can be zeroized on
+/// drop; the `hmac` crate's state cannot be. Correctness is pinned by the
+/// RFC 4231 vectors, Binance's vectors and a proptest against a textbook
+/// HMAC built on `sha2::Sha256`.
+///
+/// `Debug` prints `<redacted>`.
 ///
 /// ```
 /// let key = mbx_signing::HmacKey::new(b"my-secret")?;
@@ -27,9 +38,10 @@ type HmacSha256 = Hmac<Sha256>;
 /// assert_eq!(key.sign(b"").as_str().len(), 64);
 /// # Ok::<(), mbx_signing::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct HmacKey {
-    keyed: HmacSha256,
+    inner: [u32; 8],
+    outer: [u32; 8],
 }
 
 impl HmacKey {
@@ -46,9 +58,25 @@ impl HmacKey {
     /// Builds a key from any bytes, without the copy-and-paste checks of
     /// [`HmacKey::new`]. An empty key is allowed (RFC 2104 permits it).
     pub fn new_unchecked(secret: &[u8]) -> HmacKey {
-        let keyed =
-            <HmacSha256 as Mac>::new_from_slice(secret).expect("HMAC accepts keys of any length");
-        HmacKey { keyed }
+        let mut key_block = Zeroizing::new([0u8; BLOCK]);
+        if secret.len() > BLOCK {
+            key_block[..32].copy_from_slice(&Sha256::digest(secret));
+        } else {
+            key_block[..secret.len()].copy_from_slice(secret);
+        }
+        let mut pad = Zeroizing::new([0u8; BLOCK]);
+        let mut keyed_state = |xor: u8| {
+            for (out, byte) in pad.iter_mut().zip(key_block.iter()) {
+                *out = byte ^ xor;
+            }
+            let mut state = SHA256_IV;
+            compress(&mut state, &pad[..]);
+            state
+        };
+        HmacKey {
+            inner: keyed_state(0x36),
+            outer: keyed_state(0x5c),
+        }
     }
 
     /// Builds a key from a secret read from a file or the environment:
@@ -63,14 +91,53 @@ impl HmacKey {
     ///
     /// No heap allocation: the result lives in a fixed buffer.
     pub fn sign(&self, payload: &[u8]) -> HexSignature {
-        HexSignature::from_digest(&self.digest(payload))
+        HexSignature::from_state(&self.mac_state(payload))
     }
 
     /// The raw 32-byte HMAC of `payload`.
     pub fn digest(&self, payload: &[u8]) -> [u8; 32] {
-        let mut mac = self.keyed.clone();
-        mac.update(payload);
-        mac.finalize().into_bytes().into()
+        let mut digest = [0u8; 32];
+        for (out, word) in digest.chunks_exact_mut(4).zip(self.mac_state(payload)) {
+            out.copy_from_slice(&word.to_be_bytes());
+        }
+        digest
+    }
+
+    /// The outer hash state after the last block: the HMAC as eight
+    /// big-endian words.
+    fn mac_state(&self, payload: &[u8]) -> [u32; 8] {
+        // Inner hash: the keyed ipad block is already in `self.inner`, so the
+        // message length counted in the padding includes one block more.
+        let mut state = self.inner;
+        let mut chunks = payload.chunks_exact(BLOCK);
+        for block in &mut chunks {
+            compress(&mut state, block);
+        }
+        let rest = chunks.remainder();
+        let mut tail = [0u8; 2 * BLOCK];
+        tail[..rest.len()].copy_from_slice(rest);
+        tail[rest.len()] = 0x80;
+        let tail_len = if rest.len() + 9 <= BLOCK {
+            BLOCK
+        } else {
+            2 * BLOCK
+        };
+        let bit_len = ((BLOCK + payload.len()) as u64).wrapping_mul(8);
+        tail[tail_len - 8..tail_len].copy_from_slice(&bit_len.to_be_bytes());
+        for block in tail[..tail_len].chunks_exact(BLOCK) {
+            compress(&mut state, block);
+        }
+
+        // Outer hash: one block holding the inner digest and its padding.
+        let mut outer_block = [0u8; BLOCK];
+        for (out, word) in outer_block.chunks_exact_mut(4).zip(state) {
+            out.copy_from_slice(&word.to_be_bytes());
+        }
+        outer_block[32] = 0x80;
+        outer_block[56..].copy_from_slice(&(((BLOCK + 32) * 8) as u64).to_be_bytes());
+        let mut outer = self.outer;
+        compress(&mut outer, &outer_block);
+        outer
     }
 
     /// Checks a hex signature (either case, as Binance accepts) in constant
@@ -93,14 +160,10 @@ impl fmt::Debug for HmacKey {
     }
 }
 
-impl Drop for HmacKey {
-    fn drop(&mut self) {
-        // `Hmac` has no heap parts and does not implement `Zeroize`, so the
-        // keyed state is wiped by overwriting it in place with the state of
-        // a fixed, public key.
-        self.keyed = <HmacSha256 as Mac>::new_from_slice(&[]).expect("HMAC accepts an empty key");
-        std::hint::black_box(&self.keyed);
-    }
+/// One SHA-256 block compression (SHA-NI when the CPU has it; `sha2` detects
+/// it at run time).
+fn compress(state: &mut [u32; 8], block: &[u8]) {
+    sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
 }
 
 /// A 64-character lowercase hex HMAC signature in a fixed buffer.
@@ -110,12 +173,10 @@ pub struct HexSignature {
 }
 
 impl HexSignature {
-    fn from_digest(digest: &[u8; 32]) -> HexSignature {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    fn from_state(words: &[u32; 8]) -> HexSignature {
         let mut hex = [0u8; 64];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(digest) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        for (out, word) in hex.chunks_exact_mut(8).zip(words) {
+            out.copy_from_slice(&hex_word(*word));
         }
         HexSignature { hex }
     }
@@ -136,6 +197,18 @@ impl fmt::Debug for HexSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HexSignature({})", self.as_str())
     }
+}
+
+/// The eight lowercase hex digits of `word`, most significant first, without
+/// a lookup table: each nibble is spread into its own byte, then turned into
+/// ASCII with one add (plus 39 more for the nibbles 10 to 15, `a`-`f`).
+fn hex_word(word: u32) -> [u8; 8] {
+    let mut nibbles = u64::from(word);
+    nibbles = ((nibbles & 0xffff_0000) << 16) | (nibbles & 0xffff);
+    nibbles = ((nibbles & 0x0000_ff00_0000_ff00) << 8) | (nibbles & 0x0000_00ff_0000_00ff);
+    nibbles = ((nibbles & 0x00f0_00f0_00f0_00f0) << 4) | (nibbles & 0x000f_000f_000f_000f);
+    let letters = ((nibbles + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    (nibbles + 0x3030_3030_3030_3030 + letters * u64::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
 fn check_secret(secret: &[u8]) -> Result<(), Error> {
@@ -312,6 +385,33 @@ mod tests {
             .into()
     }
 
+    #[test]
+    fn hex_word_matches_format() {
+        for word in [0, 1, 9, 10, 15, 16, 0xabcd_1234, 0x09a0_f10a, u32::MAX] {
+            assert_eq!(
+                std::str::from_utf8(&hex_word(word)).unwrap(),
+                format!("{word:08x}")
+            );
+        }
+    }
+
+    #[test]
+    fn every_padding_boundary_matches_reference() {
+        // Lengths around 55/56/64 bytes change how many tail blocks are needed.
+        let message: Vec<u8> = (0..=255u8).collect();
+        for key_len in [0, 1, 63, 64, 65, 200] {
+            let key = vec![0x5a; key_len];
+            let hmac_key = HmacKey::new_unchecked(&key);
+            for len in 0..=message.len() {
+                assert_eq!(
+                    hmac_key.digest(&message[..len]),
+                    reference_hmac(&key, &message[..len]),
+                    "key {key_len} msg {len}"
+                );
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn precomputed_state_matches_reference(
@@ -322,6 +422,10 @@ mod tests {
             // Sign twice: the precomputed state must not be consumed by use.
             let _ = hmac_key.sign(b"warm-up");
             prop_assert_eq!(hmac_key.digest(&message), reference_hmac(&key, &message));
+            let mut crate_hmac = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(&key).unwrap();
+            hmac::Mac::update(&mut crate_hmac, &message);
+            let crate_digest: [u8; 32] = hmac::Mac::finalize(crate_hmac).into_bytes().into();
+            prop_assert_eq!(hmac_key.digest(&message), crate_digest);
             let hex: String = reference_hmac(&key, &message).iter().map(|b| format!("{b:02x}")).collect();
             let signature = hmac_key.sign(&message);
             prop_assert_eq!(signature.as_str(), hex.as_str());

@@ -1,1 +1,50 @@
-//! Placeholder.
+//! The Binance Spot domain: model types, errors with hints, ports and pure
+//! services.
+//!
+//! # Brief overview
+//!
+//! * [`model`] holds what the API talks about: [`model::Account`] and its
+//!   [`model::Balance`]s, [`model::ExchangeInfo`] with symbol filters and
+//!   rate limits, orders, trades, klines, tickers and depth. Prices and
+//!   quantities are [`rust_decimal::Decimal`]s, which keep the server's scale
+//!   (`"1.50000000"` prints back as `1.50000000`); nothing goes through `f64`.
+//! * [`BinanceError`] is an error the server answered with (HTTP status,
+//!   code, message, endpoint); [`BinanceError::hint`] says what to do about
+//!   it. [`Error`] keeps failures a retry can fix ([`Error::Transport`])
+//!   apart from those it cannot ([`Error::Api`]).
+//! * [`ports`] names the outside world as object-safe async traits:
+//!   [`ports::ServerClock`], [`ports::MarketData`], [`ports::AccountData`],
+//!   [`ports::OrderEntry`]. `mbx-adapters-rest` implements them over HTTP;
+//!   tests use `mockall` mocks.
+//! * [`clock`] estimates the offset between the local clock and the server
+//!   time; [`rate_limit`] is a ledger of used request weight that says how
+//!   long to wait before a request of a given weight.
+//!
+//! ```
+//! use mbx_domain::{BinanceError, model::Balance};
+//!
+//! let balance: Balance = serde_json::from_str(
+//!     r#"{"asset":"BTC","free":"1.50000000","locked":"0.25000000"}"#,
+//! ).unwrap();
+//! assert_eq!(balance.total().to_string(), "1.75000000");
+//!
+//! let err = BinanceError::new(401, Some(-2014), "API-key format invalid.", "GET /api/v3/account");
+//! assert!(err.hint().unwrap().as_str().contains("`X-MBX-APIKEY`"));
+//! ```
+//!
+//! A key design decision: this crate does no I/O. It has no HTTP client, no
+//! sockets and no clock of its own; the services take the time and the
+//! server's answers as arguments or through ports. That keeps every rule
+//! (time sync, weight accounting, hints) testable without a network and
+//! shared by the REST and WebSocket adapters.
+#![deny(missing_docs)]
+
+pub mod balance_mirror;
+pub mod clock;
+mod error;
+pub mod model;
+pub mod ports;
+pub mod rate_limit;
+pub mod stream;
+
+pub use error::{BinanceError, Error, Hint};

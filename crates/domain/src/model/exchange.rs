@@ -1,0 +1,300 @@
+//! `GET /api/v3/exchangeInfo`: symbols, their filters and the rate limits.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::Millis;
+
+/// `GET /api/v3/exchangeInfo`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeInfo {
+    /// Always `UTC`.
+    #[serde(default)]
+    pub timezone: String,
+    /// The server time when the answer was built.
+    pub server_time: Millis,
+    /// The limits the rate-limit ledger enforces.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimit>,
+    /// The symbols asked for (all of them by default).
+    #[serde(default)]
+    pub symbols: Vec<SymbolInfo>,
+}
+
+impl ExchangeInfo {
+    /// The symbol named `symbol`, if listed.
+    pub fn symbol(&self, symbol: &str) -> Option<&SymbolInfo> {
+        self.symbols.iter().find(|info| info.symbol == symbol)
+    }
+}
+
+/// One entry of `rateLimits`: at most `limit` per `interval_num` `interval`s.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    /// What is counted.
+    pub rate_limit_type: RateLimitType,
+    /// The window's unit.
+    pub interval: RateLimitInterval,
+    /// How many units the window spans.
+    pub interval_num: u32,
+    /// The most allowed per window.
+    pub limit: u32,
+}
+
+impl RateLimit {
+    /// The window length in milliseconds.
+    pub fn window_ms(&self) -> i64 {
+        self.interval.millis() * i64::from(self.interval_num)
+    }
+}
+
+/// What a [`RateLimit`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RateLimitType {
+    /// Request weight per IP.
+    RequestWeight,
+    /// Orders per account.
+    Orders,
+    /// Raw requests per IP.
+    RawRequests,
+    /// A type this crate does not know.
+    #[serde(other)]
+    Other,
+}
+
+/// The unit of a [`RateLimit`] window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RateLimitInterval {
+    /// One second (`S` in headers).
+    Second,
+    /// One minute (`M`).
+    Minute,
+    /// One hour (`H`).
+    Hour,
+    /// One day (`D`).
+    Day,
+}
+
+impl RateLimitInterval {
+    /// The unit in milliseconds.
+    pub fn millis(self) -> i64 {
+        match self {
+            RateLimitInterval::Second => 1_000,
+            RateLimitInterval::Minute => 60_000,
+            RateLimitInterval::Hour => 3_600_000,
+            RateLimitInterval::Day => 86_400_000,
+        }
+    }
+
+    /// The letter used in `X-MBX-USED-WEIGHT-1M` style headers.
+    pub fn from_letter(letter: char) -> Option<RateLimitInterval> {
+        match letter.to_ascii_uppercase() {
+            'S' => Some(RateLimitInterval::Second),
+            'M' => Some(RateLimitInterval::Minute),
+            'H' => Some(RateLimitInterval::Hour),
+            'D' => Some(RateLimitInterval::Day),
+            _ => None,
+        }
+    }
+}
+
+/// One symbol of `exchangeInfo`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SymbolInfo {
+    /// E.g. `BTCUSDT`.
+    pub symbol: String,
+    /// `TRADING`, `HALT`, `BREAK`, `END_OF_DAY`, `CANCEL_ONLY`.
+    pub status: String,
+    /// E.g. `BTC`.
+    pub base_asset: String,
+    /// Decimals of the base asset.
+    #[serde(default)]
+    pub base_asset_precision: u32,
+    /// E.g. `USDT`.
+    pub quote_asset: String,
+    /// Decimals of the quote asset.
+    #[serde(default)]
+    pub quote_asset_precision: u32,
+    /// The order types allowed, e.g. `LIMIT`, `MARKET`.
+    #[serde(default)]
+    pub order_types: Vec<String>,
+    /// Whether spot trading is allowed.
+    #[serde(default)]
+    pub is_spot_trading_allowed: bool,
+    /// The trading rules.
+    #[serde(default)]
+    pub filters: Vec<SymbolFilter>,
+}
+
+impl SymbolInfo {
+    /// The `PRICE_FILTER`'s tick size, if any.
+    pub fn tick_size(&self) -> Option<Decimal> {
+        self.filters.iter().find_map(|filter| match filter {
+            SymbolFilter::PriceFilter { tick_size, .. } => Some(*tick_size),
+            _ => None,
+        })
+    }
+
+    /// The `LOT_SIZE` step size, if any.
+    pub fn step_size(&self) -> Option<Decimal> {
+        self.filters.iter().find_map(|filter| match filter {
+            SymbolFilter::LotSize { step_size, .. } => Some(*step_size),
+            _ => None,
+        })
+    }
+}
+
+/// A symbol filter (`shared/binance-docs/filters.md`). Filters this crate
+/// does not model parse as [`SymbolFilter::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "filterType", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum SymbolFilter {
+    /// Price bounds and tick size (0 disables a rule).
+    #[serde(rename_all = "camelCase")]
+    PriceFilter {
+        /// Lowest price.
+        min_price: Decimal,
+        /// Highest price.
+        max_price: Decimal,
+        /// Price grid.
+        tick_size: Decimal,
+    },
+    /// Price band around the average price.
+    #[serde(rename_all = "camelCase")]
+    PercentPrice {
+        /// Upper multiplier.
+        multiplier_up: Decimal,
+        /// Lower multiplier.
+        multiplier_down: Decimal,
+        /// Minutes of the average (0 = last price).
+        avg_price_mins: u32,
+    },
+    /// Price band by side.
+    #[serde(rename_all = "camelCase")]
+    PercentPriceBySide {
+        /// Bid upper multiplier.
+        bid_multiplier_up: Decimal,
+        /// Bid lower multiplier.
+        bid_multiplier_down: Decimal,
+        /// Ask upper multiplier.
+        ask_multiplier_up: Decimal,
+        /// Ask lower multiplier.
+        ask_multiplier_down: Decimal,
+        /// Minutes of the average.
+        avg_price_mins: u32,
+    },
+    /// Quantity bounds and step.
+    #[serde(rename_all = "camelCase")]
+    LotSize {
+        /// Smallest quantity.
+        min_qty: Decimal,
+        /// Largest quantity.
+        max_qty: Decimal,
+        /// Quantity grid.
+        step_size: Decimal,
+    },
+    /// Quantity bounds and step for MARKET orders.
+    #[serde(rename_all = "camelCase")]
+    MarketLotSize {
+        /// Smallest quantity.
+        min_qty: Decimal,
+        /// Largest quantity.
+        max_qty: Decimal,
+        /// Quantity grid.
+        step_size: Decimal,
+    },
+    /// Smallest notional (legacy).
+    #[serde(rename_all = "camelCase")]
+    MinNotional {
+        /// Smallest `price × quantity`.
+        min_notional: Decimal,
+        /// Whether MARKET orders are checked.
+        #[serde(default)]
+        apply_to_market: bool,
+        /// Minutes of the average price for MARKET orders.
+        #[serde(default)]
+        avg_price_mins: u32,
+    },
+    /// Notional bounds.
+    #[serde(rename_all = "camelCase")]
+    Notional {
+        /// Smallest `price × quantity`.
+        min_notional: Decimal,
+        /// Whether the minimum applies to MARKET orders.
+        #[serde(default)]
+        apply_min_to_market: bool,
+        /// Largest `price × quantity`.
+        max_notional: Decimal,
+        /// Whether the maximum applies to MARKET orders.
+        #[serde(default)]
+        apply_max_to_market: bool,
+        /// Minutes of the average price for MARKET orders.
+        #[serde(default)]
+        avg_price_mins: u32,
+    },
+    /// Most iceberg parts.
+    #[serde(rename_all = "camelCase")]
+    IcebergParts {
+        /// The limit.
+        limit: u32,
+    },
+    /// Most open orders on the symbol.
+    #[serde(rename_all = "camelCase")]
+    MaxNumOrders {
+        /// The limit.
+        max_num_orders: u32,
+    },
+    /// Most open algo (stop) orders on the symbol.
+    #[serde(rename_all = "camelCase")]
+    MaxNumAlgoOrders {
+        /// The limit.
+        max_num_algo_orders: u32,
+    },
+    /// Any other filter.
+    #[serde(other)]
+    Other,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: &str = r#"{
+      "timezone": "UTC", "serverTime": 1565246363776,
+      "rateLimits": [
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 50},
+        {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 300000}
+      ],
+      "exchangeFilters": [],
+      "symbols": [{
+        "symbol": "ETHBTC", "status": "TRADING", "baseAsset": "ETH", "baseAssetPrecision": 8,
+        "quoteAsset": "BTC", "quotePrecision": 8, "quoteAssetPrecision": 8,
+        "orderTypes": ["LIMIT", "MARKET"], "icebergAllowed": true, "isSpotTradingAllowed": true,
+        "filters": [
+          {"filterType": "PRICE_FILTER", "minPrice": "0.00000100", "maxPrice": "100000.00000000", "tickSize": "0.00000100"},
+          {"filterType": "LOT_SIZE", "minQty": "0.00100000", "maxQty": "100000.00000000", "stepSize": "0.00100000"},
+          {"filterType": "NOTIONAL", "minNotional": "0.00010000", "applyMinToMarket": true, "maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
+          {"filterType": "MAX_POSITION", "maxPosition": "10.00000000"}
+        ],
+        "permissions": [], "permissionSets": [["SPOT"]]
+      }]
+    }"#;
+
+    #[test]
+    fn parses_symbols_filters_and_limits() {
+        let info: ExchangeInfo = serde_json::from_str(INFO).unwrap();
+        let symbol = info.symbol("ETHBTC").unwrap();
+        assert_eq!(symbol.tick_size().unwrap().to_string(), "0.00000100");
+        assert_eq!(symbol.step_size().unwrap().to_string(), "0.00100000");
+        assert_eq!(symbol.filters[3], SymbolFilter::Other);
+        assert_eq!(info.rate_limits[0].window_ms(), 60_000);
+        assert_eq!(info.rate_limits[2].window_ms(), 300_000);
+    }
+}

@@ -1,0 +1,28 @@
+//! What the Binance Spot API talks about, with exact decimals.
+//!
+//! Field names follow Binance's JSON (camelCase on the wire, snake_case
+//! here). Prices, quantities and balances are [`Decimal`]s parsed from the
+//! server's strings; a `Decimal` keeps its scale, so `"0.00000000"` prints
+//! back unchanged. Enums that Binance may extend carry an `Other` variant
+//! instead of failing to parse.
+
+mod account;
+mod exchange;
+mod market;
+mod order;
+
+pub use account::{Account, ApiRestrictions, Balance, CommissionRates};
+pub use exchange::{
+    ExchangeInfo, RateLimit, RateLimitInterval, RateLimitType, SymbolFilter, SymbolInfo,
+};
+pub use market::{
+    AggTrade, BookTicker, Depth, Kline, Level, PriceTicker, ServerTime, Ticker24h, Trade,
+};
+pub use order::{
+    AccountTrade, Fill, NewOrder, Order, OrderAck, OrderStatus, OrderType, Side, TimeInForce,
+};
+
+pub use rust_decimal::Decimal;
+
+/// Milliseconds since the Unix epoch (Binance's default time unit).
+pub type Millis = i64;

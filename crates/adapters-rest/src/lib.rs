@@ -1,1 +1,55 @@
-//! Placeholder.
+//! The Binance Spot REST client: signed requests that work the first time.
+//!
+//! # Brief overview
+//!
+//! * [`RestClient`] sends [`Request`]s over one pooled keep-alive HTTPS
+//!   connection (reqwest with rustls) and implements the `mbx-domain` ports
+//!   ([`mbx_domain::ports::MarketData`], [`AccountData`](mbx_domain::ports::AccountData),
+//!   [`OrderEntry`](mbx_domain::ports::OrderEntry), [`ServerClock`](mbx_domain::ports::ServerClock)).
+//! * Signed requests are built and signed with `mbx-signing`: the API key in
+//!   the `X-MBX-APIKEY` header (never in the URL), `timestamp` from the
+//!   synced clock, `recvWindow` from [`ClientConfig`], `signature` last. The
+//!   secret never leaves the process.
+//! * [`Environment`] names production (and its documented alternate hosts),
+//!   testnet, demo mode and custom base URLs; plain `http://` is accepted
+//!   only to loopback.
+//! * [`Credentials`] pairs a format-checked [`ApiKey`] with a
+//!   [`mbx_signing::Signer`].
+//!
+//! ```no_run
+//! use mbx_adapters_rest::{ApiKey, ClientConfig, Credentials, Environment, RestClient};
+//! use mbx_domain::ports::AccountData;
+//! use mbx_signing::{HmacKey, Signer};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::new(
+//!     ApiKey::new(&std::env::var("BINANCE_API_KEY")?)?,
+//!     Signer::Hmac(HmacKey::from_secret_text(&std::env::var("BINANCE_API_SECRET")?)?),
+//! );
+//! let client = RestClient::new(ClientConfig::new(&Environment::Testnet.base_url())?, Some(credentials))?;
+//! for balance in client.account(true).await?.balances {
+//!     println!("{} {} {}", balance.asset, balance.free, balance.locked);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A key design decision: the retry rules live in one place,
+//! [`RestClient::send`]. A GET is retried after network errors and 5xx with
+//! jittered backoff; a `-1021` re-syncs the clock and retries once; a 429 or
+//! 418 is waited out as `Retry-After` asks. An order is never sent twice:
+//! it carries a `newClientOrderId`, and an uncertain outcome is resolved by
+//! querying that id.
+#![deny(missing_docs)]
+
+mod client;
+mod credentials;
+mod environment;
+mod ports;
+
+pub use client::{
+    API_KEY_HEADER, ClientConfig, Request, Response, RestClient, Security, SystemClock,
+    documented_weight, parse_body, parse_error, redact_target,
+};
+pub use credentials::{ApiKey, Credentials};
+pub use environment::{Environment, check_base_url};

@@ -1,0 +1,808 @@
+//! The client: builds, signs and sends requests, and applies the retry
+//! rules.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use mbx_domain::clock::{self, ClockConfig, ClockSync, Estimate};
+use mbx_domain::model::{Millis, RateLimit};
+use mbx_domain::ports::LocalClock;
+use mbx_domain::rate_limit::RateLimitLedger;
+use mbx_domain::{BinanceError, Error};
+use mbx_signing::payload::{self, Payload};
+use rand::Rng as _;
+use serde::de::DeserializeOwned;
+
+use crate::credentials::Credentials;
+use crate::environment::check_base_url;
+
+/// The header that carries the API key. The key never goes in the URL.
+pub const API_KEY_HEADER: &str = "X-MBX-APIKEY";
+
+/// Everything the client needs to know besides the credentials.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The base URL, e.g. `https://api.binance.com` (checked: plain http
+    /// only to loopback).
+    pub base_url: String,
+    /// `recvWindow` in milliseconds for signed requests; `None` leaves the
+    /// server's default (5000).
+    pub recv_window_ms: Option<u32>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// How many times an idempotent request (GET) is retried after a
+    /// network error or a 5xx.
+    pub max_retries: u32,
+    /// The longest `Retry-After` the client waits out by itself; a longer
+    /// one is returned as the error.
+    pub max_rate_limit_wait: Duration,
+    /// How often the clock is re-synced.
+    pub clock: ClockConfig,
+}
+
+impl ClientConfig {
+    /// Defaults for `base_url`: no `recvWindow`, 10 s timeout (Binance's
+    /// own), 3 retries, waits of up to 30 s, re-sync every 5 minutes.
+    pub fn new(base_url: &str) -> Result<ClientConfig, Error> {
+        check_base_url(base_url)?;
+        Ok(ClientConfig {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            recv_window_ms: None,
+            timeout: Duration::from_secs(10),
+            max_retries: 3,
+            max_rate_limit_wait: Duration::from_secs(30),
+            clock: ClockConfig::standard(),
+        })
+    }
+}
+
+/// How a request is authenticated (`shared/binance-docs/rest-api.md`
+/// § "Request Security").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Public (`NONE`): no key, no signature.
+    None,
+    /// The API key in the header, no signature (`USER_STREAM` style).
+    ApiKey,
+    /// `TRADE` / `USER_DATA`: the key in the header, `timestamp`,
+    /// `recvWindow` and `signature` in the query.
+    Signed,
+}
+
+/// One request, before signing.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: reqwest::Method,
+    path: String,
+    params: Vec<(String, String)>,
+    security: Security,
+    weight: u32,
+}
+
+impl Request {
+    /// A request for `method` (`GET`, `POST`, `PUT`, `DELETE`) and `path`
+    /// (starting with `/`). Its weight is looked up in the documented table
+    /// (1 when unknown).
+    pub fn new(method: &str, path: &str) -> Result<Request, Error> {
+        let method = match method.to_ascii_uppercase().as_str() {
+            "GET" => reqwest::Method::GET,
+            "POST" => reqwest::Method::POST,
+            "PUT" => reqwest::Method::PUT,
+            "DELETE" => reqwest::Method::DELETE,
+            other => {
+                return Err(Error::InvalidRequest(format!(
+                    "unsupported HTTP method `{other}` (use GET, POST, PUT or DELETE)"
+                )));
+            }
+        };
+        if !path.starts_with('/') || path.contains('?') {
+            return Err(Error::InvalidRequest(format!(
+                "the path `{path}` must start with `/` and carry no query string (pass parameters separately)"
+            )));
+        }
+        Ok(Request {
+            method,
+            path: path.to_owned(),
+            params: Vec::new(),
+            security: Security::None,
+            weight: 0,
+        })
+    }
+
+    /// A public `GET`.
+    pub fn get(path: &str) -> Request {
+        Request::new("GET", path).expect("a valid path")
+    }
+
+    /// Adds a parameter; parameters are sent in the order added.
+    pub fn param(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.params.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Sets the security type.
+    pub fn security(mut self, security: Security) -> Request {
+        self.security = security;
+        self
+    }
+
+    /// A signed request (`TRADE` / `USER_DATA`).
+    pub fn signed(self) -> Request {
+        self.security(Security::Signed)
+    }
+
+    /// Overrides the request weight used by the rate-limit ledger.
+    pub fn weight(mut self, weight: u32) -> Request {
+        self.weight = weight;
+        self
+    }
+
+    /// `METHOD /path`, as errors name it.
+    pub fn endpoint(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    fn effective_weight(&self) -> u32 {
+        if self.weight > 0 {
+            return self.weight;
+        }
+        documented_weight(self.method.as_str(), &self.path, &self.params)
+    }
+}
+
+/// A successful answer: the status and the raw body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The body, as the server sent it.
+    pub body: String,
+}
+
+/// The Binance Spot REST client.
+///
+/// One client keeps one connection pool (keep-alive), one clock estimate and
+/// one rate-limit ledger; share it (it is `Send + Sync`) rather than
+/// building one per request.
+#[derive(Debug)]
+pub struct RestClient {
+    http: reqwest::Client,
+    config: ClientConfig,
+    credentials: Option<Credentials>,
+    clock: Mutex<ClockSync>,
+    ledger: Mutex<RateLimitLedger>,
+}
+
+impl RestClient {
+    /// A client for `config`; `credentials` are needed only for signed and
+    /// API-key requests.
+    pub fn new(
+        config: ClientConfig,
+        credentials: Option<Credentials>,
+    ) -> Result<RestClient, Error> {
+        check_base_url(&config.base_url)?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("mbx/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_secs(30))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|err| Error::InvalidRequest(format!("cannot build the HTTP client: {err}")))?;
+        Ok(RestClient {
+            http,
+            clock: Mutex::new(ClockSync::new(config.clock)),
+            config,
+            credentials,
+            ledger: Mutex::new(RateLimitLedger::standard()),
+        })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The credentials, if any.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
+    }
+
+    /// The current clock estimate, if the clock has been synced.
+    pub fn clock_estimate(&self) -> Option<Estimate> {
+        self.clock.lock().expect("clock lock").estimate()
+    }
+
+    /// Measures the offset to the server time now and keeps it.
+    pub async fn sync_clock(&self) -> Result<Estimate, Error> {
+        let samples = self.config.clock.samples;
+        let estimate = clock::measure(self, &SystemClock, samples).await?;
+        tracing::debug!(
+            offset_ms = estimate.offset_ms,
+            rtt_ms = estimate.rtt_ms,
+            "clock synced"
+        );
+        self.clock.lock().expect("clock lock").record(estimate);
+        Ok(estimate)
+    }
+
+    /// Replaces the ledger's limits, e.g. with `exchangeInfo.rateLimits`.
+    pub fn set_rate_limits(&self, limits: &[RateLimit]) {
+        self.ledger.lock().expect("ledger lock").set_limits(limits);
+    }
+
+    /// Sends `request` and parses a successful body as `T`.
+    pub async fn call<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let endpoint = request.endpoint();
+        let response = self.send(request).await?;
+        parse_body(&endpoint, &response.body)
+    }
+
+    /// Sends `request` with the client's rules and returns the raw
+    /// successful answer:
+    ///
+    /// 1. wait as long as the rate-limit ledger says;
+    /// 2. for a signed request, sync the clock when it is stale, then add
+    ///    `recvWindow` and `timestamp`, sign the percent-encoded query and
+    ///    append `signature`; the API key goes in `X-MBX-APIKEY`;
+    /// 3. on `-1021`, re-sync once and send again;
+    /// 4. on 429/418, wait `Retry-After` (up to
+    ///    [`ClientConfig::max_rate_limit_wait`]) and send again;
+    /// 5. a GET that fails with a network error or a 5xx is retried with
+    ///    jittered exponential backoff; other methods are never resent after
+    ///    an uncertain outcome.
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        let endpoint = request.endpoint();
+        let weight = request.effective_weight();
+        let idempotent = request.method == reqwest::Method::GET;
+        let credentials = match request.security {
+            Security::None => None,
+            Security::ApiKey | Security::Signed => {
+                Some(self.credentials.as_ref().ok_or_else(|| {
+                    Error::InvalidRequest(format!(
+                        "{endpoint} needs an API key{}",
+                        if request.security == Security::Signed {
+                            " and a secret or private key"
+                        } else {
+                            ""
+                        }
+                    ))
+                })?)
+            }
+        };
+        let mut resynced = false;
+        let mut n_rate_limited = 0;
+        let mut n_retries = 0;
+        loop {
+            self.wait_for_ledger(&endpoint, weight).await?;
+            if request.security == Security::Signed && self.clock_needs_sync() {
+                self.sync_clock().await?;
+            }
+            let query = self.build_query(&request, credentials);
+            let url = if query.is_empty() {
+                format!("{}{}", self.config.base_url, request.path)
+            } else {
+                format!("{}{}?{}", self.config.base_url, request.path, query)
+            };
+            tracing::debug!(
+                "{} {}{}",
+                request.method,
+                self.config.base_url,
+                redact_target(&request.path, &query)
+            );
+            let mut builder = self.http.request(request.method.clone(), &url);
+            if let Some(credentials) = credentials {
+                builder = builder.header(API_KEY_HEADER, credentials.api_key().as_str());
+            }
+            self.ledger
+                .lock()
+                .expect("ledger lock")
+                .record(weight, self.server_now());
+            let outcome = match builder.send().await {
+                Ok(answer) => self.read_answer(&endpoint, answer).await,
+                Err(err) => Err(transport_error(&endpoint, &err)),
+            };
+            let err = match outcome {
+                Ok(response) => return Ok(response),
+                Err(err) => err,
+            };
+            match &err {
+                Error::Api(api) if api.code == Some(-1021) && !resynced => {
+                    tracing::info!("{endpoint}: -1021, re-syncing the clock and retrying once");
+                    resynced = true;
+                    self.clock.lock().expect("clock lock").invalidate();
+                }
+                Error::Api(api) if api.is_rate_limited() && n_rate_limited < 3 => {
+                    let wait_ms = self
+                        .ledger
+                        .lock()
+                        .expect("ledger lock")
+                        .wait_ms(weight, self.server_now());
+                    if Duration::from_millis(wait_ms.max(0) as u64)
+                        > self.config.max_rate_limit_wait
+                    {
+                        return Err(err);
+                    }
+                    n_rate_limited += 1;
+                    tracing::warn!(
+                        "{endpoint}: HTTP {} ({}), waiting {} ms as `Retry-After` asks",
+                        api.status,
+                        api.msg,
+                        wait_ms
+                    );
+                }
+                err if idempotent && err.is_retryable() && n_retries < self.config.max_retries => {
+                    let backoff = backoff(n_retries);
+                    n_retries += 1;
+                    tracing::warn!("{err}; retrying in {} ms", backoff.as_millis());
+                    tokio::time::sleep(backoff).await;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    fn clock_needs_sync(&self) -> bool {
+        self.clock
+            .lock()
+            .expect("clock lock")
+            .needs_sync(SystemClock.now_ms())
+    }
+
+    fn server_now(&self) -> Millis {
+        self.clock
+            .lock()
+            .expect("clock lock")
+            .server_now(SystemClock.now_ms())
+    }
+
+    /// Sleeps as long as the ledger says, unless that is longer than
+    /// [`ClientConfig::max_rate_limit_wait`] (e.g. during a ban).
+    async fn wait_for_ledger(&self, endpoint: &str, weight: u32) -> Result<(), Error> {
+        let wait_ms = self
+            .ledger
+            .lock()
+            .expect("ledger lock")
+            .wait_ms(weight, self.server_now());
+        if wait_ms <= 0 {
+            return Ok(());
+        }
+        let wait = Duration::from_millis(wait_ms as u64);
+        if wait > self.config.max_rate_limit_wait {
+            return Err(Error::Throttled {
+                endpoint: endpoint.to_owned(),
+                wait_ms,
+            });
+        }
+        tracing::info!("waiting {wait_ms} ms to stay under the request-weight limit");
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    fn build_query(&self, request: &Request, credentials: Option<&Credentials>) -> Payload {
+        let mut query = Payload::with_capacity(128);
+        for (name, value) in &request.params {
+            query.push(name, value);
+        }
+        if request.security == Security::Signed {
+            let credentials = credentials.expect("checked above");
+            // A `recvWindow` the caller passed (e.g. `6000.346`, with up to
+            // three decimals) wins over the configured one; sending both is
+            // `-1101` "Duplicate values for a parameter detected.".
+            let has_own_recv_window = request.params.iter().any(|(name, _)| name == "recvWindow");
+            if let Some(recv_window) = self.config.recv_window_ms.filter(|_| !has_own_recv_window) {
+                query.push("recvWindow", &recv_window.to_string());
+            }
+            query.push("timestamp", &self.server_now().to_string());
+            let signature = credentials.signer().sign(query.as_bytes());
+            query.push_signature(&signature);
+        }
+        query
+    }
+
+    async fn read_answer(
+        &self,
+        endpoint: &str,
+        answer: reqwest::Response,
+    ) -> Result<Response, Error> {
+        let status = answer.status().as_u16();
+        let now = self.server_now();
+        {
+            let mut ledger = self.ledger.lock().expect("ledger lock");
+            for (name, value) in answer.headers() {
+                if let Ok(value) = value.to_str() {
+                    ledger.observe_header(name.as_str(), value, now);
+                }
+            }
+            if matches!(status, 429 | 418) {
+                let seconds = answer
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.trim().parse::<u64>().ok())
+                    .unwrap_or(1);
+                ledger.retry_after(seconds, now);
+            }
+        }
+        let reason = answer.status().canonical_reason().unwrap_or("").to_owned();
+        let body = answer
+            .text()
+            .await
+            .map_err(|err| transport_error(endpoint, &err))?;
+        tracing::debug!("{endpoint} -> HTTP {status} ({} bytes)", body.len());
+        if (200..300).contains(&status) {
+            return Ok(Response { status, body });
+        }
+        Err(Error::Api(parse_error(status, &reason, endpoint, &body)))
+    }
+}
+
+/// The local wall clock.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock;
+
+impl LocalClock for SystemClock {
+    fn now_ms(&self) -> Millis {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as Millis)
+    }
+}
+
+/// Parses a success body, or says what did not parse.
+pub fn parse_body<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, Error> {
+    serde_json::from_str(body).map_err(|err| Error::Decode {
+        endpoint: endpoint.to_owned(),
+        reason: format!("{err}; the body starts with `{}`", body_start(body)),
+    })
+}
+
+/// Turns an error answer into a [`BinanceError`]: Binance's
+/// `{"code","msg"}` when the body is that, otherwise the status with the
+/// start of the body.
+pub fn parse_error(status: u16, reason: &str, endpoint: &str, body: &str) -> BinanceError {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        code: i64,
+        msg: String,
+    }
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(parsed) => BinanceError::new(status, Some(parsed.code), parsed.msg, endpoint),
+        Err(_) => {
+            let start = body_start(body);
+            let msg = if start.is_empty() {
+                reason.to_owned()
+            } else {
+                format!("{reason}: {start}")
+            };
+            BinanceError::new(status, None, msg, endpoint)
+        }
+    }
+}
+
+/// `path?query` with the signature masked, for logs. The API key is never
+/// in the query, so nothing else needs masking.
+pub fn redact_target(path: &str, query: &Payload) -> String {
+    if query.is_empty() {
+        return path.to_owned();
+    }
+    format!("{path}?{}", payload::redact_signature(query.as_str()))
+}
+
+/// The documented REST weight of a request (DIGEST §9); 1 when unknown.
+///
+/// Order placement and cancellation are counted at 1 although a successful
+/// one costs 0 since 2026-04-02: the ledger must not let a failing one
+/// exceed the limit.
+pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) -> u32 {
+    let value = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let has = |name: &str| value(name).is_some();
+    let n_symbols = || value("symbols").map_or(0, |list| list.matches(',').count() + 1);
+    match (method, path) {
+        (_, "/api/v3/exchangeInfo") => 20,
+        (_, "/api/v3/depth") => {
+            match value("limit")
+                .and_then(|limit| limit.parse::<u32>().ok())
+                .unwrap_or(100)
+            {
+                0..=100 => 5,
+                101..=500 => 25,
+                501..=1000 => 50,
+                _ => 250,
+            }
+        }
+        (_, "/api/v3/trades" | "/api/v3/historicalTrades") => 25,
+        (_, "/api/v3/aggTrades") => 4,
+        (_, "/api/v3/klines" | "/api/v3/uiKlines" | "/api/v3/avgPrice") => 2,
+        (_, "/api/v3/ticker/price" | "/api/v3/ticker/bookTicker") => {
+            if has("symbol") {
+                2
+            } else {
+                4
+            }
+        }
+        (_, "/api/v3/ticker/24hr") => {
+            if has("symbol") {
+                2
+            } else if has("symbols") {
+                match n_symbols() {
+                    0..=20 => 2,
+                    21..=100 => 40,
+                    _ => 80,
+                }
+            } else {
+                80
+            }
+        }
+        (_, "/api/v3/ticker") => {
+            if has("symbols") {
+                (n_symbols() as u32 * 4).min(200)
+            } else {
+                4
+            }
+        }
+        ("GET", "/api/v3/order") => 4,
+        (_, "/api/v3/order/test") if value("computeCommissionRates") == Some("true") => 20,
+        ("GET", "/api/v3/openOrders") => {
+            if has("symbol") {
+                6
+            } else {
+                80
+            }
+        }
+        ("GET", "/api/v3/myTrades") => {
+            if has("orderId") {
+                5
+            } else {
+                20
+            }
+        }
+        (_, "/api/v3/account" | "/api/v3/allOrders" | "/api/v3/account/commission") => 20,
+        (_, "/api/v3/rateLimit/order") => 40,
+        (_, "/sapi/v1/capital/config/getall") => 10,
+        _ => 1,
+    }
+}
+
+fn transport_error(endpoint: &str, err: &reqwest::Error) -> Error {
+    // `reqwest::Error`'s Display includes the URL, and with it the query
+    // (timestamp and signature); keep only the kind of failure.
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "cannot connect"
+    } else if err.is_body() || err.is_decode() {
+        "the answer was cut off"
+    } else if err.is_request() {
+        "the request failed"
+    } else {
+        "the connection failed"
+    };
+    let mut reason = kind.to_owned();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Error::Transport {
+        endpoint: endpoint.to_owned(),
+        reason,
+    }
+}
+
+fn backoff(n_retries: u32) -> Duration {
+    let base_ms = 100u64 << n_retries.min(6);
+    let jitter_ms = rand::thread_rng().gen_range(0..=base_ms);
+    Duration::from_millis(base_ms + jitter_ms)
+}
+
+fn body_start(body: &str) -> String {
+    let trimmed = body.trim();
+    let mut start: String = trimmed.chars().take(120).collect();
+    if start.len() < trimmed.len() {
+        start.push('…');
+    }
+    start.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use mbx_signing::{HmacKey, Signer};
+
+    use super::*;
+    use crate::credentials::ApiKey;
+
+    const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+
+    fn client(recv_window_ms: Option<u32>) -> RestClient {
+        let mut config = ClientConfig::new("http://127.0.0.1:9").unwrap();
+        config.recv_window_ms = recv_window_ms;
+        let credentials = Credentials::new(
+            ApiKey::new(KEY).unwrap(),
+            Signer::Hmac(HmacKey::new(SECRET.as_bytes()).unwrap()),
+        );
+        RestClient::new(config, Some(credentials)).unwrap()
+    }
+
+    #[test]
+    fn signed_query_ends_with_timestamp_and_signature() {
+        let client = client(Some(5000));
+        let request = Request::get("/api/v3/account")
+            .param("omitZeroBalances", "true")
+            .signed();
+        let query = client.build_query(&request, client.credentials());
+        let text = query.as_str();
+        assert!(
+            text.starts_with("omitZeroBalances=true&recvWindow=5000&timestamp="),
+            "{text}"
+        );
+        let (signed, signature) = payload::split_signature(text);
+        let verifier = client.credentials().unwrap().signer().verifier();
+        assert!(
+            verifier
+                .verify(signed.as_bytes(), signature.unwrap())
+                .is_ok()
+        );
+        assert!(!text.contains(KEY) && !text.contains(SECRET));
+        let logged = redact_target("/api/v3/account", &query);
+        assert!(logged.ends_with("signature=<redacted>"), "{logged}");
+    }
+
+    #[test]
+    fn a_recv_window_passed_as_a_parameter_is_sent_once() {
+        let client = client(Some(5000));
+        let request = Request::get("/api/v3/account")
+            .param("recvWindow", "6000.346")
+            .signed();
+        let query = client.build_query(&request, client.credentials());
+        let text = query.as_str();
+        assert!(text.starts_with("recvWindow=6000.346&timestamp="), "{text}");
+        assert_eq!(text.matches("recvWindow=").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn public_query_is_not_signed() {
+        let client = client(None);
+        let request = Request::get("/api/v3/depth").param("symbol", "BTCUSDT");
+        assert_eq!(
+            client.build_query(&request, None).as_str(),
+            "symbol=BTCUSDT"
+        );
+    }
+
+    #[test]
+    fn error_bodies() {
+        let err = parse_error(
+            400,
+            "Bad Request",
+            "GET /api/v3/account",
+            r#"{"code":-1022,"msg":"Signature for this request is not valid."}"#,
+        );
+        assert_eq!(
+            (err.code, err.msg.as_str()),
+            (Some(-1022), "Signature for this request is not valid.")
+        );
+        let err = parse_error(502, "Bad Gateway", "GET /api/v3/time", "<html>oops</html>");
+        assert_eq!(
+            (err.code, err.msg.as_str()),
+            (None, "Bad Gateway: <html>oops</html>")
+        );
+        let err = parse_error(503, "Service Unavailable", "GET /api/v3/time", "");
+        assert_eq!(err.msg, "Service Unavailable");
+    }
+
+    #[test]
+    fn decode_error_shows_the_body_start() {
+        let err =
+            parse_body::<mbx_domain::model::ServerTime>("GET /api/v3/time", "{}").unwrap_err();
+        assert!(err.to_string().contains("`{}`"), "{err}");
+    }
+
+    #[test]
+    fn weights_follow_the_documented_table() {
+        let params = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(documented_weight("GET", "/api/v3/account", &[]), 20);
+        assert_eq!(
+            documented_weight("GET", "/api/v3/depth", &params(&[("limit", "1000")])),
+            50
+        );
+        assert_eq!(documented_weight("GET", "/api/v3/openOrders", &[]), 80);
+        assert_eq!(
+            documented_weight("GET", "/api/v3/openOrders", &params(&[("symbol", "X")])),
+            6
+        );
+        assert_eq!(documented_weight("POST", "/api/v3/order", &[]), 1);
+    }
+
+    #[test]
+    fn weights_cover_every_endpoint_the_sandbox_serves() {
+        let params = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u32);
+        let cases: &[Case<'_>] = &[
+            ("GET", "/api/v3/historicalTrades", &[], 25),
+            ("GET", "/api/v3/avgPrice", &[], 2),
+            ("GET", "/api/v3/allOrders", &[("symbol", "BTCUSDT")], 20),
+            ("GET", "/sapi/v1/capital/config/getall", &[], 10),
+            (
+                "POST",
+                "/api/v3/order/test",
+                &[("computeCommissionRates", "true")],
+                20,
+            ),
+            ("POST", "/api/v3/order/test", &[], 1),
+            (
+                "GET",
+                "/api/v3/ticker/24hr",
+                &[("symbols", r#"["A","B"]"#)],
+                2,
+            ),
+            (
+                "GET",
+                "/api/v3/ticker",
+                &[("symbols", r#"["A","B","C"]"#)],
+                12,
+            ),
+            ("GET", "/api/v3/ticker", &[("symbol", "A")], 4),
+        ];
+        for (method, path, pairs, expected) in cases {
+            assert_eq!(
+                documented_weight(method, path, &params(pairs)),
+                *expected,
+                "{method} {path} {pairs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn requests_are_checked() {
+        assert!(Request::new("PATCH", "/api/v3/order").is_err());
+        assert!(Request::new("GET", "api/v3/order").is_err());
+        assert!(Request::new("get", "/api/v3/time").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_long_ban_is_not_slept_through() {
+        let client = client(None);
+        let now = client.server_now();
+        client.ledger.lock().unwrap().retry_after(120, now);
+        let err = client.send(Request::get("/api/v3/time")).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Throttled { wait_ms, .. } if wait_ms > 100_000),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn signed_request_without_credentials_is_refused_before_sending() {
+        let client =
+            RestClient::new(ClientConfig::new("http://127.0.0.1:9").unwrap(), None).unwrap();
+        let err = client
+            .send(Request::get("/api/v3/account").signed())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    }
+}

@@ -3,7 +3,8 @@
 //! `ci` is the one test command of the project (README, `.ci/run`). It runs,
 //! in order: `cargo fmt --check`, clippy with `-D warnings` on every target,
 //! the whole test suite (unit, property, end-to-end and doc tests),
-//! `cargo bench --no-run` so the benches keep compiling, and `tidy`.
+//! `cargo bench --no-run` so the benches keep compiling, rustdoc of the
+//! library crates with warnings denied, and `tidy`.
 
 mod compat;
 mod tidy;
@@ -17,7 +18,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci       fmt --check, clippy -D warnings, all tests, bench --no-run, tidy
+  ci       fmt --check, clippy -D warnings, all tests, bench --no-run, rustdoc, tidy
   tidy     the project's own rules (file docs, no should_panic/ignore, dependency arrows)
   compat   third-party Binance clients (Python) against the sandbox; needs PyPI";
 
@@ -66,7 +67,10 @@ fn ci() -> Result<(), String> {
             "benches compile",
             &["bench", "--workspace", "--locked", "--no-run"],
         ),
-        ("doc", &["doc", "--workspace", "--no-deps", "--locked"]),
+        (
+            "doc",
+            &["doc", "--workspace", "--lib", "--no-deps", "--locked"],
+        ),
     ];
     for (name, args) in steps {
         let started = Instant::now();

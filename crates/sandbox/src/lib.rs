@@ -1,1 +1,164 @@
-//! Placeholder.
+//! A local Binance-compatible Spot exchange over REST: same URLs, same
+//! signature rules, same error codes, a deterministic moving market.
+//!
+//! # Brief overview
+//!
+//! [`Sandbox::start`] binds a port and serves [`router`] over an
+//! [`Exchange`]: the engine (accounts, order books, matching), the API keys,
+//! the sandbox clock, rate limits, injected faults and a request log.
+//! [`SandboxConfig`] says which accounts and keys exist
+//! ([`SandboxConfig::demo`] gives one demo account), the seed of the price
+//! walk, the clock offset and the [`RateLimitConfig`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), mbx_sandbox::Error> {
+//! use mbx_sandbox::{Sandbox, SandboxConfig, DEMO_API_KEY};
+//!
+//! let sandbox = Sandbox::start(SandboxConfig::demo()).await?;
+//! println!("REST at {} with key {DEMO_API_KEY}", sandbox.rest_url());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A key design decision made in this crate is that signatures are checked
+//! over the raw bytes received (query string, then body, the `signature`
+//! pair removed, nothing decoded), which is what Binance signs since the
+//! 2026-01-15 percent-encoding rule; a client that signs one text and sends
+//! another fails here exactly as it would on Binance. The exchange core
+//! ([`engine::Engine`]) is synchronous and takes the time as an argument, so
+//! it is tested without a server; it publishes [`events`] on broadcast
+//! channels for the WebSocket side to subscribe to.
+
+#![deny(missing_docs)]
+
+pub mod admin;
+pub mod api;
+mod config;
+pub mod engine;
+mod error;
+pub mod events;
+mod exchange;
+mod limits;
+pub mod market;
+pub mod model;
+pub mod params;
+pub mod stats;
+pub mod wire;
+pub mod ws;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{
+    AccountConfig, ApiKeyConfig, Credential, DEMO_API_KEY, DEMO_API_SECRET, Permissions,
+    RateLimitConfig, SandboxConfig, demo_balances,
+};
+pub use error::{ApiError, Error, ErrorCode};
+pub use exchange::{Caller, Exchange, Fault, Need, RequestLogEntry};
+pub use limits::Limiter;
+
+/// The sandbox's routes over `exchange`; serve it, or call it with `oneshot`.
+pub fn router(exchange: Exchange) -> Router {
+    api::router(exchange.clone())
+        .merge(ws::routes(exchange.clone()))
+        .merge(admin::routes(exchange.clone()))
+        .layer(axum::middleware::from_fn_with_state(exchange, admin::delay))
+}
+
+/// A running sandbox. Dropping it without [`Sandbox::shutdown`] stops it too.
+#[derive(Debug)]
+pub struct Sandbox {
+    exchange: Exchange,
+    local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds `config.bind` and starts serving.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
+        let exchange = Exchange::new(&config)?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let app = router(exchange.clone());
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stop.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::warn!(%err, "sandbox server stopped");
+            }
+        });
+        Ok(Sandbox {
+            exchange,
+            local_addr,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The REST base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The exchange behind it (engine, events, clock).
+    pub fn exchange(&self) -> &Exchange {
+        &self.exchange
+    }
+
+    /// Moves the sandbox clock to system time plus `offset_ms`.
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.exchange.set_clock_offset_ms(offset_ms);
+    }
+
+    /// The next `n` requests under `/api` or `/sapi` get `fault`.
+    pub fn fail_next(&self, n: u32, fault: Fault) {
+        self.exchange.fail_next(n, fault);
+    }
+
+    /// Every request answered so far (method, path, status, error code).
+    pub fn request_log(&self) -> Vec<RequestLogEntry> {
+        self.exchange.request_log()
+    }
+
+    /// Stops accepting connections, lets running requests finish, and waits.
+    pub async fn shutdown(mut self) {
+        self.exchange.live().server_shutdown();
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.exchange.live().drop_all();
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

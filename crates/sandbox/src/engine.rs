@@ -1,0 +1,1494 @@
+//! The exchange core: accounts, order books and a price-time-priority
+//! matching engine, next to the [`Market`]'s synthetic liquidity.
+//!
+//! Matching an incoming order:
+//!
+//! 1. Plan the fills without changing anything: walk the opposite side's
+//!    resting orders (price first, then arrival) merged with the synthetic
+//!    book levels (a synthetic level is older than any order at its price),
+//!    while the price is within the limit and quantity (or quote quantity)
+//!    remains.
+//! 2. Reject `LIMIT_MAKER` if the plan is not empty; expire `FOK` if it does
+//!    not fill the whole quantity.
+//! 3. Lock what the order may spend (quote for buys, base for sells), or
+//!    reject with `-2010` insufficient balance.
+//! 4. Execute the plan: each fill moves the maker's and the taker's locked
+//!    assets to the other side's free balance, minus a commission in the
+//!    asset received (burned, counted in [`Engine::fees`]).
+//! 5. Rest a GTC remainder on the book with exactly `price * remaining`
+//!    (buy) or `remaining` (sell) still locked; release anything else.
+//!
+//! Synthetic liquidity belongs to the house account ([`HOUSE_UID`]), which
+//! has an unlimited-looking balance and pays no commission, so assets are
+//! conserved across all accounts including the house, except for fees.
+//! When the price walk moves through a resting order, the house takes it at
+//! the order's price.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use tokio::sync::broadcast;
+
+use crate::error::ApiError;
+use crate::events::{AccountEvent, MarketEvent};
+use crate::market::{Level, Market, round_to_step};
+use crate::model::{OrderStatus, OrderType, Side, TimeInForce};
+
+/// The account that owns the synthetic liquidity.
+pub const HOUSE_UID: u64 = 0;
+/// Maximum open orders per account and symbol (`MAX_NUM_ORDERS`).
+pub const MAX_NUM_ORDERS: usize = 200;
+/// Decimals kept in balances and commissions.
+pub const ASSET_PRECISION: u32 = 8;
+
+/// One asset's balance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Balance {
+    /// Available.
+    pub free: Decimal,
+    /// Held by open orders.
+    pub locked: Decimal,
+}
+
+/// An account's own trade (`myTrades`).
+#[derive(Debug, Clone)]
+pub struct AccountTrade {
+    /// Symbol.
+    pub symbol: String,
+    /// Public trade ID.
+    pub id: u64,
+    /// The account's order.
+    pub order_id: u64,
+    /// Price.
+    pub price: Decimal,
+    /// Base quantity.
+    pub qty: Decimal,
+    /// Quote quantity.
+    pub quote_qty: Decimal,
+    /// Commission charged.
+    pub commission: Decimal,
+    /// Asset the commission was charged in.
+    pub commission_asset: String,
+    /// Time (ms).
+    pub time: i64,
+    /// Whether the account bought.
+    pub is_buyer: bool,
+    /// Whether the account's order was the maker.
+    pub is_maker: bool,
+}
+
+/// An account.
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    /// The `uid`.
+    pub uid: u64,
+    /// Balances by asset.
+    pub balances: BTreeMap<String, Balance>,
+    /// Last balance change (ms).
+    pub update_time: i64,
+    /// Trades, oldest first.
+    pub trades: Vec<AccountTrade>,
+    /// Orders, oldest first.
+    pub order_ids: Vec<u64>,
+}
+
+/// An order as the engine keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// Symbol.
+    pub symbol: String,
+    /// Order ID.
+    pub order_id: u64,
+    /// Client order ID.
+    pub client_order_id: String,
+    /// Owner.
+    pub uid: u64,
+    /// Side.
+    pub side: Side,
+    /// Type.
+    pub order_type: OrderType,
+    /// Time in force (`GTC` for types without one).
+    pub time_in_force: TimeInForce,
+    /// Limit price; zero for market orders.
+    pub price: Decimal,
+    /// Quantity asked for (zero for quote-quantity market orders).
+    pub orig_qty: Decimal,
+    /// Quote quantity asked for (zero unless sent).
+    pub orig_quote_qty: Decimal,
+    /// Filled base quantity.
+    pub executed_qty: Decimal,
+    /// Filled quote quantity.
+    pub cumm_quote_qty: Decimal,
+    /// Status.
+    pub status: OrderStatus,
+    /// Creation time (ms).
+    pub time: i64,
+    /// Last change (ms).
+    pub update_time: i64,
+    /// When it went on the book, or -1.
+    pub working_time: i64,
+    /// Still locked for this order.
+    pub locked: Decimal,
+}
+
+/// A fill of a new order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fill {
+    /// Price.
+    pub price: Decimal,
+    /// Quantity.
+    pub qty: Decimal,
+    /// Commission charged to the taker.
+    pub commission: Decimal,
+    /// Its asset.
+    pub commission_asset: String,
+    /// Public trade ID.
+    pub trade_id: u64,
+}
+
+/// A new order, validated for syntax but not yet for filters or balance.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// Symbol.
+    pub symbol: String,
+    /// Side.
+    pub side: Side,
+    /// Type.
+    pub order_type: OrderType,
+    /// Time in force (LIMIT only).
+    pub time_in_force: TimeInForce,
+    /// Base quantity.
+    pub quantity: Option<Decimal>,
+    /// Quote quantity (MARKET only).
+    pub quote_order_qty: Option<Decimal>,
+    /// Limit price.
+    pub price: Option<Decimal>,
+    /// Client order ID.
+    pub client_order_id: Option<String>,
+}
+
+/// Commission rates.
+#[derive(Debug, Clone, Copy)]
+pub struct Commission {
+    /// Maker rate (e.g. 0.001).
+    pub maker: Decimal,
+    /// Taker rate.
+    pub taker: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Maker {
+    Synthetic,
+    Order(u64),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Book {
+    bids: BTreeMap<Decimal, VecDeque<u64>>,
+    asks: BTreeMap<Decimal, VecDeque<u64>>,
+}
+
+impl Book {
+    fn side(&self, side: Side) -> &BTreeMap<Decimal, VecDeque<u64>> {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+
+    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<Decimal, VecDeque<u64>> {
+        match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        }
+    }
+
+    /// Order IDs on `side`, best price first, oldest first within a price.
+    fn in_priority(&self, side: Side) -> Vec<(Decimal, u64)> {
+        let levels = self.side(side);
+        let flatten = |(price, ids): (&Decimal, &VecDeque<u64>)| {
+            ids.iter().map(|id| (*price, *id)).collect::<Vec<_>>()
+        };
+        match side {
+            Side::Buy => levels.iter().rev().flat_map(flatten).collect(),
+            Side::Sell => levels.iter().flat_map(flatten).collect(),
+        }
+    }
+
+    fn remove(&mut self, side: Side, price: Decimal, order_id: u64) {
+        let levels = self.side_mut(side);
+        if let Some(ids) = levels.get_mut(&price) {
+            ids.retain(|id| *id != order_id);
+            if ids.is_empty() {
+                levels.remove(&price);
+            }
+        }
+    }
+}
+
+/// The exchange core. Every method takes the sandbox time explicitly.
+#[derive(Debug)]
+pub struct Engine {
+    market: Market,
+    books: Vec<Book>,
+    accounts: BTreeMap<u64, Account>,
+    orders: HashMap<u64, Order>,
+    next_order_id: u64,
+    commission: Commission,
+    fees: BTreeMap<String, Decimal>,
+    synthetic: bool,
+    market_events: Option<broadcast::Sender<MarketEvent>>,
+    account_events: Option<broadcast::Sender<AccountEvent>>,
+}
+
+impl Engine {
+    /// An engine over `market` with synthetic liquidity and a house account.
+    pub fn new(market: Market, commission: Commission) -> Engine {
+        let books = vec![Book::default(); market.symbols().len()];
+        let mut engine = Engine {
+            market,
+            books,
+            accounts: BTreeMap::new(),
+            orders: HashMap::new(),
+            next_order_id: 1,
+            commission,
+            fees: BTreeMap::new(),
+            synthetic: true,
+            market_events: None,
+            account_events: None,
+        };
+        let house_amount = Decimal::from(1_000_000_000_000_i64);
+        let assets: Vec<String> = engine
+            .market
+            .symbols()
+            .iter()
+            .flat_map(|s| [s.spec.base.to_owned(), s.spec.quote.to_owned()])
+            .collect();
+        let house = engine.accounts.entry(HOUSE_UID).or_default();
+        for asset in assets {
+            house.balances.insert(
+                asset,
+                Balance {
+                    free: house_amount,
+                    locked: Decimal::ZERO,
+                },
+            );
+        }
+        engine
+    }
+
+    /// Turns synthetic liquidity (and the walk crossing resting orders) off,
+    /// so that only accounts trade with each other (for tests).
+    pub fn without_synthetic_liquidity(mut self) -> Engine {
+        self.synthetic = false;
+        self
+    }
+
+    /// Publishes events on these channels from now on.
+    pub fn publish_to(
+        &mut self,
+        market_events: broadcast::Sender<MarketEvent>,
+        account_events: broadcast::Sender<AccountEvent>,
+    ) {
+        self.market_events = Some(market_events);
+        self.account_events = Some(account_events);
+    }
+
+    /// The market.
+    pub fn market(&self) -> &Market {
+        &self.market
+    }
+
+    /// Commission rates.
+    pub fn commission(&self) -> Commission {
+        self.commission
+    }
+
+    /// Fees charged so far, by asset.
+    pub fn fees(&self) -> &BTreeMap<String, Decimal> {
+        &self.fees
+    }
+
+    /// Adds an account with these balances.
+    pub fn add_account(&mut self, uid: u64, balances: &[(String, Decimal)], now_ms: i64) {
+        let account = self.accounts.entry(uid).or_default();
+        account.uid = uid;
+        account.update_time = now_ms;
+        for (asset, amount) in balances {
+            account.balances.entry(asset.clone()).or_default().free += *amount;
+        }
+    }
+
+    /// An account.
+    pub fn account(&self, uid: u64) -> Option<&Account> {
+        self.accounts.get(&uid)
+    }
+
+    /// All accounts, the house included.
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.values()
+    }
+
+    /// An order by ID.
+    pub fn order(&self, order_id: u64) -> Option<&Order> {
+        self.orders.get(&order_id)
+    }
+
+    /// Finds an account's order on `symbol` by ID or client order ID
+    /// (`orderId` first, then checks `origClientOrderId` against it).
+    pub fn find_order(
+        &self,
+        uid: u64,
+        symbol: &str,
+        order_id: Option<u64>,
+        client_order_id: Option<&str>,
+    ) -> Option<&Order> {
+        let found = match order_id {
+            Some(order_id) => self.orders.get(&order_id),
+            None => {
+                let client_order_id = client_order_id?;
+                let account = self.accounts.get(&uid)?;
+                account
+                    .order_ids
+                    .iter()
+                    .rev()
+                    .filter_map(|id| self.orders.get(id))
+                    .find(|order| {
+                        order.symbol == symbol && order.client_order_id == client_order_id
+                    })
+            }
+        }?;
+        let matches = found.uid == uid
+            && found.symbol == symbol
+            && client_order_id.is_none_or(|id| id == found.client_order_id);
+        matches.then_some(found)
+    }
+
+    /// An account's orders, oldest first, optionally on one symbol.
+    pub fn account_orders(&self, uid: u64, symbol: Option<&str>) -> Vec<&Order> {
+        let Some(account) = self.accounts.get(&uid) else {
+            return Vec::new();
+        };
+        account
+            .order_ids
+            .iter()
+            .filter_map(|id| self.orders.get(id))
+            .filter(|order| symbol.is_none_or(|symbol| order.symbol == symbol))
+            .collect()
+    }
+
+    /// Depth of `symbol`: bids and asks, best first, at most `limit` levels,
+    /// resting orders and synthetic levels merged.
+    pub fn depth(&self, symbol: &str, limit: usize) -> Option<(u64, Vec<Level>, Vec<Level>)> {
+        let index = self.symbol_index(symbol)?;
+        let side_levels = |side: Side| {
+            let mut levels: BTreeMap<Decimal, Decimal> = BTreeMap::new();
+            for (price, ids) in self.books[index].side(side) {
+                let qty: Decimal = ids
+                    .iter()
+                    .filter_map(|id| self.orders.get(id))
+                    .map(|order| order.orig_qty - order.executed_qty)
+                    .sum();
+                *levels.entry(*price).or_default() += qty;
+            }
+            if self.synthetic {
+                for (price, qty) in self.market.synthetic_levels(index, side) {
+                    *levels.entry(price).or_default() += qty;
+                }
+            }
+            let mut out: Vec<(Decimal, Decimal)> = levels.into_iter().collect();
+            if side == Side::Buy {
+                out.reverse();
+            }
+            out.truncate(limit);
+            out
+        };
+        let update_id = self.market.symbols()[index].update_id;
+        Some((update_id, side_levels(Side::Buy), side_levels(Side::Sell)))
+    }
+
+    /// Moves the market to `now_ms`: steps the price walk one tick at a time
+    /// and lets the house take resting orders the price moved through.
+    pub fn advance(&mut self, now_ms: i64) {
+        let due = self.market.due_tick(now_ms);
+        let from = self.market.current_tick();
+        // After a long pause only the last day of ticks is simulated.
+        let from = from.max(due - 86_400);
+        for tick in from + 1..=due {
+            for index in 0..self.books.len() {
+                let before = self.market.symbols()[index].update_id;
+                self.market.step_symbol(index, tick);
+                let time = self.market.tick_time(tick);
+                if let Some(trade) = self.market.symbols()[index].trades().last().cloned() {
+                    let symbol = self.market.symbols()[index].spec.symbol.to_owned();
+                    self.emit_market(MarketEvent::Trade { symbol, trade });
+                }
+                if self.synthetic {
+                    self.cross_resting(index, time);
+                }
+                self.emit_book(index, before, time);
+            }
+        }
+    }
+
+    /// Places an order for `uid`. Returns the order and its fills.
+    pub fn place(
+        &mut self,
+        uid: u64,
+        new: &NewOrder,
+        now_ms: i64,
+    ) -> Result<(Order, Vec<Fill>), ApiError> {
+        let index = self
+            .symbol_index(&new.symbol)
+            .ok_or_else(ApiError::bad_symbol)?;
+        self.check_filters(index, new)?;
+        let open_here = self
+            .account_orders(uid, Some(&new.symbol))
+            .iter()
+            .filter(|order| order.status.is_open())
+            .count();
+        if open_here >= MAX_NUM_ORDERS {
+            return Err(ApiError::filter("MAX_NUM_ORDERS"));
+        }
+        if let Some(client_order_id) = &new.client_order_id {
+            let taken = self
+                .account_orders(uid, None)
+                .iter()
+                .any(|order| order.status.is_open() && order.client_order_id == *client_order_id);
+            if taken {
+                return Err(ApiError::order_rejected("Duplicate order sent."));
+            }
+        }
+        let spec = self.market.symbols()[index].spec.clone();
+        let limit = match new.order_type {
+            OrderType::Market => None,
+            OrderType::Limit | OrderType::LimitMaker => new.price,
+        };
+        let (plan, ran_dry) = self.plan(index, new.side, limit, new.quantity, new.quote_order_qty);
+        if new.order_type == OrderType::LimitMaker && !plan.is_empty() {
+            return Err(ApiError::order_rejected(
+                "Order would immediately match and take.",
+            ));
+        }
+        let planned_qty: Decimal = plan.iter().map(|(_, _, qty)| *qty).sum();
+        let planned_quote: Decimal = plan.iter().map(|(_, price, qty)| *price * *qty).sum();
+        if new.order_type == OrderType::Market && plan.is_empty() && new.quote_order_qty.is_some() {
+            return Err(ApiError::order_rejected(
+                "Order book liquidity is less than symbol minimum quantity.",
+            ));
+        }
+        let fok_fails = new.order_type == OrderType::Limit
+            && new.time_in_force == TimeInForce::Fok
+            && Some(planned_qty) != new.quantity;
+        let (lock_asset, lock_amount) = match (new.side, new.order_type) {
+            (Side::Buy, OrderType::Market) => match new.quote_order_qty {
+                Some(quote) => (spec.quote, quote),
+                None => (spec.quote, planned_quote),
+            },
+            (Side::Buy, _) => (
+                spec.quote,
+                new.price.unwrap_or_default() * new.quantity.unwrap_or_default(),
+            ),
+            (Side::Sell, OrderType::Market) => match new.quote_order_qty {
+                Some(_) => (spec.base, planned_qty),
+                None => (spec.base, new.quantity.unwrap_or_default()),
+            },
+            (Side::Sell, _) => (spec.base, new.quantity.unwrap_or_default()),
+        };
+        let lock_amount = if fok_fails {
+            Decimal::ZERO
+        } else {
+            lock_amount
+        };
+        let free = self
+            .accounts
+            .get(&uid)
+            .and_then(|account| account.balances.get(lock_asset))
+            .map(|balance| balance.free)
+            .unwrap_or_default();
+        if free < lock_amount {
+            return Err(ApiError::order_rejected(
+                "Account has insufficient balance for requested action.",
+            ));
+        }
+        let order_id = self.next_order_id;
+        self.next_order_id += 1;
+        let client_order_id = new
+            .client_order_id
+            .clone()
+            .unwrap_or_else(|| generated_client_order_id(self.market.seed(), order_id));
+        let mut order = Order {
+            symbol: new.symbol.clone(),
+            order_id,
+            client_order_id,
+            uid,
+            side: new.side,
+            order_type: new.order_type,
+            time_in_force: new.time_in_force,
+            price: limit.unwrap_or_default(),
+            orig_qty: new.quantity.unwrap_or_default(),
+            orig_quote_qty: new.quote_order_qty.unwrap_or_default(),
+            executed_qty: Decimal::ZERO,
+            cumm_quote_qty: Decimal::ZERO,
+            status: OrderStatus::New,
+            time: now_ms,
+            update_time: now_ms,
+            working_time: -1,
+            locked: lock_amount,
+        };
+        self.move_balance(uid, lock_asset, lock_amount, true, now_ms);
+        let before = self.market.symbols()[index].update_id;
+        let mut fills = Vec::new();
+        if !fok_fails {
+            for (maker, price, qty) in plan {
+                fills.push(self.execute(index, &mut order, maker, price, qty, now_ms));
+            }
+        }
+        let remaining = order.orig_qty - order.executed_qty;
+        let rests = matches!(new.order_type, OrderType::Limit | OrderType::LimitMaker)
+            && new.time_in_force == TimeInForce::Gtc
+            && remaining > Decimal::ZERO;
+        if rests {
+            let keep = match new.side {
+                Side::Buy => order.price * remaining,
+                Side::Sell => remaining,
+            };
+            let release = order.locked - keep;
+            order.locked = keep;
+            self.move_balance(uid, lock_asset, release, false, now_ms);
+            order.status = if order.executed_qty.is_zero() {
+                OrderStatus::New
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            order.working_time = now_ms;
+            self.books[index]
+                .side_mut(new.side)
+                .entry(order.price)
+                .or_default()
+                .push_back(order_id);
+            if let Some(symbol) = self.market.get_mut(&new.symbol) {
+                symbol.update_id += 1;
+            }
+        } else {
+            let release = order.locked;
+            order.locked = Decimal::ZERO;
+            self.move_balance(uid, lock_asset, release, false, now_ms);
+            let filled = match new.order_type {
+                OrderType::Market if new.quote_order_qty.is_some() => {
+                    !order.executed_qty.is_zero() && !ran_dry
+                }
+                _ => remaining.is_zero(),
+            };
+            order.status = if filled {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::Expired
+            };
+            if order.order_type == OrderType::Market {
+                order.working_time = now_ms;
+            }
+        }
+        order.update_time = now_ms;
+        self.orders.insert(order_id, order.clone());
+        if let Some(account) = self.accounts.get_mut(&uid) {
+            account.order_ids.push(order_id);
+        }
+        self.emit_execution(&order, "NEW", None, now_ms);
+        for fill in &fills {
+            self.emit_execution(&order, "TRADE", Some(fill.clone()), now_ms);
+        }
+        if order.status == OrderStatus::Expired {
+            self.emit_execution(&order, "EXPIRED", None, now_ms);
+        }
+        self.emit_position(uid, &[spec.base, spec.quote], now_ms);
+        self.emit_book(index, before, now_ms);
+        Ok((order, fills))
+    }
+
+    /// Checks an order against its symbol's filters without placing it.
+    pub fn validate(&self, new: &NewOrder) -> Result<(), ApiError> {
+        let index = self
+            .symbol_index(&new.symbol)
+            .ok_or_else(ApiError::bad_symbol)?;
+        self.check_filters(index, new)
+    }
+
+    /// Cancels an open order; `-2011` if it is unknown or no longer open.
+    pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Order, ApiError> {
+        let order = self
+            .orders
+            .get(&order_id)
+            .ok_or_else(ApiError::cancel_unknown)?;
+        if order.uid != uid || !order.status.is_open() {
+            return Err(ApiError::cancel_unknown());
+        }
+        let index = self
+            .symbol_index(&order.symbol)
+            .ok_or_else(ApiError::internal)?;
+        let spec = self.market.symbols()[index].spec.clone();
+        let (side, price, locked) = (order.side, order.price, order.locked);
+        self.books[index].remove(side, price, order_id);
+        let before = self.market.symbols()[index].update_id;
+        if let Some(symbol) = self.market.get_mut(spec.symbol) {
+            symbol.update_id += 1;
+        }
+        let asset = match side {
+            Side::Buy => spec.quote,
+            Side::Sell => spec.base,
+        };
+        self.move_balance(uid, asset, locked, false, now_ms);
+        let order = self
+            .orders
+            .get_mut(&order_id)
+            .ok_or_else(ApiError::internal)?;
+        order.locked = Decimal::ZERO;
+        order.status = OrderStatus::Canceled;
+        order.update_time = now_ms;
+        let order = order.clone();
+        self.emit_execution(&order, "CANCELED", None, now_ms);
+        self.emit_position(uid, &[asset], now_ms);
+        self.emit_book(index, before, now_ms);
+        Ok(order)
+    }
+
+    /// The average trade price of `symbol` over the last five minutes.
+    pub fn avg_price(&self, symbol: &str, now_ms: i64) -> Option<(Decimal, i64)> {
+        let market = self.market.get(symbol)?;
+        let trades = market.trades();
+        let from = now_ms - 5 * 60_000;
+        let recent: Vec<_> = trades.iter().rev().take_while(|t| t.time >= from).collect();
+        let last = trades.last()?;
+        if recent.is_empty() {
+            return Some((last.price, last.time));
+        }
+        let qty: Decimal = recent.iter().map(|t| t.qty).sum();
+        let quote: Decimal = recent.iter().map(|t| t.quote_qty).sum();
+        let price = (quote / qty).round_dp(ASSET_PRECISION);
+        Some((price, last.time))
+    }
+
+    fn symbol_index(&self, symbol: &str) -> Option<usize> {
+        self.market
+            .symbols()
+            .iter()
+            .position(|s| s.spec.symbol == symbol)
+    }
+
+    fn check_filters(&self, index: usize, new: &NewOrder) -> Result<(), ApiError> {
+        let spec = &self.market.symbols()[index].spec;
+        for (name, value) in [
+            ("price", new.price),
+            ("quantity", new.quantity),
+            ("quoteOrderQty", new.quote_order_qty),
+        ] {
+            if value.is_some_and(|value| value.normalize().scale() > ASSET_PRECISION) {
+                return Err(ApiError::bad_request(
+                    -1111,
+                    format!("Parameter '{name}' has too much precision."),
+                ));
+            }
+        }
+        if let Some(price) = new.price {
+            let on_grid = round_to_step(price, spec.tick_size) == price.normalize();
+            if price < spec.min_price || price > spec.max_price || !on_grid {
+                return Err(ApiError::filter("PRICE_FILTER"));
+            }
+        }
+        if let Some(qty) = new.quantity {
+            let on_grid = round_to_step(qty, spec.step_size) == qty.normalize();
+            if qty < spec.min_qty || qty > spec.max_qty || !on_grid {
+                return Err(ApiError::filter("LOT_SIZE"));
+            }
+            if new.order_type == OrderType::Market && qty > spec.market_max_qty {
+                return Err(ApiError::filter("MARKET_LOT_SIZE"));
+            }
+        }
+        let reference = match new.price {
+            Some(price) => price,
+            None => self
+                .avg_price(spec.symbol, i64::MAX)
+                .map(|(price, _)| price)
+                .unwrap_or(spec.start_price),
+        };
+        let notional = match (new.quantity, new.quote_order_qty) {
+            (Some(qty), _) => reference * qty,
+            (None, Some(quote)) => quote,
+            (None, None) => Decimal::ZERO,
+        };
+        if notional <= Decimal::ZERO {
+            return Err(ApiError::order_rejected("Price * QTY is zero or less."));
+        }
+        let max_applies = new.order_type != OrderType::Market;
+        if notional < spec.min_notional || (max_applies && notional > spec.max_notional) {
+            return Err(ApiError::filter("NOTIONAL"));
+        }
+        Ok(())
+    }
+
+    /// Plans the fills of a taker order; also says whether liquidity ran out
+    /// before the order was satisfied.
+    fn plan(
+        &self,
+        index: usize,
+        side: Side,
+        limit: Option<Decimal>,
+        qty: Option<Decimal>,
+        quote: Option<Decimal>,
+    ) -> (Vec<(Maker, Decimal, Decimal)>, bool) {
+        let spec = &self.market.symbols()[index].spec;
+        let maker_side = side.opposite();
+        let mut resting: VecDeque<(Decimal, Maker, Decimal)> = self.books[index]
+            .in_priority(maker_side)
+            .into_iter()
+            .filter_map(|(price, id)| {
+                let order = self.orders.get(&id)?;
+                Some((price, Maker::Order(id), order.orig_qty - order.executed_qty))
+            })
+            .collect();
+        let mut synthetic: VecDeque<(Decimal, Maker, Decimal)> = if self.synthetic {
+            self.market
+                .synthetic_levels(index, maker_side)
+                .into_iter()
+                .map(|(price, qty)| (price, Maker::Synthetic, qty))
+                .collect()
+        } else {
+            VecDeque::new()
+        };
+        let better = |a: Decimal, b: Decimal| match side {
+            Side::Buy => a < b,
+            Side::Sell => a > b,
+        };
+        let mut left_qty = qty;
+        let mut left_quote = quote;
+        let mut plan = Vec::new();
+        loop {
+            let pick_synthetic = match (resting.front(), synthetic.front()) {
+                (None, None) => return (plan, true),
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(r), Some(s)) => !better(r.0, s.0),
+            };
+            let queue = if pick_synthetic {
+                &mut synthetic
+            } else {
+                &mut resting
+            };
+            let Some((price, maker, available)) = queue.pop_front() else {
+                return (plan, true);
+            };
+            if limit.is_some_and(|limit| better(limit, price)) {
+                return (plan, true);
+            }
+            let mut take = available;
+            if let Some(left) = left_qty {
+                take = take.min(left);
+            }
+            if let Some(left) = left_quote {
+                take = take.min(round_to_step(left / price, spec.step_size));
+            }
+            if take <= Decimal::ZERO {
+                return (plan, false);
+            }
+            plan.push((maker, price, take));
+            if let Some(left) = left_qty.as_mut() {
+                *left -= take;
+                if left.is_zero() {
+                    return (plan, false);
+                }
+            }
+            if let Some(left) = left_quote.as_mut() {
+                *left -= price * take;
+            }
+        }
+    }
+
+    /// Executes one planned fill of `taker` against `maker`.
+    fn execute(
+        &mut self,
+        index: usize,
+        taker: &mut Order,
+        maker: Maker,
+        price: Decimal,
+        qty: Decimal,
+        now_ms: i64,
+    ) -> Fill {
+        let spec = self.market.symbols()[index].spec.clone();
+        let quote_qty = price * qty;
+        let trade = self
+            .market
+            .get_mut(spec.symbol)
+            .map(|symbol| symbol.push_trade(price, qty, now_ms, taker.side == Side::Sell))
+            .expect("symbol index is valid");
+        self.emit_market(MarketEvent::Trade {
+            symbol: spec.symbol.to_owned(),
+            trade: trade.clone(),
+        });
+        let taker_rate = self.commission.taker;
+        let (commission, commission_asset) = self.settle(
+            taker, price, qty, taker_rate, trade.id, false, &spec, now_ms,
+        );
+        match maker {
+            Maker::Synthetic => {
+                let house = self.accounts.entry(HOUSE_UID).or_default();
+                let (give, get) = match taker.side {
+                    Side::Buy => (spec.base, spec.quote),
+                    Side::Sell => (spec.quote, spec.base),
+                };
+                let (give_amount, get_amount) = match taker.side {
+                    Side::Buy => (qty, quote_qty),
+                    Side::Sell => (quote_qty, qty),
+                };
+                house.balances.entry(give.to_owned()).or_default().free -= give_amount;
+                house.balances.entry(get.to_owned()).or_default().free += get_amount;
+                if let Some(symbol) = self.market.get_mut(spec.symbol) {
+                    symbol.take_synthetic(taker.side.opposite(), price, qty);
+                }
+            }
+            Maker::Order(order_id) => {
+                if let Some(mut order) = self.orders.remove(&order_id) {
+                    let maker_rate = self.commission.maker;
+                    self.settle(
+                        &mut order, price, qty, maker_rate, trade.id, true, &spec, now_ms,
+                    );
+                    if order.status == OrderStatus::Filled {
+                        self.books[index].remove(order.side, order.price, order_id);
+                    }
+                    if let Some(symbol) = self.market.get_mut(spec.symbol) {
+                        symbol.update_id += 1;
+                    }
+                    let fill = Fill {
+                        price,
+                        qty,
+                        commission: Decimal::ZERO,
+                        commission_asset: String::new(),
+                        trade_id: trade.id,
+                    };
+                    self.emit_execution(&order, "TRADE", Some(fill), now_ms);
+                    self.emit_position(order.uid, &[spec.base, spec.quote], now_ms);
+                    self.orders.insert(order_id, order);
+                }
+            }
+        }
+        Fill {
+            price,
+            qty,
+            commission,
+            commission_asset,
+            trade_id: trade.id,
+        }
+    }
+
+    /// Moves the assets of one side of a fill and updates its order.
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &mut self,
+        order: &mut Order,
+        price: Decimal,
+        qty: Decimal,
+        rate: Decimal,
+        trade_id: u64,
+        is_maker: bool,
+        spec: &crate::market::SymbolSpec,
+        now_ms: i64,
+    ) -> (Decimal, String) {
+        let quote_qty = price * qty;
+        let (pay_asset, pay_amount, get_asset, get_amount) = match order.side {
+            Side::Buy => (spec.quote, quote_qty, spec.base, qty),
+            Side::Sell => (spec.base, qty, spec.quote, quote_qty),
+        };
+        let commission =
+            (get_amount * rate).round_dp_with_strategy(ASSET_PRECISION, RoundingStrategy::ToZero);
+        let account = self.accounts.entry(order.uid).or_default();
+        account
+            .balances
+            .entry(pay_asset.to_owned())
+            .or_default()
+            .locked -= pay_amount;
+        account
+            .balances
+            .entry(get_asset.to_owned())
+            .or_default()
+            .free += get_amount - commission;
+        account.update_time = now_ms;
+        if order.uid != HOUSE_UID {
+            account.trades.push(AccountTrade {
+                symbol: spec.symbol.to_owned(),
+                id: trade_id,
+                order_id: order.order_id,
+                price,
+                qty,
+                quote_qty,
+                commission,
+                commission_asset: get_asset.to_owned(),
+                time: now_ms,
+                is_buyer: order.side == Side::Buy,
+                is_maker,
+            });
+        }
+        *self.fees.entry(get_asset.to_owned()).or_default() += commission;
+        order.locked -= pay_amount;
+        order.executed_qty += qty;
+        order.cumm_quote_qty += quote_qty;
+        order.update_time = now_ms;
+        if is_maker {
+            order.status = if order.executed_qty == order.orig_qty {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+        }
+        (commission, get_asset.to_owned())
+    }
+
+    /// The house takes every resting order the walk's price moved through.
+    fn cross_resting(&mut self, index: usize, time: i64) {
+        let mid = self.market.symbols()[index].mid();
+        let crossed: Vec<u64> = [Side::Buy, Side::Sell]
+            .into_iter()
+            .flat_map(|side| {
+                self.books[index]
+                    .in_priority(side)
+                    .into_iter()
+                    .take_while(move |(price, _)| match side {
+                        Side::Buy => *price >= mid,
+                        Side::Sell => *price <= mid,
+                    })
+                    .map(|(_, id)| id)
+            })
+            .collect();
+        for order_id in crossed {
+            let Some(order) = self.orders.get(&order_id) else {
+                continue;
+            };
+            let (price, qty, taker_side) = (
+                order.price,
+                order.orig_qty - order.executed_qty,
+                order.side.opposite(),
+            );
+            let mut house_order = Order {
+                symbol: order.symbol.clone(),
+                order_id: 0,
+                client_order_id: String::new(),
+                uid: HOUSE_UID,
+                side: taker_side,
+                order_type: OrderType::Market,
+                time_in_force: TimeInForce::Gtc,
+                price: Decimal::ZERO,
+                orig_qty: qty,
+                orig_quote_qty: Decimal::ZERO,
+                executed_qty: Decimal::ZERO,
+                cumm_quote_qty: Decimal::ZERO,
+                status: OrderStatus::New,
+                time,
+                update_time: time,
+                working_time: time,
+                locked: Decimal::ZERO,
+            };
+            let (asset, amount) = match taker_side {
+                Side::Buy => (self.market.symbols()[index].spec.quote, price * qty),
+                Side::Sell => (self.market.symbols()[index].spec.base, qty),
+            };
+            self.move_balance(HOUSE_UID, asset, amount, true, time);
+            house_order.locked = amount;
+            self.execute_house(index, &mut house_order, order_id, price, qty, time);
+        }
+    }
+
+    fn execute_house(
+        &mut self,
+        index: usize,
+        house_order: &mut Order,
+        maker_id: u64,
+        price: Decimal,
+        qty: Decimal,
+        time: i64,
+    ) {
+        let saved_taker_rate = self.commission.taker;
+        self.commission.taker = Decimal::ZERO;
+        self.execute(index, house_order, Maker::Order(maker_id), price, qty, time);
+        self.commission.taker = saved_taker_rate;
+    }
+
+    /// Moves `amount` of `asset` from free to locked (`lock`) or back.
+    fn move_balance(&mut self, uid: u64, asset: &str, amount: Decimal, lock: bool, now_ms: i64) {
+        if amount.is_zero() {
+            return;
+        }
+        let account = self.accounts.entry(uid).or_default();
+        let balance = account.balances.entry(asset.to_owned()).or_default();
+        if lock {
+            balance.free -= amount;
+            balance.locked += amount;
+        } else {
+            balance.locked -= amount;
+            balance.free += amount;
+        }
+        account.update_time = now_ms;
+    }
+
+    fn emit_market(&self, event: MarketEvent) {
+        if let Some(sender) = &self.market_events
+            && sender.receiver_count() > 0
+        {
+            let _ = sender.send(event);
+        }
+    }
+
+    fn emit_book(&self, index: usize, before: u64, time: i64) {
+        let symbol = &self.market.symbols()[index];
+        if symbol.update_id > before {
+            self.emit_market(MarketEvent::BookChanged {
+                symbol: symbol.spec.symbol.to_owned(),
+                first_update_id: before + 1,
+                final_update_id: symbol.update_id,
+                time,
+            });
+        }
+    }
+
+    fn emit_execution(
+        &self,
+        order: &Order,
+        execution_type: &'static str,
+        fill: Option<Fill>,
+        time: i64,
+    ) {
+        if order.uid == HOUSE_UID {
+            return;
+        }
+        if let Some(sender) = &self.account_events
+            && sender.receiver_count() > 0
+        {
+            let _ = sender.send(AccountEvent::Execution {
+                uid: order.uid,
+                execution_type,
+                order: Box::new(order.clone()),
+                fill,
+                time,
+            });
+        }
+    }
+
+    fn emit_position(&self, uid: u64, assets: &[&str], time: i64) {
+        let Some(sender) = &self.account_events else {
+            return;
+        };
+        if uid == HOUSE_UID || sender.receiver_count() == 0 {
+            return;
+        }
+        let Some(account) = self.accounts.get(&uid) else {
+            return;
+        };
+        let balances = assets
+            .iter()
+            .map(|asset| {
+                let balance = account.balances.get(*asset).copied().unwrap_or_default();
+                ((*asset).to_owned(), balance.free, balance.locked)
+            })
+            .collect();
+        let _ = sender.send(AccountEvent::Position {
+            uid,
+            balances,
+            time,
+        });
+    }
+}
+
+/// A 22-character client order ID, like Binance generates.
+fn generated_client_order_id(seed: u64, order_id: u64) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(22);
+    let mut state = crate::market::mix(seed, order_id, 0, 77);
+    for idx in 0..22 {
+        if idx % 10 == 0 {
+            state = crate::market::mix(state, order_id, idx, 78);
+        }
+        out.push(ALPHABET[(state % 62) as usize] as char);
+        state /= 62;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::market::default_symbols;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    fn engine(synthetic: bool) -> (Engine, broadcast::Receiver<AccountEvent>) {
+        let market = Market::new(5, T0, default_symbols());
+        let commission = Commission {
+            maker: d("0.001"),
+            taker: d("0.002"),
+        };
+        let mut engine = Engine::new(market, commission);
+        if !synthetic {
+            engine = engine.without_synthetic_liquidity();
+        }
+        let (market_events, _) = broadcast::channel(1024);
+        let (account_events, receiver) = broadcast::channel(100_000);
+        engine.publish_to(market_events, account_events);
+        for uid in 1..=3 {
+            engine.add_account(
+                uid,
+                &[
+                    ("BTC".to_owned(), d("10")),
+                    ("USDT".to_owned(), d("1000000")),
+                ],
+                T0,
+            );
+        }
+        (engine, receiver)
+    }
+
+    fn limit(side: Side, price: &str, qty: &str, tif: TimeInForce) -> NewOrder {
+        NewOrder {
+            symbol: "BTCUSDT".to_owned(),
+            side,
+            order_type: OrderType::Limit,
+            time_in_force: tif,
+            quantity: Some(d(qty)),
+            quote_order_qty: None,
+            price: Some(d(price)),
+            client_order_id: None,
+        }
+    }
+
+    fn totals(engine: &Engine) -> BTreeMap<String, Decimal> {
+        let mut totals = engine.fees().clone();
+        for account in engine.accounts() {
+            for (asset, balance) in &account.balances {
+                *totals.entry(asset.clone()).or_default() += balance.free + balance.locked;
+            }
+        }
+        totals
+    }
+
+    #[track_caller]
+    fn check_locked(engine: &Engine) {
+        for account in engine.accounts().filter(|a| a.uid != HOUSE_UID) {
+            let mut expected: BTreeMap<&str, Decimal> = BTreeMap::new();
+            for order in engine.account_orders(account.uid, None) {
+                if order.status.is_open() {
+                    let asset = match order.side {
+                        Side::Buy => "USDT",
+                        Side::Sell => "BTC",
+                    };
+                    *expected.entry(asset).or_default() += order.locked;
+                }
+            }
+            for (asset, balance) in &account.balances {
+                assert!(
+                    balance.free >= Decimal::ZERO,
+                    "{asset} free {}",
+                    balance.free
+                );
+                assert_eq!(
+                    balance.locked,
+                    expected.get(asset.as_str()).copied().unwrap_or_default(),
+                    "locked {asset} of {}",
+                    account.uid
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn resting_limit_locks_and_cancel_releases() {
+        let (mut engine, _events) = engine(false);
+        let (order, fills) = engine
+            .place(1, &limit(Side::Buy, "90000", "0.5", TimeInForce::Gtc), T0)
+            .unwrap();
+        assert!(fills.is_empty());
+        assert_eq!(order.status, OrderStatus::New);
+        let usdt = engine.account(1).unwrap().balances["USDT"];
+        assert_eq!((usdt.free, usdt.locked), (d("955000"), d("45000")));
+        engine.cancel(1, order.order_id, T0).unwrap();
+        let usdt = engine.account(1).unwrap().balances["USDT"];
+        assert_eq!((usdt.free, usdt.locked), (d("1000000"), d("0")));
+        assert_eq!(
+            engine.cancel(1, order.order_id, T0).unwrap_err().code,
+            -2011
+        );
+    }
+
+    #[test]
+    fn taker_gets_the_makers_price_and_pays_commission() {
+        let (mut engine, _events) = engine(false);
+        engine
+            .place(2, &limit(Side::Sell, "95000", "1", TimeInForce::Gtc), T0)
+            .unwrap();
+        let (order, fills) = engine
+            .place(1, &limit(Side::Buy, "96000", "0.4", TimeInForce::Gtc), T0)
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Filled);
+        assert_eq!(fills[0].price, d("95000"));
+        assert_eq!(fills[0].commission, d("0.0008"));
+        let buyer = &engine.account(1).unwrap().balances;
+        assert_eq!(buyer["BTC"].free, d("10.3992"));
+        assert_eq!(buyer["USDT"].free, d("962000"));
+        assert_eq!(buyer["USDT"].locked, d("0"));
+        let seller = &engine.account(2).unwrap().balances;
+        assert_eq!(seller["USDT"].free, d("1037962"));
+        check_locked(&engine);
+    }
+
+    #[test]
+    fn limit_maker_that_would_take_is_rejected() {
+        let (mut engine, _events) = engine(false);
+        engine
+            .place(2, &limit(Side::Sell, "95000", "1", TimeInForce::Gtc), T0)
+            .unwrap();
+        let mut maker = limit(Side::Buy, "95000", "1", TimeInForce::Gtc);
+        maker.order_type = OrderType::LimitMaker;
+        let err = engine.place(1, &maker, T0).unwrap_err();
+        assert_eq!(
+            (err.code, err.msg.as_str()),
+            (-2010, "Order would immediately match and take.")
+        );
+    }
+
+    #[test]
+    fn fok_without_enough_liquidity_expires_untouched() {
+        let (mut engine, _events) = engine(false);
+        engine
+            .place(2, &limit(Side::Sell, "95000", "0.1", TimeInForce::Gtc), T0)
+            .unwrap();
+        let (order, fills) = engine
+            .place(1, &limit(Side::Buy, "95000", "0.2", TimeInForce::Fok), T0)
+            .unwrap();
+        assert_eq!((order.status, fills.len()), (OrderStatus::Expired, 0));
+        check_locked(&engine);
+    }
+
+    #[test]
+    fn insufficient_balance_and_filters() {
+        let (mut engine, _events) = engine(false);
+        let err = engine
+            .place(1, &limit(Side::Sell, "95000", "11", TimeInForce::Gtc), T0)
+            .unwrap_err();
+        assert_eq!(err.code, -2010);
+        let cases = [
+            (
+                limit(Side::Buy, "95000.001", "0.1", TimeInForce::Gtc),
+                "Filter failure: PRICE_FILTER",
+            ),
+            (
+                limit(Side::Buy, "95000", "0.000001", TimeInForce::Gtc),
+                "Filter failure: LOT_SIZE",
+            ),
+            (
+                limit(Side::Buy, "10", "0.1", TimeInForce::Gtc),
+                "Filter failure: NOTIONAL",
+            ),
+        ];
+        for (order, msg) in cases {
+            let err = engine.place(1, &order, T0).unwrap_err();
+            assert_eq!((err.code, err.msg.as_str()), (-1013, msg));
+        }
+    }
+
+    #[test]
+    fn market_orders_against_synthetic_liquidity_conserve_assets() {
+        let (mut engine, _events) = engine(true);
+        let before = totals(&engine);
+        let market_buy = NewOrder {
+            order_type: OrderType::Market,
+            price: None,
+            quantity: None,
+            quote_order_qty: Some(d("1000")),
+            ..limit(Side::Buy, "1", "1", TimeInForce::Gtc)
+        };
+        let (order, fills) = engine.place(1, &market_buy, T0).unwrap();
+        assert_eq!(order.status, OrderStatus::Filled);
+        assert!(!fills.is_empty());
+        assert!(order.cumm_quote_qty <= d("1000"));
+        engine.advance(T0 + 30_000);
+        assert_eq!(totals(&engine), before);
+        check_locked(&engine);
+    }
+
+    #[test]
+    fn the_walk_fills_resting_orders_it_crosses() {
+        let (mut engine, _events) = engine(true);
+        let mid = engine.market().get("BTCUSDT").unwrap().mid();
+        let far_above = (mid * d("1.05")).round_dp(2).to_string();
+        // A buy far above the market fills at once against synthetic asks;
+        // a sell far above rests until the walk gets there (it will not here).
+        let (order, _) = engine
+            .place(
+                1,
+                &limit(Side::Sell, &far_above, "0.01", TimeInForce::Gtc),
+                T0,
+            )
+            .unwrap();
+        engine.advance(T0 + 10_000);
+        assert_eq!(
+            engine.order(order.order_id).unwrap().status,
+            OrderStatus::New
+        );
+        let just_below = (mid - d("0.01")).to_string();
+        let (order, _) = engine
+            .place(
+                2,
+                &limit(Side::Sell, &just_below, "0.01", TimeInForce::Gtc),
+                T0 + 10_000,
+            )
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Filled);
+        check_locked(&engine);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Place {
+            uid: u64,
+            buy: bool,
+            kind: u8,
+            price_ticks: i64,
+            qty_steps: i64,
+        },
+        Cancel {
+            pick: usize,
+        },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1..=3_u64, any::<bool>(), 0..5_u8, -20..=20_i64, 1..=300_i64).prop_map(
+                |(uid, buy, kind, price_ticks, qty_steps)| Op::Place { uid, buy, kind, price_ticks, qty_steps }
+            ),
+            1 => (0..64_usize).prop_map(|pick| Op::Cancel { pick }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn matching_keeps_the_books(ops in prop::collection::vec(op(), 1..60)) {
+            let (mut engine, mut events) = engine(false);
+            let before = totals(&engine);
+            for op in ops {
+                match op {
+                    Op::Place { uid, buy, kind, price_ticks, qty_steps } => {
+                        let side = if buy { Side::Buy } else { Side::Sell };
+                        let price = Decimal::from(97_000 + price_ticks * 10);
+                        let qty = Decimal::from(qty_steps) * d("0.001");
+                        let (order_type, tif) = match kind {
+                            0 => (OrderType::Limit, TimeInForce::Gtc),
+                            1 => (OrderType::Limit, TimeInForce::Ioc),
+                            2 => (OrderType::Limit, TimeInForce::Fok),
+                            3 => (OrderType::LimitMaker, TimeInForce::Gtc),
+                            _ => (OrderType::Market, TimeInForce::Gtc),
+                        };
+                        let new = NewOrder {
+                            symbol: "BTCUSDT".to_owned(),
+                            side,
+                            order_type,
+                            time_in_force: tif,
+                            quantity: Some(qty),
+                            quote_order_qty: None,
+                            price: (order_type != OrderType::Market).then_some(price),
+                            client_order_id: None,
+                        };
+                        while events.try_recv().is_ok() {}
+                        if let Ok((order, fills)) = engine.place(uid, &new, T0) {
+                            let filled: Decimal = fills.iter().map(|f| f.qty).sum();
+                            prop_assert_eq!(filled, order.executed_qty);
+                            prop_assert!(order.executed_qty <= order.orig_qty);
+                            for fill in &fills {
+                                if order_type != OrderType::Market {
+                                    match side {
+                                        Side::Buy => prop_assert!(fill.price <= price),
+                                        Side::Sell => prop_assert!(fill.price >= price),
+                                    }
+                                }
+                            }
+                            // Makers in the order they were hit: best price
+                            // first, oldest first at one price.
+                            let mut makers = Vec::new();
+                            while let Ok(event) = events.try_recv() {
+                                if let AccountEvent::Execution { execution_type: "TRADE", order: maker, .. } = event
+                                    && maker.order_id != order.order_id {
+                                        makers.push((maker.price, maker.order_id));
+                                    }
+                            }
+                            for pair in makers.windows(2) {
+                                let ((p1, id1), (p2, id2)) = (pair[0], pair[1]);
+                                match side {
+                                    Side::Buy => prop_assert!(p1 < p2 || (p1 == p2 && id1 < id2)),
+                                    Side::Sell => prop_assert!(p1 > p2 || (p1 == p2 && id1 < id2)),
+                                }
+                            }
+                        }
+                    }
+                    Op::Cancel { pick } => {
+                        let open: Vec<(u64, u64)> = (1..=3)
+                            .flat_map(|uid| engine.account_orders(uid, None))
+                            .filter(|o| o.status.is_open())
+                            .map(|o| (o.uid, o.order_id))
+                            .collect();
+                        if let Some((uid, order_id)) = open.get(pick % open.len().max(1)) {
+                            engine.cancel(*uid, *order_id, T0).unwrap();
+                        }
+                    }
+                }
+                prop_assert_eq!(totals(&engine), before.clone());
+                check_locked(&engine);
+                let (_, bids, asks) = engine.depth("BTCUSDT", 1).unwrap();
+                if let (Some(bid), Some(ask)) = (bids.first(), asks.first()) {
+                    prop_assert!(bid.0 < ask.0, "crossed book {:?} {:?}", bid, ask);
+                }
+            }
+        }
+
+        #[test]
+        fn synthetic_liquidity_and_the_walk_conserve_assets(
+            ops in prop::collection::vec(op(), 1..40),
+            seconds in prop::collection::vec(0..30_i64, 40),
+        ) {
+            let (mut engine, _events) = engine(true);
+            let before = totals(&engine);
+            let mut now = T0;
+            for (op, step) in ops.into_iter().zip(seconds) {
+                now += step * 1000;
+                engine.advance(now);
+                match op {
+                    Op::Place { uid, buy, kind, price_ticks, qty_steps } => {
+                        let mid = engine.market().get("BTCUSDT").unwrap().mid();
+                        let price = mid + Decimal::from(price_ticks) * d("0.01");
+                        let side = if buy { Side::Buy } else { Side::Sell };
+                        let qty = Decimal::from(qty_steps) * d("0.0001");
+                        let new = NewOrder {
+                            order_type: if kind == 4 { OrderType::Market } else { OrderType::Limit },
+                            price: (kind != 4).then_some(price),
+                            ..limit(side, "1", &qty.to_string(), TimeInForce::Gtc)
+                        };
+                        let _ = engine.place(uid, &new, now);
+                    }
+                    Op::Cancel { pick } => {
+                        let open: Vec<(u64, u64)> = (1..=3)
+                            .flat_map(|uid| engine.account_orders(uid, None))
+                            .filter(|o| o.status.is_open())
+                            .map(|o| (o.uid, o.order_id))
+                            .collect();
+                        if let Some((uid, order_id)) = open.get(pick % open.len().max(1)) {
+                            engine.cancel(*uid, *order_id, now).unwrap();
+                        }
+                    }
+                }
+                prop_assert_eq!(totals(&engine), before.clone());
+                check_locked(&engine);
+            }
+        }
+    }
+}

@@ -1,0 +1,432 @@
+//! The deterministic market: symbols with real-shaped filters, a seeded price
+//! walk that prints one trade per symbol per second, and a synthetic order
+//! book around the walk's price.
+//!
+//! Determinism: every random number is `mix(seed, symbol, tick, salt)`, a
+//! pure function, so the same seed gives the same prices, quantities and book
+//! at the same tick index. Tick `t >= 1` happens `t` seconds after start;
+//! ticks `-1439..=0` are a day of history, one per minute, before start.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::model::Side;
+
+/// Live ticks happen this often.
+pub const TICK_MS: i64 = 1000;
+/// History ticks (before start) are this far apart.
+pub const HISTORY_TICK_MS: i64 = 60_000;
+/// Number of history ticks.
+pub const HISTORY_TICKS: i64 = 1440;
+/// Public trades kept per symbol.
+pub const MAX_TRADES: usize = 200_000;
+/// Levels of synthetic liquidity on each side.
+pub const SYNTHETIC_LEVELS: usize = 20;
+
+/// A symbol and its trading rules.
+#[derive(Debug, Clone)]
+pub struct SymbolSpec {
+    /// E.g. `BTCUSDT`.
+    pub symbol: &'static str,
+    /// E.g. `BTC`.
+    pub base: &'static str,
+    /// E.g. `USDT`.
+    pub quote: &'static str,
+    /// Where the walk starts.
+    pub start_price: Decimal,
+    /// `PRICE_FILTER.tickSize`.
+    pub tick_size: Decimal,
+    /// `PRICE_FILTER.minPrice`.
+    pub min_price: Decimal,
+    /// `PRICE_FILTER.maxPrice`.
+    pub max_price: Decimal,
+    /// `LOT_SIZE.stepSize`.
+    pub step_size: Decimal,
+    /// `LOT_SIZE.minQty`.
+    pub min_qty: Decimal,
+    /// `LOT_SIZE.maxQty`.
+    pub max_qty: Decimal,
+    /// `MARKET_LOT_SIZE.maxQty`.
+    pub market_max_qty: Decimal,
+    /// `NOTIONAL.minNotional`.
+    pub min_notional: Decimal,
+    /// `NOTIONAL.maxNotional`.
+    pub max_notional: Decimal,
+    /// Typical quantity of one synthetic book level.
+    pub level_qty: Decimal,
+}
+
+/// The symbols every sandbox lists.
+pub fn default_symbols() -> Vec<SymbolSpec> {
+    let d = |text: &str| text.parse::<Decimal>().expect("valid decimal literal");
+    let usdt = |symbol, base, price: &str, step: &str, level: &str, max_qty: &str| SymbolSpec {
+        symbol,
+        base,
+        quote: "USDT",
+        start_price: d(price),
+        tick_size: d("0.01"),
+        min_price: d("0.01"),
+        max_price: d("1000000"),
+        step_size: d(step),
+        min_qty: d(step),
+        max_qty: d(max_qty),
+        market_max_qty: d(max_qty) / d("10"),
+        min_notional: d("5"),
+        max_notional: d("9000000"),
+        level_qty: d(level),
+    };
+    let btc = |symbol, base, price: &str, tick: &str, step: &str, level: &str| SymbolSpec {
+        symbol,
+        base,
+        quote: "BTC",
+        start_price: d(price),
+        tick_size: d(tick),
+        min_price: d(tick),
+        max_price: d("1000"),
+        step_size: d(step),
+        min_qty: d(step),
+        max_qty: d("900000"),
+        market_max_qty: d("90000"),
+        min_notional: d("0.0001"),
+        max_notional: d("9000000"),
+        level_qty: d(level),
+    };
+    vec![
+        usdt("BTCUSDT", "BTC", "97000.00", "0.00001", "0.4", "9000"),
+        usdt("ETHUSDT", "ETH", "3500.00", "0.0001", "6", "90000"),
+        usdt("BNBUSDT", "BNB", "650.00", "0.001", "30", "900000"),
+        usdt("LTCUSDT", "LTC", "95.00", "0.001", "150", "900000"),
+        btc("BNBBTC", "BNB", "0.006700", "0.000001", "0.001", "30"),
+        btc("ETHBTC", "ETH", "0.03600", "0.00001", "0.0001", "6"),
+        btc("LTCBTC", "LTC", "0.000980", "0.000001", "0.001", "150"),
+        btc("EOSBTC", "EOS", "0.0000080", "0.0000001", "0.1", "20000"),
+    ]
+}
+
+/// A public trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trade {
+    /// Trade ID, increasing per symbol.
+    pub id: u64,
+    /// Price.
+    pub price: Decimal,
+    /// Base quantity.
+    pub qty: Decimal,
+    /// `price * qty`.
+    pub quote_qty: Decimal,
+    /// Milliseconds since the epoch.
+    pub time: i64,
+    /// Whether the buyer was the maker (the taker sold).
+    pub is_buyer_maker: bool,
+}
+
+/// One price level: `(price, quantity)`.
+pub type Level = (Decimal, Decimal);
+
+/// One symbol's market state.
+#[derive(Debug, Clone)]
+pub struct SymbolMarket {
+    /// The rules.
+    pub spec: SymbolSpec,
+    index: u64,
+    start_ticks: i64,
+    mid_ticks: i64,
+    tick: i64,
+    trades: Vec<Trade>,
+    next_trade_id: u64,
+    /// Increases whenever the book changes; REST `lastUpdateId`.
+    pub update_id: u64,
+    taken: HashMap<(Side, i64), Decimal>,
+}
+
+/// Every symbol's market.
+#[derive(Debug, Clone)]
+pub struct Market {
+    seed: u64,
+    start_ms: i64,
+    symbols: Vec<SymbolMarket>,
+}
+
+impl Market {
+    /// Builds the market at `start_ms`, with a day of history.
+    pub fn new(seed: u64, start_ms: i64, specs: Vec<SymbolSpec>) -> Market {
+        let symbols = specs
+            .into_iter()
+            .enumerate()
+            .map(|(index, spec)| {
+                let start_ticks = (spec.start_price / spec.tick_size)
+                    .trunc()
+                    .try_into()
+                    .unwrap_or(1_i64);
+                let mut symbol = SymbolMarket {
+                    spec,
+                    index: index as u64,
+                    start_ticks,
+                    mid_ticks: start_ticks,
+                    tick: -HISTORY_TICKS,
+                    trades: Vec::new(),
+                    next_trade_id: 1,
+                    update_id: 1,
+                    taken: HashMap::new(),
+                };
+                for tick in -HISTORY_TICKS + 1..=0 {
+                    symbol.step(seed, tick, start_ms + tick * HISTORY_TICK_MS);
+                }
+                symbol
+            })
+            .collect();
+        Market {
+            seed,
+            start_ms,
+            symbols,
+        }
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The tick index due at `now_ms` (0 before the first live tick).
+    pub fn due_tick(&self, now_ms: i64) -> i64 {
+        ((now_ms - self.start_ms) / TICK_MS).max(0)
+    }
+
+    /// When tick `tick` happens.
+    pub fn tick_time(&self, tick: i64) -> i64 {
+        if tick <= 0 {
+            self.start_ms + tick * HISTORY_TICK_MS
+        } else {
+            self.start_ms + tick * TICK_MS
+        }
+    }
+
+    /// All symbols.
+    pub fn symbols(&self) -> &[SymbolMarket] {
+        &self.symbols
+    }
+
+    /// A symbol by name.
+    pub fn get(&self, symbol: &str) -> Option<&SymbolMarket> {
+        self.symbols.iter().find(|s| s.spec.symbol == symbol)
+    }
+
+    /// A symbol by name, mutable.
+    pub fn get_mut(&mut self, symbol: &str) -> Option<&mut SymbolMarket> {
+        self.symbols.iter_mut().find(|s| s.spec.symbol == symbol)
+    }
+
+    /// Steps symbol `index` to `tick` if it is not there yet.
+    pub fn step_symbol(&mut self, index: usize, tick: i64) {
+        let time = self.tick_time(tick);
+        let seed = self.seed;
+        if let Some(symbol) = self.symbols.get_mut(index)
+            && tick > symbol.tick
+        {
+            symbol.step(seed, tick, time);
+        }
+    }
+
+    /// The last tick every symbol has reached.
+    pub fn current_tick(&self) -> i64 {
+        self.symbols.iter().map(|s| s.tick).min().unwrap_or(0)
+    }
+
+    /// The synthetic book of `symbol` on `side`, best first, minus what was
+    /// taken since the last tick.
+    pub fn synthetic_levels(&self, index: usize, side: Side) -> Vec<Level> {
+        let Some(symbol) = self.symbols.get(index) else {
+            return Vec::new();
+        };
+        (0..SYNTHETIC_LEVELS)
+            .filter_map(|level| {
+                let price_ticks = symbol.level_ticks(side, level);
+                let price = symbol.ticks_to_price(price_ticks);
+                let full = symbol.level_qty(self.seed, side, level);
+                let taken = symbol
+                    .taken
+                    .get(&(side, price_ticks))
+                    .copied()
+                    .unwrap_or_default();
+                let left = full - taken;
+                (left > Decimal::ZERO && price > Decimal::ZERO).then_some((price, left))
+            })
+            .collect()
+    }
+}
+
+impl SymbolMarket {
+    /// The walk's current price (the last trade's price).
+    pub fn mid(&self) -> Decimal {
+        self.ticks_to_price(self.mid_ticks)
+    }
+
+    /// The last tick reached.
+    pub fn tick(&self) -> i64 {
+        self.tick
+    }
+
+    /// Public trades, oldest first.
+    pub fn trades(&self) -> &[Trade] {
+        &self.trades
+    }
+
+    /// Records a trade and returns it.
+    pub fn push_trade(
+        &mut self,
+        price: Decimal,
+        qty: Decimal,
+        time: i64,
+        is_buyer_maker: bool,
+    ) -> Trade {
+        let trade = Trade {
+            id: self.next_trade_id,
+            price,
+            qty,
+            quote_qty: price * qty,
+            time,
+            is_buyer_maker,
+        };
+        self.next_trade_id += 1;
+        if self.trades.len() >= MAX_TRADES {
+            // Keep memory bounded on a long-running sandbox (about two days
+            // of one trade per second); the oldest trades go first.
+            self.trades.drain(..MAX_TRADES / 4);
+        }
+        self.trades.push(trade.clone());
+        trade
+    }
+
+    /// Records that `qty` of the synthetic level at `price` was taken.
+    pub fn take_synthetic(&mut self, side: Side, price: Decimal, qty: Decimal) {
+        let ticks = self.price_to_ticks(price);
+        *self.taken.entry((side, ticks)).or_default() += qty;
+        self.update_id += 1;
+    }
+
+    /// Converts a price on the tick grid to ticks.
+    pub fn price_to_ticks(&self, price: Decimal) -> i64 {
+        (price / self.spec.tick_size)
+            .round()
+            .try_into()
+            .unwrap_or(i64::MAX)
+    }
+
+    fn ticks_to_price(&self, ticks: i64) -> Decimal {
+        (Decimal::from(ticks) * self.spec.tick_size).normalize()
+    }
+
+    fn level_ticks(&self, side: Side, level: usize) -> i64 {
+        let offset = level as i64 + 1;
+        match side {
+            Side::Buy => self.mid_ticks - offset,
+            Side::Sell => self.mid_ticks + offset,
+        }
+    }
+
+    fn level_qty(&self, seed: u64, side: Side, level: usize) -> Decimal {
+        let salt = 1000 + level as u64 * 2 + u64::from(side == Side::Sell);
+        let percent = 50 + mix(seed, self.index, self.tick, salt) % 100;
+        let raw = self.spec.level_qty * Decimal::from(percent) / Decimal::from(100);
+        round_to_step(raw, self.spec.step_size).max(self.spec.min_qty)
+    }
+
+    fn scale(&self) -> i64 {
+        (self.start_ticks / 20_000).max(1)
+    }
+
+    fn step(&mut self, seed: u64, tick: i64, time: i64) {
+        let scale = self.scale();
+        let roll = mix(seed, self.index, tick, 1);
+        let mut delta = ((roll % 7) as i64 - 3) * scale;
+        if self.mid_ticks > self.start_ticks + self.start_ticks / 10 {
+            delta -= scale;
+        } else if self.mid_ticks < self.start_ticks - self.start_ticks / 10 {
+            delta += scale;
+        }
+        self.mid_ticks = (self.mid_ticks + delta).max(scale * 10);
+        self.tick = tick;
+        self.taken.clear();
+        self.update_id += 1;
+        let percent = 5 + mix(seed, self.index, tick, 2) % 45;
+        let qty = round_to_step(
+            self.spec.level_qty * Decimal::from(percent) / Decimal::from(100),
+            self.spec.step_size,
+        )
+        .max(self.spec.min_qty);
+        let price = self.mid();
+        self.push_trade(
+            price,
+            qty,
+            time,
+            delta < 0 || (delta == 0 && roll.is_multiple_of(2)),
+        );
+    }
+}
+
+/// Rounds `value` down to a multiple of `step`.
+pub fn round_to_step(value: Decimal, step: Decimal) -> Decimal {
+    if step.is_zero() {
+        return value;
+    }
+    ((value / step).trunc() * step).normalize()
+}
+
+/// SplitMix64 over the inputs: the sandbox's only source of randomness.
+pub fn mix(seed: u64, symbol: u64, tick: i64, salt: u64) -> u64 {
+    let mut z = seed
+        ^ symbol.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (tick as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ salt.wrapping_mul(0x94D0_49BB_1331_11EB);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_market() {
+        let a = Market::new(7, 1_700_000_000_000, default_symbols());
+        let b = Market::new(7, 1_700_000_000_000, default_symbols());
+        let c = Market::new(8, 1_700_000_000_000, default_symbols());
+        assert_eq!(a.symbols[0].trades, b.symbols[0].trades);
+        assert_ne!(a.symbols[0].trades, c.symbols[0].trades);
+        assert_eq!(
+            a.synthetic_levels(0, Side::Buy),
+            b.synthetic_levels(0, Side::Buy)
+        );
+    }
+
+    #[test]
+    fn history_is_a_day_of_minutes() {
+        let market = Market::new(1, 1_700_000_000_000, default_symbols());
+        let trades = market.symbols[0].trades();
+        assert_eq!(trades.len() as i64, HISTORY_TICKS);
+        assert_eq!(trades.last().map(|t| t.time), Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn book_does_not_cross_and_sits_on_the_grid() {
+        let market = Market::new(3, 1_700_000_000_000, default_symbols());
+        for (index, symbol) in market.symbols().iter().enumerate() {
+            let bids = market.synthetic_levels(index, Side::Buy);
+            let asks = market.synthetic_levels(index, Side::Sell);
+            assert!(bids[0].0 < symbol.mid() && symbol.mid() < asks[0].0);
+            for (price, qty) in bids.iter().chain(&asks) {
+                assert_eq!(round_to_step(*price, symbol.spec.tick_size), *price);
+                assert_eq!(round_to_step(*qty, symbol.spec.step_size), *qty);
+            }
+        }
+    }
+
+    #[test]
+    fn rounds_down_to_step() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(round_to_step(d("1.23456"), d("0.01")), d("1.23"));
+    }
+}

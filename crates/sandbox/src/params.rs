@@ -1,0 +1,344 @@
+//! Request parameters as Binance reads them: from the query string and the
+//! form body, with Binance's error codes for bad ones.
+//!
+//! Rules (shared/binance-docs/rest-api.md § "General Information on
+//! Endpoints", errors.md § 11xx):
+//!
+//! 1. Parameters come from the query string and an
+//!    `application/x-www-form-urlencoded` body; a name in both takes the
+//!    query string's value.
+//! 2. A name repeated within one of them is `-1101` "Duplicate values for a
+//!    parameter detected.".
+//! 3. `name=` with no value is `-1105` "Parameter 'name' was empty.".
+//! 4. Bytes that do not decode to UTF-8 are `-1100`.
+//! 5. A name the endpoint does not read is `-1104` (see [`Params::only`]).
+
+use std::str::FromStr;
+
+use mbx_signing::payload::decode_component;
+use rust_decimal::Decimal;
+
+use crate::error::ApiError;
+
+/// The legal range Binance quotes for a `DECIMAL` parameter.
+pub const DECIMAL_RANGE: &str = r"^([0-9]{1,20})(\.[0-9]{1,20})?$";
+/// The legal range Binance quotes for a `LONG` or `INT` parameter.
+pub const LONG_RANGE: &str = "^[0-9]{1,20}$";
+/// The legal range Binance quotes for a symbol.
+pub const SYMBOL_RANGE: &str = "^[A-Z0-9-_.]{1,20}$";
+/// The legal range Binance quotes for a JSON array of symbols.
+pub const SYMBOLS_RANGE: &str = r#"^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$"#;
+
+/// Decoded parameters, in the order they were sent. `Debug` masks the value
+/// of `signature`.
+#[derive(Clone, Default)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.pairs.iter().map(|(name, value)| {
+                let shown = if name == "signature" {
+                    "<redacted>"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            }))
+            .finish()
+    }
+}
+
+impl Params {
+    /// Parses a raw query string and a raw form body.
+    pub fn parse(query: &str, body: &str) -> Result<Params, ApiError> {
+        let mut pairs = parse_part(query)?;
+        for (name, value) in parse_part(body)? {
+            if !pairs.iter().any(|(known, _)| *known == name) {
+                pairs.push((name, value));
+            }
+        }
+        Ok(Params { pairs })
+    }
+
+    /// Builds parameters from decoded pairs (for unit tests).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Params {
+        Params {
+            pairs: pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// The value of `name`, if sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Whether `name` was sent.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The value of a mandatory parameter, or `-1102`.
+    pub fn require(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name).ok_or_else(|| ApiError::mandatory(name))
+    }
+
+    /// Rejects any parameter not in `allowed` with `-1104`. `signature`,
+    /// `timestamp` and `recvWindow` are read by the security layer and are
+    /// always allowed.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
+        let is_read = |name: &str| {
+            allowed.contains(&name) || matches!(name, "signature" | "timestamp" | "recvWindow")
+        };
+        let read = self.pairs.iter().filter(|(name, _)| is_read(name)).count();
+        if read == self.pairs.len() {
+            return Ok(());
+        }
+        Err(ApiError::bad_request(
+            -1104,
+            format!(
+                "Not all sent parameters were read; read '{read}' parameter(s) but was sent '{}'.",
+                self.pairs.len()
+            ),
+        ))
+    }
+
+    /// A mandatory symbol, checked for legal characters (not for existence).
+    pub fn symbol(&self) -> Result<&str, ApiError> {
+        let symbol = self.require("symbol")?;
+        check_symbol("symbol", symbol)?;
+        Ok(symbol)
+    }
+
+    /// An optional symbol.
+    pub fn opt_symbol(&self) -> Result<Option<&str>, ApiError> {
+        match self.get("symbol") {
+            Some(symbol) => check_symbol("symbol", symbol).map(|()| Some(symbol)),
+            None => Ok(None),
+        }
+    }
+
+    /// An optional JSON array of symbols, `["BTCUSDT","BNBUSDT"]`.
+    pub fn opt_symbols(&self) -> Result<Option<Vec<String>>, ApiError> {
+        let Some(text) = self.get("symbols") else {
+            return Ok(None);
+        };
+        let symbols: Vec<String> = serde_json::from_str(text)
+            .map_err(|_| ApiError::illegal_chars("symbols", SYMBOLS_RANGE))?;
+        for symbol in &symbols {
+            check_symbol("symbols", symbol)
+                .map_err(|_| ApiError::illegal_chars("symbols", SYMBOLS_RANGE))?;
+        }
+        if symbols.is_empty() {
+            return Err(ApiError::mandatory("symbols"));
+        }
+        for (idx, symbol) in symbols.iter().enumerate() {
+            if symbols[..idx].contains(symbol) {
+                return Err(ApiError::bad_request(
+                    -1151,
+                    "Symbol is present multiple times in the list.",
+                ));
+            }
+        }
+        Ok(Some(symbols))
+    }
+
+    /// An optional non-negative integer (`LONG`/`INT`).
+    pub fn opt_long(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(name) {
+            Some(text) => parse_long(name, text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// An optional `DECIMAL`.
+    pub fn opt_decimal(&self, name: &str) -> Result<Option<Decimal>, ApiError> {
+        match self.get(name) {
+            Some(text) => parse_decimal(name, text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// An optional `BOOLEAN` (`true`/`false`, any case).
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            Some(text) if text.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(text) if text.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid_value(name)),
+            None => Ok(None),
+        }
+    }
+
+    /// An optional `limit` between 1 and `max`, `default` when absent.
+    pub fn limit(&self, default: i64, max: i64) -> Result<i64, ApiError> {
+        match self.opt_long("limit")? {
+            None => Ok(default),
+            Some(limit) if limit < 1 => Err(ApiError::invalid_value("limit")),
+            Some(limit) if limit > max => Err(ApiError::bad_request(
+                -1102,
+                format!("'limit' contains unexpected value. Cannot be greater than {max}."),
+            )),
+            Some(limit) => Ok(limit),
+        }
+    }
+}
+
+/// Parses an unsigned integer the way Binance checks `LONG` parameters.
+pub fn parse_long(name: &str, text: &str) -> Result<i64, ApiError> {
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::illegal_chars(name, LONG_RANGE));
+    }
+    text.parse::<i64>()
+        .map_err(|_| ApiError::bad_request(-1108, format!("Parameter '{name}' overflowed.")))
+}
+
+/// Parses a `DECIMAL`: plain notation, no sign, no exponent.
+pub fn parse_decimal(name: &str, text: &str) -> Result<Decimal, ApiError> {
+    let (int_part, frac_part) = match text.split_once('.') {
+        Some((int_part, frac_part)) => (int_part, Some(frac_part)),
+        None => (text, None),
+    };
+    let digits = |part: &str| {
+        !part.is_empty() && part.len() <= 20 && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(int_part) || frac_part.is_some_and(|frac| !digits(frac)) {
+        return Err(ApiError::illegal_chars(name, DECIMAL_RANGE));
+    }
+    Decimal::from_str(text)
+        .map(|value| value.normalize())
+        .map_err(|_| ApiError::bad_request(-1108, format!("Parameter '{name}' overflowed.")))
+}
+
+fn check_symbol(name: &str, symbol: &str) -> Result<(), ApiError> {
+    let legal = !symbol.is_empty()
+        && symbol.len() <= 20
+        && symbol.bytes().all(|b| {
+            b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
+    if legal {
+        Ok(())
+    } else {
+        Err(ApiError::illegal_chars(name, SYMBOL_RANGE))
+    }
+}
+
+fn parse_part(text: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for raw in text.split('&') {
+        if raw.is_empty() {
+            continue;
+        }
+        let (raw_name, raw_value) = raw.split_once('=').unwrap_or((raw, ""));
+        let illegal = || ApiError::bad_request(-1100, "Illegal characters found in a parameter.");
+        let name = decode_component(raw_name).ok_or_else(illegal)?;
+        let value = decode_component(raw_value).ok_or_else(illegal)?;
+        if name.is_empty() {
+            return Err(ApiError::bad_request(
+                -1103,
+                "An unknown parameter was sent.",
+            ));
+        }
+        if value.is_empty() {
+            return Err(ApiError::bad_request(
+                -1105,
+                format!("Parameter '{name}' was empty."),
+            ));
+        }
+        if pairs.iter().any(|(known, _)| *known == name) {
+            return Err(ApiError::bad_request(
+                -1101,
+                "Duplicate values for a parameter detected.",
+            ));
+        }
+        pairs.push((name.into_owned(), value.into_owned()));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_err(query: &str, code: i64) {
+        let err = Params::parse(query, "").unwrap_err();
+        assert_eq!(err.code, code, "{}", err.msg);
+    }
+
+    #[test]
+    fn query_wins_over_body() {
+        let params = Params::parse("a=1", "a=2&b=3").unwrap();
+        assert_eq!(params.get("a"), Some("1"));
+        assert_eq!(params.get("b"), Some("3"));
+    }
+
+    #[test]
+    fn decodes_values() {
+        let params = Params::parse("symbols=%5B%22BTCUSDT%22%5D", "").unwrap();
+        assert_eq!(
+            params.opt_symbols().unwrap(),
+            Some(vec!["BTCUSDT".to_owned()])
+        );
+    }
+
+    #[test]
+    fn duplicate() {
+        check_err("a=1&a=2", -1101)
+    }
+
+    #[test]
+    fn empty() {
+        check_err("a=", -1105)
+    }
+
+    #[test]
+    fn not_utf8() {
+        check_err("a=%FF", -1100)
+    }
+
+    #[test]
+    fn empty_name() {
+        check_err("=1", -1103)
+    }
+
+    #[test]
+    fn unread() {
+        let params = Params::parse("symbol=BTCUSDT&foo=1", "").unwrap();
+        assert_eq!(params.only(&["symbol"]).unwrap_err().code, -1104);
+        assert!(params.only(&["symbol", "foo"]).is_ok());
+    }
+
+    #[test]
+    fn decimals() {
+        assert_eq!(parse_decimal("p", "1.50").unwrap().to_string(), "1.5");
+        for bad in ["-1", "1e5", ".5", "1.", "abc", ""] {
+            assert_eq!(parse_decimal("p", bad).unwrap_err().code, -1100, "{bad}");
+        }
+    }
+
+    #[test]
+    fn longs() {
+        assert_eq!(parse_long("t", "1499827319559").unwrap(), 1_499_827_319_559);
+        assert_eq!(parse_long("t", "12a").unwrap_err().code, -1100);
+        assert_eq!(
+            parse_long("t", "99999999999999999999").unwrap_err().code,
+            -1108
+        );
+    }
+
+    #[test]
+    fn symbols_are_checked() {
+        let params = Params::from_pairs(&[("symbol", "btcusdt")]);
+        assert_eq!(params.symbol().unwrap_err().code, -1100);
+        let params = Params::from_pairs(&[("symbols", r#"["A","A"]"#)]);
+        assert_eq!(params.opt_symbols().unwrap_err().code, -1151);
+    }
+}

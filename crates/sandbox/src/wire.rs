@@ -1,0 +1,788 @@
+//! Binance's JSON, field for field and in the order of rest-api.md.
+//! Decimals are strings with eight decimals; IDs and times are integers.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::engine::{AccountTrade, Fill, Order};
+use crate::market::{SymbolSpec, Trade};
+
+/// Formats a decimal with eight decimals, as Binance does.
+pub fn dec(value: Decimal) -> String {
+    format!("{:.8}", value)
+}
+
+/// `{"serverTime": ..}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerTime {
+    /// Sandbox time (ms).
+    pub server_time: i64,
+}
+
+/// One entry of `rateLimits`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    /// `REQUEST_WEIGHT`, `ORDERS` or `RAW_REQUESTS`.
+    pub rate_limit_type: &'static str,
+    /// `SECOND`, `MINUTE` or `DAY`.
+    pub interval: &'static str,
+    /// Number of intervals.
+    pub interval_num: u32,
+    /// The limit.
+    pub limit: u32,
+    /// Current count (only in `rateLimit/order`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+}
+
+/// A symbol filter.
+#[derive(Debug, Serialize)]
+#[serde(tag = "filterType")]
+#[allow(missing_docs)]
+pub enum Filter {
+    #[serde(rename = "PRICE_FILTER", rename_all = "camelCase")]
+    PriceFilter {
+        min_price: String,
+        max_price: String,
+        tick_size: String,
+    },
+    #[serde(rename = "LOT_SIZE", rename_all = "camelCase")]
+    LotSize {
+        min_qty: String,
+        max_qty: String,
+        step_size: String,
+    },
+    #[serde(rename = "ICEBERG_PARTS")]
+    IcebergParts { limit: u32 },
+    #[serde(rename = "MARKET_LOT_SIZE", rename_all = "camelCase")]
+    MarketLotSize {
+        min_qty: String,
+        max_qty: String,
+        step_size: String,
+    },
+    #[serde(rename = "TRAILING_DELTA", rename_all = "camelCase")]
+    TrailingDelta {
+        min_trailing_above_delta: u32,
+        max_trailing_above_delta: u32,
+        min_trailing_below_delta: u32,
+        max_trailing_below_delta: u32,
+    },
+    #[serde(rename = "PERCENT_PRICE_BY_SIDE", rename_all = "camelCase")]
+    PercentPriceBySide {
+        bid_multiplier_up: String,
+        bid_multiplier_down: String,
+        ask_multiplier_up: String,
+        ask_multiplier_down: String,
+        avg_price_mins: u32,
+    },
+    #[serde(rename = "NOTIONAL", rename_all = "camelCase")]
+    Notional {
+        min_notional: String,
+        apply_min_to_market: bool,
+        max_notional: String,
+        apply_max_to_market: bool,
+        avg_price_mins: u32,
+    },
+    #[serde(rename = "MAX_NUM_ORDERS", rename_all = "camelCase")]
+    MaxNumOrders { max_num_orders: u32 },
+    #[serde(rename = "MAX_NUM_ALGO_ORDERS", rename_all = "camelCase")]
+    MaxNumAlgoOrders { max_num_algo_orders: u32 },
+}
+
+/// A symbol in `exchangeInfo`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct SymbolInfo {
+    pub symbol: &'static str,
+    pub status: &'static str,
+    pub base_asset: &'static str,
+    pub base_asset_precision: u32,
+    pub quote_asset: &'static str,
+    pub quote_precision: u32,
+    pub quote_asset_precision: u32,
+    pub base_commission_precision: u32,
+    pub quote_commission_precision: u32,
+    pub order_types: [&'static str; 3],
+    pub iceberg_allowed: bool,
+    pub oco_allowed: bool,
+    pub oto_allowed: bool,
+    pub opo_allowed: bool,
+    pub quote_order_qty_market_allowed: bool,
+    pub allow_trailing_stop: bool,
+    pub cancel_replace_allowed: bool,
+    pub amend_allowed: bool,
+    pub peg_instructions_allowed: bool,
+    pub is_spot_trading_allowed: bool,
+    pub is_margin_trading_allowed: bool,
+    pub filters: Vec<Filter>,
+    pub permissions: Vec<&'static str>,
+    pub permission_sets: Vec<Vec<&'static str>>,
+    pub default_self_trade_prevention_mode: &'static str,
+    pub allowed_self_trade_prevention_modes: [&'static str; 1],
+}
+
+impl SymbolInfo {
+    /// The `exchangeInfo` entry of a symbol.
+    pub fn new(spec: &SymbolSpec, show_permission_sets: bool) -> SymbolInfo {
+        let plain = |d: Decimal| dec(d);
+        SymbolInfo {
+            symbol: spec.symbol,
+            status: "TRADING",
+            base_asset: spec.base,
+            base_asset_precision: 8,
+            quote_asset: spec.quote,
+            quote_precision: 8,
+            quote_asset_precision: 8,
+            base_commission_precision: 8,
+            quote_commission_precision: 8,
+            order_types: ["LIMIT", "LIMIT_MAKER", "MARKET"],
+            iceberg_allowed: false,
+            oco_allowed: false,
+            oto_allowed: false,
+            opo_allowed: false,
+            quote_order_qty_market_allowed: true,
+            allow_trailing_stop: false,
+            cancel_replace_allowed: true,
+            amend_allowed: false,
+            peg_instructions_allowed: false,
+            is_spot_trading_allowed: true,
+            is_margin_trading_allowed: false,
+            filters: vec![
+                Filter::PriceFilter {
+                    min_price: plain(spec.min_price),
+                    max_price: plain(spec.max_price),
+                    tick_size: plain(spec.tick_size),
+                },
+                Filter::LotSize {
+                    min_qty: plain(spec.min_qty),
+                    max_qty: plain(spec.max_qty),
+                    step_size: plain(spec.step_size),
+                },
+                Filter::IcebergParts { limit: 10 },
+                Filter::MarketLotSize {
+                    min_qty: plain(Decimal::ZERO),
+                    max_qty: plain(spec.market_max_qty),
+                    step_size: plain(Decimal::ZERO),
+                },
+                Filter::TrailingDelta {
+                    min_trailing_above_delta: 10,
+                    max_trailing_above_delta: 2000,
+                    min_trailing_below_delta: 10,
+                    max_trailing_below_delta: 2000,
+                },
+                Filter::PercentPriceBySide {
+                    bid_multiplier_up: "5".to_owned(),
+                    bid_multiplier_down: "0.2".to_owned(),
+                    ask_multiplier_up: "5".to_owned(),
+                    ask_multiplier_down: "0.2".to_owned(),
+                    avg_price_mins: 5,
+                },
+                Filter::Notional {
+                    min_notional: plain(spec.min_notional),
+                    apply_min_to_market: true,
+                    max_notional: plain(spec.max_notional),
+                    apply_max_to_market: false,
+                    avg_price_mins: 5,
+                },
+                Filter::MaxNumOrders {
+                    max_num_orders: crate::engine::MAX_NUM_ORDERS as u32,
+                },
+                Filter::MaxNumAlgoOrders {
+                    max_num_algo_orders: 5,
+                },
+            ],
+            permissions: Vec::new(),
+            permission_sets: if show_permission_sets {
+                vec![vec!["SPOT"]]
+            } else {
+                Vec::new()
+            },
+            default_self_trade_prevention_mode: "NONE",
+            allowed_self_trade_prevention_modes: ["NONE"],
+        }
+    }
+}
+
+/// `GET /api/v3/exchangeInfo`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ExchangeInfo {
+    pub timezone: &'static str,
+    pub server_time: i64,
+    pub rate_limits: Vec<RateLimit>,
+    pub exchange_filters: Vec<Filter>,
+    pub symbols: Vec<SymbolInfo>,
+}
+
+/// `GET /api/v3/depth`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Depth {
+    pub last_update_id: u64,
+    pub bids: Vec<[String; 2]>,
+    pub asks: Vec<[String; 2]>,
+}
+
+/// A public trade (`trades`, `historicalTrades`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct PublicTrade {
+    pub id: u64,
+    pub price: String,
+    pub qty: String,
+    pub quote_qty: String,
+    pub time: i64,
+    pub is_buyer_maker: bool,
+    pub is_best_match: bool,
+}
+
+impl From<&Trade> for PublicTrade {
+    fn from(trade: &Trade) -> PublicTrade {
+        PublicTrade {
+            id: trade.id,
+            price: dec(trade.price),
+            qty: dec(trade.qty),
+            quote_qty: dec(trade.quote_qty),
+            time: trade.time,
+            is_buyer_maker: trade.is_buyer_maker,
+            is_best_match: true,
+        }
+    }
+}
+
+/// An aggregate trade: `a` → aggregate ID, `p` → price, `q` → quantity,
+/// `f`/`l` → first/last trade ID, `T` → time, `m` → buyer is maker,
+/// `M` → best match.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct AggTrade {
+    pub a: u64,
+    pub p: String,
+    pub q: String,
+    pub f: u64,
+    pub l: u64,
+    #[serde(rename = "T")]
+    pub t: i64,
+    pub m: bool,
+    #[serde(rename = "M")]
+    pub best_match: bool,
+}
+
+impl From<&Trade> for AggTrade {
+    fn from(trade: &Trade) -> AggTrade {
+        AggTrade {
+            a: trade.id,
+            p: dec(trade.price),
+            q: dec(trade.qty),
+            f: trade.id,
+            l: trade.id,
+            t: trade.time,
+            m: trade.is_buyer_maker,
+            best_match: true,
+        }
+    }
+}
+
+/// `GET /api/v3/avgPrice`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AvgPrice {
+    pub mins: u32,
+    pub price: String,
+    pub close_time: i64,
+}
+
+/// `GET /api/v3/ticker/price`.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct PriceTicker {
+    pub symbol: &'static str,
+    pub price: String,
+}
+
+/// `GET /api/v3/ticker/bookTicker`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct BookTicker {
+    pub symbol: &'static str,
+    pub bid_price: String,
+    pub bid_qty: String,
+    pub ask_price: String,
+    pub ask_qty: String,
+}
+
+/// `GET /api/v3/ticker/24hr` (FULL).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Ticker24h {
+    pub symbol: &'static str,
+    pub price_change: String,
+    pub price_change_percent: String,
+    pub weighted_avg_price: String,
+    pub prev_close_price: String,
+    pub last_price: String,
+    pub last_qty: String,
+    pub bid_price: String,
+    pub bid_qty: String,
+    pub ask_price: String,
+    pub ask_qty: String,
+    pub open_price: String,
+    pub high_price: String,
+    pub low_price: String,
+    pub volume: String,
+    pub quote_volume: String,
+    pub open_time: i64,
+    pub close_time: i64,
+    pub first_id: i64,
+    pub last_id: i64,
+    pub count: u64,
+}
+
+/// `GET /api/v3/ticker` (FULL) and `ticker/24hr?type=MINI` share these.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct RollingTicker {
+    pub symbol: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_change: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_change_percent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted_avg_price: Option<String>,
+    pub open_price: String,
+    pub high_price: String,
+    pub low_price: String,
+    pub last_price: String,
+    pub volume: String,
+    pub quote_volume: String,
+    pub open_time: i64,
+    pub close_time: i64,
+    pub first_id: i64,
+    pub last_id: i64,
+    pub count: u64,
+}
+
+/// `commissionRates` in `account`.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct CommissionRates {
+    pub maker: String,
+    pub taker: String,
+    pub buyer: String,
+    pub seller: String,
+}
+
+/// A balance in `account`.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct BalanceEntry {
+    pub asset: String,
+    pub free: String,
+    pub locked: String,
+}
+
+/// `GET /api/v3/account`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AccountInfo {
+    pub maker_commission: u32,
+    pub taker_commission: u32,
+    pub buyer_commission: u32,
+    pub seller_commission: u32,
+    pub commission_rates: CommissionRates,
+    pub can_trade: bool,
+    pub can_withdraw: bool,
+    pub can_deposit: bool,
+    pub brokered: bool,
+    pub require_self_trade_prevention: bool,
+    pub prevent_sor: bool,
+    pub update_time: i64,
+    pub account_type: &'static str,
+    pub balances: Vec<BalanceEntry>,
+    pub permissions: [&'static str; 1],
+    pub uid: u64,
+}
+
+/// An order in `GET /api/v3/order`, `openOrders`, `allOrders`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct OrderView {
+    pub symbol: String,
+    pub order_id: u64,
+    pub order_list_id: i64,
+    pub client_order_id: String,
+    pub price: String,
+    pub orig_qty: String,
+    pub executed_qty: String,
+    pub cummulative_quote_qty: String,
+    pub status: &'static str,
+    pub time_in_force: &'static str,
+    #[serde(rename = "type")]
+    pub order_type: &'static str,
+    pub side: &'static str,
+    pub stop_price: String,
+    pub iceberg_qty: String,
+    pub time: i64,
+    pub update_time: i64,
+    pub is_working: bool,
+    pub working_time: i64,
+    pub orig_quote_order_qty: String,
+    pub self_trade_prevention_mode: &'static str,
+}
+
+impl From<&Order> for OrderView {
+    fn from(order: &Order) -> OrderView {
+        OrderView {
+            symbol: order.symbol.clone(),
+            order_id: order.order_id,
+            order_list_id: -1,
+            client_order_id: order.client_order_id.clone(),
+            price: dec(order.price),
+            orig_qty: dec(order.orig_qty),
+            executed_qty: dec(order.executed_qty),
+            cummulative_quote_qty: dec(order.cumm_quote_qty),
+            status: order.status.as_str(),
+            time_in_force: order.time_in_force.as_str(),
+            order_type: order.order_type.as_str(),
+            side: order.side.as_str(),
+            stop_price: dec(Decimal::ZERO),
+            iceberg_qty: dec(Decimal::ZERO),
+            time: order.time,
+            update_time: order.update_time,
+            is_working: order.status.is_open(),
+            working_time: order.working_time,
+            orig_quote_order_qty: dec(order.orig_quote_qty),
+            self_trade_prevention_mode: "NONE",
+        }
+    }
+}
+
+/// A fill in a FULL new-order response.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct FillView {
+    pub price: String,
+    pub qty: String,
+    pub commission: String,
+    pub commission_asset: String,
+    pub trade_id: u64,
+}
+
+impl From<&Fill> for FillView {
+    fn from(fill: &Fill) -> FillView {
+        FillView {
+            price: dec(fill.price),
+            qty: dec(fill.qty),
+            commission: dec(fill.commission),
+            commission_asset: fill.commission_asset.clone(),
+            trade_id: fill.trade_id,
+        }
+    }
+}
+
+/// `POST /api/v3/order` in its three shapes (ACK, RESULT, FULL).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct NewOrderResponse {
+    pub symbol: String,
+    pub order_id: u64,
+    pub order_list_id: i64,
+    pub client_order_id: String,
+    pub transact_time: i64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub result: Option<NewOrderResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fills: Option<Vec<FillView>>,
+}
+
+/// The RESULT part of a new-order response.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct NewOrderResult {
+    pub price: String,
+    pub orig_qty: String,
+    pub executed_qty: String,
+    pub orig_quote_order_qty: String,
+    pub cummulative_quote_qty: String,
+    pub status: &'static str,
+    pub time_in_force: &'static str,
+    #[serde(rename = "type")]
+    pub order_type: &'static str,
+    pub side: &'static str,
+    pub working_time: i64,
+    pub self_trade_prevention_mode: &'static str,
+}
+
+impl NewOrderResult {
+    /// The RESULT fields of an order.
+    pub fn new(order: &Order) -> NewOrderResult {
+        NewOrderResult {
+            price: dec(order.price),
+            orig_qty: dec(order.orig_qty),
+            executed_qty: dec(order.executed_qty),
+            orig_quote_order_qty: dec(order.orig_quote_qty),
+            cummulative_quote_qty: dec(order.cumm_quote_qty),
+            status: order.status.as_str(),
+            time_in_force: order.time_in_force.as_str(),
+            order_type: order.order_type.as_str(),
+            side: order.side.as_str(),
+            working_time: order.working_time,
+            self_trade_prevention_mode: "NONE",
+        }
+    }
+}
+
+/// `DELETE /api/v3/order`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct CancelResponse {
+    pub symbol: String,
+    pub orig_client_order_id: String,
+    pub order_id: u64,
+    pub order_list_id: i64,
+    pub client_order_id: String,
+    pub transact_time: i64,
+    pub price: String,
+    pub orig_qty: String,
+    pub executed_qty: String,
+    pub orig_quote_order_qty: String,
+    pub cummulative_quote_qty: String,
+    pub status: &'static str,
+    pub time_in_force: &'static str,
+    #[serde(rename = "type")]
+    pub order_type: &'static str,
+    pub side: &'static str,
+    pub self_trade_prevention_mode: &'static str,
+}
+
+impl CancelResponse {
+    /// The response to canceling `order`.
+    pub fn new(order: &Order, cancel_client_order_id: String, now_ms: i64) -> CancelResponse {
+        CancelResponse {
+            symbol: order.symbol.clone(),
+            orig_client_order_id: order.client_order_id.clone(),
+            order_id: order.order_id,
+            order_list_id: -1,
+            client_order_id: cancel_client_order_id,
+            transact_time: now_ms,
+            price: dec(order.price),
+            orig_qty: dec(order.orig_qty),
+            executed_qty: dec(order.executed_qty),
+            orig_quote_order_qty: dec(order.orig_quote_qty),
+            cummulative_quote_qty: dec(order.cumm_quote_qty),
+            status: order.status.as_str(),
+            time_in_force: order.time_in_force.as_str(),
+            order_type: order.order_type.as_str(),
+            side: order.side.as_str(),
+            self_trade_prevention_mode: "NONE",
+        }
+    }
+}
+
+/// A row of `myTrades`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct MyTrade {
+    pub symbol: String,
+    pub id: u64,
+    pub order_id: u64,
+    pub order_list_id: i64,
+    pub price: String,
+    pub qty: String,
+    pub quote_qty: String,
+    pub commission: String,
+    pub commission_asset: String,
+    pub time: i64,
+    pub is_buyer: bool,
+    pub is_maker: bool,
+    pub is_best_match: bool,
+}
+
+impl From<&AccountTrade> for MyTrade {
+    fn from(trade: &AccountTrade) -> MyTrade {
+        MyTrade {
+            symbol: trade.symbol.clone(),
+            id: trade.id,
+            order_id: trade.order_id,
+            order_list_id: -1,
+            price: dec(trade.price),
+            qty: dec(trade.qty),
+            quote_qty: dec(trade.quote_qty),
+            commission: dec(trade.commission),
+            commission_asset: trade.commission_asset.clone(),
+            time: trade.time,
+            is_buyer: trade.is_buyer,
+            is_maker: trade.is_maker,
+            is_best_match: true,
+        }
+    }
+}
+
+/// Four commission rates.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct FourRates {
+    pub maker: String,
+    pub taker: String,
+    pub buyer: String,
+    pub seller: String,
+}
+
+/// Two commission rates.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct TwoRates {
+    pub maker: String,
+    pub taker: String,
+}
+
+/// The BNB discount.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Discount {
+    pub enabled_for_account: bool,
+    pub enabled_for_symbol: bool,
+    pub discount_asset: &'static str,
+    pub discount: String,
+}
+
+/// `GET /api/v3/account/commission`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AccountCommission {
+    pub symbol: String,
+    pub standard_commission: FourRates,
+    pub special_commission: FourRates,
+    pub tax_commission: FourRates,
+    pub discount: Discount,
+}
+
+/// `POST /api/v3/order/test` with `computeCommissionRates=true`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct TestOrderCommission {
+    pub standard_commission_for_order: TwoRates,
+    pub special_commission_for_order: TwoRates,
+    pub tax_commission_for_order: TwoRates,
+    pub discount: Discount,
+}
+
+/// `GET /sapi/v1/account/status`.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct AccountStatus {
+    pub data: &'static str,
+}
+
+/// `GET /sapi/v1/account/apiRestrictions`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ApiRestrictions {
+    pub ip_restrict: bool,
+    pub create_time: i64,
+    pub enable_reading: bool,
+    pub enable_withdrawals: bool,
+    pub enable_internal_transfer: bool,
+    pub enable_margin: bool,
+    pub enable_futures: bool,
+    pub permits_universal_transfer: bool,
+    pub enable_vanilla_options: bool,
+    pub enable_fix_api_trade: bool,
+    pub enable_fix_read_only: bool,
+    pub enable_spot_and_margin_trading: bool,
+    pub enable_portfolio_margin_trading: bool,
+}
+
+/// A network in `capital/config/getall`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Network {
+    pub network: &'static str,
+    pub coin: String,
+    pub withdraw_integer_multiple: String,
+    pub is_default: bool,
+    pub deposit_enable: bool,
+    pub withdraw_enable: bool,
+    pub deposit_desc: String,
+    pub withdraw_desc: String,
+    pub special_tips: String,
+    pub special_withdraw_tips: String,
+    pub name: &'static str,
+    pub reset_address_status: bool,
+    pub address_regex: &'static str,
+    pub memo_regex: &'static str,
+    pub withdraw_fee: String,
+    pub withdraw_min: String,
+    pub withdraw_max: String,
+    pub withdraw_internal_min: String,
+    pub deposit_dust: String,
+    pub min_confirm: u32,
+    pub un_lock_confirm: u32,
+    pub same_address: bool,
+    pub estimated_arrival_time: u32,
+    pub busy: bool,
+    pub contract_address_url: String,
+    pub contract_address: String,
+    pub denomination: u32,
+}
+
+/// A coin in `capital/config/getall`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct CoinInfo {
+    pub coin: String,
+    pub deposit_all_enable: bool,
+    pub free: String,
+    pub freeze: String,
+    pub ipoable: String,
+    pub ipoing: String,
+    pub is_legal_money: bool,
+    pub locked: String,
+    pub name: String,
+    pub network_list: Vec<Network>,
+    pub storage: String,
+    pub trading: bool,
+    pub withdraw_all_enable: bool,
+    pub withdrawing: String,
+}
+
+/// One object for `symbol=`, an array otherwise.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    /// One row.
+    One(T),
+    /// Many rows.
+    Many(Vec<T>),
+}
+
+/// `GET /sapi/v1/system/status`.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct SystemStatus {
+    pub status: u8,
+    pub msg: &'static str,
+}

@@ -1,0 +1,909 @@
+//! The stream feed: one task per sandbox turns the market into stream
+//! payloads for the streams someone listens to, serialises each payload
+//! once, and broadcasts it to every stream connection.
+//!
+//! Real-time streams (`trade`, `aggTrade`, `bookTicker`) follow the engine's
+//! [`MarketEvent`]s. The others are produced on a 100 ms clock: `@100ms`
+//! depth every tick, one-second streams every tenth tick, klines of
+//! intervals other than `1s` every twentieth.
+//!
+//! Diff depth is computed from book snapshots: the feed keeps, per symbol
+//! and speed, the book it last described and its update ID; each event
+//! carries every level that changed since, with `U` = previous `u` + 1 and
+//! `u` = the book's current update ID, which is what REST `depth` reports
+//! as `lastUpdateId`. Applying the events to any REST snapshot (the
+//! documented local-order-book procedure) therefore reproduces the book.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::names::{StreamName, kline_interval_text, parse_stream};
+use crate::events::MarketEvent;
+use crate::exchange::Exchange;
+use crate::market::{SymbolMarket, Trade};
+use crate::stats::{self, Interval};
+use crate::wire::dec;
+
+/// How often the feed looks at the market.
+const TICK: Duration = Duration::from_millis(100);
+/// Frames kept for slow connections before they start losing the oldest.
+const CAPACITY: usize = 16_384;
+
+/// One stream payload, serialised once.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    /// The stream name, e.g. `btcusdt@trade`.
+    pub stream: Arc<str>,
+    raw: Utf8Bytes,
+    combined: OnceLock<Utf8Bytes>,
+}
+
+impl Frame {
+    pub(crate) fn new(stream: Arc<str>, raw: String) -> Frame {
+        Frame {
+            stream,
+            raw: Utf8Bytes::from(raw),
+            combined: OnceLock::new(),
+        }
+    }
+
+    /// The text to send: the raw payload, or `{"stream":..,"data":..}`
+    /// (built once, shared by every connection).
+    pub(crate) fn text(&self, combined: bool) -> Utf8Bytes {
+        if !combined {
+            return self.raw.clone();
+        }
+        self.combined
+            .get_or_init(|| {
+                let stream = serde_json::to_string(&*self.stream).unwrap_or_default();
+                Utf8Bytes::from(format!(
+                    "{{\"stream\":{stream},\"data\":{}}}",
+                    self.raw.as_str()
+                ))
+            })
+            .clone()
+    }
+}
+
+/// The broadcast channel and the streams somebody listens to.
+#[derive(Debug)]
+pub(crate) struct Feed {
+    tx: broadcast::Sender<Arc<Frame>>,
+    active: Mutex<HashMap<String, usize>>,
+    running: Mutex<bool>,
+    sent: AtomicU64,
+}
+
+impl Default for Feed {
+    fn default() -> Feed {
+        Feed {
+            tx: broadcast::channel(CAPACITY).0,
+            active: Mutex::new(HashMap::new()),
+            running: Mutex::new(false),
+            sent: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Feed {
+    /// A receiver of every frame; starts the feed task if needed.
+    pub(crate) fn receiver(&self, exchange: &Exchange) -> broadcast::Receiver<Arc<Frame>> {
+        let rx = self.tx.subscribe();
+        let mut running = lock(&self.running);
+        if !*running {
+            *running = true;
+            let exchange = exchange.clone();
+            tokio::spawn(async move { run(exchange).await });
+        }
+        rx
+    }
+
+    /// Counts a connection's interest in `name`.
+    pub(crate) fn add(&self, name: &str) {
+        *lock(&self.active).entry(name.to_owned()).or_default() += 1;
+    }
+
+    /// Drops a connection's interest in `name`.
+    pub(crate) fn remove(&self, name: &str) {
+        let mut active = lock(&self.active);
+        if let Some(count) = active.get_mut(name) {
+            *count -= 1;
+            if *count == 0 {
+                active.remove(name);
+            }
+        }
+    }
+
+    /// Frames published so far.
+    pub(crate) fn frames_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    fn is_active(&self, name: &str) -> bool {
+        lock(&self.active).contains_key(name)
+    }
+
+    fn active_names(&self) -> Vec<String> {
+        lock(&self.active).keys().cloned().collect()
+    }
+
+    fn publish(&self, stream: &str, raw: String) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let _ = self.tx.send(Arc::new(Frame::new(Arc::from(stream), raw)));
+    }
+
+    /// Stops the task when nobody listens any more (under the same lock
+    /// [`Feed::receiver`] takes, so a new listener always finds it running).
+    fn stop_if_idle(&self) -> bool {
+        let mut running = lock(&self.running);
+        if self.tx.receiver_count() == 0 {
+            *running = false;
+            return true;
+        }
+        false
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Book {
+    update_id: u64,
+    bids: BTreeMap<Decimal, Decimal>,
+    asks: BTreeMap<Decimal, Decimal>,
+}
+
+#[derive(Default)]
+struct State {
+    /// `(symbol, fast)` → the book the last diff event described.
+    books: HashMap<(String, bool), Book>,
+    /// Last `(bid, bid qty, ask, ask qty)` sent per symbol on `bookTicker`.
+    tops: HashMap<String, (Decimal, Decimal, Decimal, Decimal)>,
+    /// Open time of the kline last sent per kline stream.
+    klines: HashMap<String, i64>,
+    /// Last `(close, volume, count)` sent per symbol on `!miniTicker@arr`.
+    minis: HashMap<String, (Decimal, Decimal, u64)>,
+    /// Same, per window, for `!ticker_<w>@arr`.
+    rollings: HashMap<(i64, String), (Decimal, Decimal, u64)>,
+}
+
+async fn run(exchange: Exchange) {
+    let mut events = exchange.market_events();
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut state = State::default();
+    let mut tick: u64 = 0;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => on_event(&exchange, &mut state, event),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            _ = interval.tick() => {
+                let feed = exchange.live().feed();
+                if feed.stop_if_idle() {
+                    return;
+                }
+                // Moves the market to now; trades and book changes come back as events.
+                drop(exchange.engine());
+                tick += 1;
+                on_tick(&exchange, &mut state, tick);
+            }
+        }
+    }
+}
+
+fn on_event(exchange: &Exchange, state: &mut State, event: MarketEvent) {
+    let feed = exchange.live().feed();
+    match event {
+        MarketEvent::Trade { symbol, trade } => {
+            let lower = symbol.to_ascii_lowercase();
+            let now = exchange.now_ms();
+            let name = format!("{lower}@trade");
+            if feed.is_active(&name) {
+                feed.publish(&name, to_json(&TradeEvent::new(&symbol, &trade, now)));
+            }
+            let name = format!("{lower}@aggTrade");
+            if feed.is_active(&name) {
+                feed.publish(&name, to_json(&AggTradeEvent::new(&symbol, &trade, now)));
+            }
+        }
+        MarketEvent::BookChanged { symbol, .. } => {
+            let name = format!("{}@bookTicker", symbol.to_ascii_lowercase());
+            if feed.is_active(&name) {
+                book_ticker(exchange, state, &symbol, &name);
+            }
+        }
+    }
+}
+
+fn book_ticker(exchange: &Exchange, state: &mut State, symbol: &str, name: &str) {
+    let Some((update_id, bids, asks)) = exchange.engine_unadvanced().depth(symbol, 1) else {
+        return;
+    };
+    let (b, bq) = bids.first().copied().unwrap_or_default();
+    let (a, aq) = asks.first().copied().unwrap_or_default();
+    let top = (b, bq, a, aq);
+    if state.tops.get(symbol) == Some(&top) {
+        return;
+    }
+    state.tops.insert(symbol.to_owned(), top);
+    let event = BookTickerEvent {
+        u: update_id,
+        s: symbol,
+        b: dec(b),
+        bq: dec(bq),
+        a: dec(a),
+        aq: dec(aq),
+    };
+    exchange.live().feed().publish(name, to_json(&event));
+}
+
+fn on_tick(exchange: &Exchange, state: &mut State, tick: u64) {
+    let feed = exchange.live().feed();
+    let names = feed.active_names();
+    let second = tick.is_multiple_of(10);
+    let two_seconds = tick.is_multiple_of(20);
+    let mut wanted_books: HashSet<(String, bool)> = HashSet::new();
+    let mut wanted_klines: HashSet<String> = HashSet::new();
+    let mut all_minis = false;
+    let mut all_rollings: Vec<(String, i64)> = Vec::new();
+    let now = exchange.now_ms();
+    let engine = exchange.engine_unadvanced();
+    let market = engine.market();
+    for name in &names {
+        let Some((lower, kind)) = parse_stream(name) else {
+            continue;
+        };
+        let symbol = lower.to_ascii_uppercase();
+        let found = market.get(&symbol);
+        match kind {
+            StreamName::DiffDepth { fast } => {
+                if found.is_none() {
+                    continue;
+                }
+                wanted_books.insert((symbol.clone(), fast));
+                if !(fast || second) {
+                    continue;
+                }
+                let Some((update_id, bids, asks)) = engine.depth(&symbol, usize::MAX) else {
+                    continue;
+                };
+                let book = Book {
+                    update_id,
+                    bids: bids.into_iter().collect(),
+                    asks: asks.into_iter().collect(),
+                };
+                let key = (symbol.clone(), fast);
+                match state.books.get(&key) {
+                    None => {
+                        state.books.insert(key, book);
+                    }
+                    Some(last) if last.update_id >= book.update_id => {}
+                    Some(last) => {
+                        let event = DepthUpdate {
+                            e: "depthUpdate",
+                            time: now,
+                            s: &symbol,
+                            first: last.update_id + 1,
+                            last: book.update_id,
+                            b: diff(&last.bids, &book.bids, true),
+                            a: diff(&last.asks, &book.asks, false),
+                        };
+                        feed.publish(name, to_json(&event));
+                        state.books.insert(key, book);
+                    }
+                }
+            }
+            StreamName::PartialDepth { levels, fast } => {
+                if !(fast || second) {
+                    continue;
+                }
+                let Some((update_id, bids, asks)) = engine.depth(&symbol, levels) else {
+                    continue;
+                };
+                let event = PartialDepth {
+                    last_update_id: update_id,
+                    bids: pairs(&bids),
+                    asks: pairs(&asks),
+                };
+                feed.publish(name, to_json(&event));
+            }
+            StreamName::Kline { interval, tz_ms } => {
+                let one_second = interval == Interval::Fixed(1000);
+                let Some(found) = found else { continue };
+                wanted_klines.insert(name.clone());
+                if (one_second && second) || two_seconds {
+                    let text = kline_interval_text(name);
+                    for event in kline_events(state, name, found, interval, text, tz_ms, now) {
+                        feed.publish(name, to_json(&event));
+                    }
+                }
+            }
+            StreamName::Ticker if second => {
+                let Some(found) = found else { continue };
+                let event = ticker(&engine, found, now);
+                feed.publish(name, to_json(&event));
+            }
+            StreamName::MiniTicker if second => {
+                let Some(found) = found else { continue };
+                feed.publish(name, to_json(&mini_ticker(found, now)));
+            }
+            StreamName::AvgPrice if second => {
+                let Some((price, time)) = engine.avg_price(&symbol, now) else {
+                    continue;
+                };
+                let event = AvgPriceEvent {
+                    e: "avgPrice",
+                    time: now,
+                    s: &symbol,
+                    i: "5m",
+                    w: dec(price),
+                    trade_time: time,
+                };
+                feed.publish(name, to_json(&event));
+            }
+            StreamName::RollingTicker { window_ms } if second => {
+                let Some(found) = found else { continue };
+                feed.publish(name, to_json(&rolling(found, window_ms, now)));
+            }
+            StreamName::AllMiniTickers if second => all_minis = true,
+            StreamName::AllRollingTickers { window_ms } if second => {
+                all_rollings.push((name.clone(), window_ms));
+            }
+            _ => {}
+        }
+    }
+    if all_minis {
+        let mut rows = Vec::new();
+        for symbol in market.symbols() {
+            let row = mini_ticker(symbol, now);
+            let seen = (row.stats.last, row.stats.volume, row.stats.count);
+            if state.minis.get(symbol.spec.symbol) != Some(&seen) {
+                state.minis.insert(symbol.spec.symbol.to_owned(), seen);
+                rows.push(row);
+            }
+        }
+        if !rows.is_empty() {
+            feed.publish("!miniTicker@arr", to_json(&rows));
+        }
+    }
+    for (name, window_ms) in all_rollings {
+        let mut rows = Vec::new();
+        for symbol in market.symbols() {
+            let row = rolling(symbol, window_ms, now);
+            let seen = (row.stats.last, row.stats.volume, row.stats.count);
+            let key = (window_ms, symbol.spec.symbol.to_owned());
+            if state.rollings.get(&key) != Some(&seen) {
+                state.rollings.insert(key, seen);
+                rows.push(row);
+            }
+        }
+        if !rows.is_empty() {
+            feed.publish(&name, to_json(&rows));
+        }
+    }
+    drop(engine);
+    state.books.retain(|key, _| wanted_books.contains(key));
+    state.klines.retain(|name, _| wanted_klines.contains(name));
+    if !names.iter().any(|name| name == "!miniTicker@arr") {
+        state.minis.clear();
+    }
+    state
+        .tops
+        .retain(|symbol, _| feed.is_active(&format!("{}@bookTicker", symbol.to_ascii_lowercase())));
+}
+
+/// The levels of `new` that differ from `old`, quantity 0 for removed ones,
+/// best first.
+fn diff(
+    old: &BTreeMap<Decimal, Decimal>,
+    new: &BTreeMap<Decimal, Decimal>,
+    bids: bool,
+) -> Vec<[String; 2]> {
+    let mut changed: BTreeMap<Decimal, Decimal> = BTreeMap::new();
+    for (price, qty) in new {
+        if old.get(price) != Some(qty) {
+            changed.insert(*price, *qty);
+        }
+    }
+    for price in old.keys() {
+        if !new.contains_key(price) {
+            changed.insert(*price, Decimal::ZERO);
+        }
+    }
+    let levels: Vec<(Decimal, Decimal)> = if bids {
+        changed.into_iter().rev().collect()
+    } else {
+        changed.into_iter().collect()
+    };
+    pairs(&levels)
+}
+
+fn pairs(levels: &[(Decimal, Decimal)]) -> Vec<[String; 2]> {
+    levels
+        .iter()
+        .map(|(price, qty)| [dec(*price), dec(*qty)])
+        .collect()
+}
+
+fn kline_events(
+    state: &mut State,
+    name: &str,
+    market: &SymbolMarket,
+    interval: Interval,
+    text: &str,
+    tz_ms: i64,
+    now: i64,
+) -> Vec<KlineEvent> {
+    let symbol = market.spec.symbol;
+    let open = interval.open_of(now, tz_ms);
+    let trades = market.trades();
+    let mut out = Vec::new();
+    if let Some(&previous) = state.klines.get(name)
+        && previous < open
+    {
+        let kline = kline_at(trades, interval, previous, tz_ms);
+        out.push(KlineEvent::new(symbol, text, kline, true, now));
+    }
+    state.klines.insert(name.to_owned(), open);
+    out.push(KlineEvent::new(
+        symbol,
+        text,
+        kline_at(trades, interval, open, tz_ms),
+        false,
+        now,
+    ));
+    out
+}
+
+/// The kline opening at `open`; an empty one at the last price if no
+/// trade happened in it yet.
+fn kline_at(trades: &[Trade], interval: Interval, open: i64, tz_ms: i64) -> KlineBody {
+    let close_time = interval.next_open(open, tz_ms) - 1;
+    let from = trades.partition_point(|t| t.time < open);
+    let to = trades.partition_point(|t| t.time <= close_time);
+    let within = trades.get(from..to).unwrap_or(&[]);
+    let found = stats::klines(within, interval, Some(open), close_time, 1, tz_ms)
+        .into_iter()
+        .next();
+    match (found, within.first(), within.last()) {
+        (Some(k), Some(first), Some(last)) => KlineBody {
+            t: k.open_time,
+            close_time: k.close_time,
+            first: first.id as i64,
+            last: last.id as i64,
+            o: dec(k.open),
+            c: dec(k.close),
+            h: dec(k.high),
+            l: dec(k.low),
+            v: dec(k.volume),
+            n: k.count,
+            q: dec(k.quote_volume),
+            taker_base: dec(k.taker_buy_base),
+            taker_quote: dec(k.taker_buy_quote),
+        },
+        _ => {
+            let price = trades[..from].last().map(|t| t.price).unwrap_or_default();
+            KlineBody {
+                t: open,
+                close_time,
+                first: -1,
+                last: -1,
+                o: dec(price),
+                c: dec(price),
+                h: dec(price),
+                l: dec(price),
+                v: dec(Decimal::ZERO),
+                n: 0,
+                q: dec(Decimal::ZERO),
+                taker_base: dec(Decimal::ZERO),
+                taker_quote: dec(Decimal::ZERO),
+            }
+        }
+    }
+}
+
+fn ticker<'a>(
+    engine: &crate::engine::Engine,
+    market: &'a SymbolMarket,
+    now: i64,
+) -> TickerEvent<'a> {
+    let from = now - 86_400_000;
+    let stats = stats::window_stats(market.trades(), from, now);
+    let (_, bids, asks) = engine.depth(market.spec.symbol, 1).unwrap_or_default();
+    let (b, bq) = bids.first().copied().unwrap_or_default();
+    let (a, aq) = asks.first().copied().unwrap_or_default();
+    TickerEvent {
+        e: "24hrTicker",
+        time: now,
+        s: market.spec.symbol,
+        p: dec(stats.change()),
+        pp: format!("{:.3}", stats.change_percent()),
+        w: dec(stats.weighted_avg()),
+        x: dec(stats.prev_close),
+        c: dec(stats.last),
+        cq: dec(stats.last_qty),
+        b: dec(b),
+        bq: dec(bq),
+        a: dec(a),
+        aq: dec(aq),
+        o: dec(stats.open),
+        h: dec(stats.high),
+        l: dec(stats.low),
+        v: dec(stats.volume),
+        q: dec(stats.quote_volume),
+        open_time: from,
+        close_time: now,
+        first: stats.first_id,
+        last: stats.last_id,
+        n: stats.count,
+    }
+}
+
+fn mini_ticker(market: &SymbolMarket, now: i64) -> MiniTickerEvent<'_> {
+    let stats = stats::window_stats(market.trades(), now - 86_400_000, now);
+    MiniTickerEvent {
+        e: "24hrMiniTicker",
+        time: now,
+        s: market.spec.symbol,
+        c: dec(stats.last),
+        o: dec(stats.open),
+        h: dec(stats.high),
+        l: dec(stats.low),
+        v: dec(stats.volume),
+        q: dec(stats.quote_volume),
+        stats,
+    }
+}
+
+fn rolling(market: &SymbolMarket, window_ms: i64, now: i64) -> RollingEvent<'_> {
+    let from = (now - window_ms).div_euclid(60_000) * 60_000;
+    let stats = stats::window_stats(market.trades(), from, now);
+    let e = match window_ms {
+        3_600_000 => "1hTicker",
+        14_400_000 => "4hTicker",
+        _ => "1dTicker",
+    };
+    RollingEvent {
+        e,
+        time: now,
+        s: market.spec.symbol,
+        p: dec(stats.change()),
+        pp: format!("{:.3}", stats.change_percent()),
+        o: dec(stats.open),
+        h: dec(stats.high),
+        l: dec(stats.low),
+        c: dec(stats.last),
+        w: dec(stats.weighted_avg()),
+        v: dec(stats.volume),
+        q: dec(stats.quote_volume),
+        open_time: from,
+        close_time: now,
+        first: stats.first_id,
+        last: stats.last_id,
+        n: stats.count,
+        stats,
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Serialize)]
+struct TradeEvent<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    t: u64,
+    p: String,
+    q: String,
+    #[serde(rename = "T")]
+    trade_time: i64,
+    m: bool,
+    #[serde(rename = "M")]
+    ignore: bool,
+}
+
+impl<'a> TradeEvent<'a> {
+    fn new(symbol: &'a str, trade: &Trade, now: i64) -> TradeEvent<'a> {
+        TradeEvent {
+            e: "trade",
+            time: now,
+            s: symbol,
+            t: trade.id,
+            p: dec(trade.price),
+            q: dec(trade.qty),
+            trade_time: trade.time,
+            m: trade.is_buyer_maker,
+            ignore: true,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AggTradeEvent<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    a: u64,
+    p: String,
+    q: String,
+    f: u64,
+    l: u64,
+    #[serde(rename = "T")]
+    trade_time: i64,
+    m: bool,
+    #[serde(rename = "M")]
+    ignore: bool,
+}
+
+impl<'a> AggTradeEvent<'a> {
+    /// Every sandbox trade is its own aggregate, as in REST `aggTrades`.
+    fn new(symbol: &'a str, trade: &Trade, now: i64) -> AggTradeEvent<'a> {
+        AggTradeEvent {
+            e: "aggTrade",
+            time: now,
+            s: symbol,
+            a: trade.id,
+            p: dec(trade.price),
+            q: dec(trade.qty),
+            f: trade.id,
+            l: trade.id,
+            trade_time: trade.time,
+            m: trade.is_buyer_maker,
+            ignore: true,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct BookTickerEvent<'a> {
+    u: u64,
+    s: &'a str,
+    b: String,
+    #[serde(rename = "B")]
+    bq: String,
+    a: String,
+    #[serde(rename = "A")]
+    aq: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PartialDepth {
+    last_update_id: u64,
+    bids: Vec<[String; 2]>,
+    asks: Vec<[String; 2]>,
+}
+
+#[derive(Serialize)]
+struct DepthUpdate<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    #[serde(rename = "U")]
+    first: u64,
+    #[serde(rename = "u")]
+    last: u64,
+    b: Vec<[String; 2]>,
+    a: Vec<[String; 2]>,
+}
+
+#[derive(Serialize)]
+struct KlineEvent {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: String,
+    k: KlineFields,
+}
+
+impl KlineEvent {
+    fn new(symbol: &str, interval: &str, body: KlineBody, closed: bool, now: i64) -> KlineEvent {
+        KlineEvent {
+            e: "kline",
+            time: now,
+            s: symbol.to_owned(),
+            k: KlineFields {
+                t: body.t,
+                close_time: body.close_time,
+                s: symbol.to_owned(),
+                i: interval.to_owned(),
+                f: body.first,
+                last: body.last,
+                o: body.o,
+                c: body.c,
+                h: body.h,
+                l: body.l,
+                v: body.v,
+                n: body.n,
+                x: closed,
+                q: body.q,
+                taker_base: body.taker_base,
+                taker_quote: body.taker_quote,
+                ignore: "0",
+            },
+        }
+    }
+}
+
+struct KlineBody {
+    t: i64,
+    close_time: i64,
+    first: i64,
+    last: i64,
+    o: String,
+    c: String,
+    h: String,
+    l: String,
+    v: String,
+    n: u64,
+    q: String,
+    taker_base: String,
+    taker_quote: String,
+}
+
+#[derive(Serialize)]
+struct KlineFields {
+    t: i64,
+    #[serde(rename = "T")]
+    close_time: i64,
+    s: String,
+    i: String,
+    f: i64,
+    #[serde(rename = "L")]
+    last: i64,
+    o: String,
+    c: String,
+    h: String,
+    l: String,
+    v: String,
+    n: u64,
+    x: bool,
+    q: String,
+    #[serde(rename = "V")]
+    taker_base: String,
+    #[serde(rename = "Q")]
+    taker_quote: String,
+    #[serde(rename = "B")]
+    ignore: &'static str,
+}
+
+#[derive(Serialize)]
+struct TickerEvent<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    p: String,
+    #[serde(rename = "P")]
+    pp: String,
+    w: String,
+    x: String,
+    c: String,
+    #[serde(rename = "Q")]
+    cq: String,
+    b: String,
+    #[serde(rename = "B")]
+    bq: String,
+    a: String,
+    #[serde(rename = "A")]
+    aq: String,
+    o: String,
+    h: String,
+    l: String,
+    v: String,
+    q: String,
+    #[serde(rename = "O")]
+    open_time: i64,
+    #[serde(rename = "C")]
+    close_time: i64,
+    #[serde(rename = "F")]
+    first: i64,
+    #[serde(rename = "L")]
+    last: i64,
+    n: u64,
+}
+
+#[derive(Serialize)]
+struct MiniTickerEvent<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    c: String,
+    o: String,
+    h: String,
+    l: String,
+    v: String,
+    q: String,
+    #[serde(skip)]
+    stats: stats::WindowStats,
+}
+
+#[derive(Serialize)]
+struct RollingEvent<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    p: String,
+    #[serde(rename = "P")]
+    pp: String,
+    o: String,
+    h: String,
+    l: String,
+    c: String,
+    w: String,
+    v: String,
+    q: String,
+    #[serde(rename = "O")]
+    open_time: i64,
+    #[serde(rename = "C")]
+    close_time: i64,
+    #[serde(rename = "F")]
+    first: i64,
+    #[serde(rename = "L")]
+    last: i64,
+    n: u64,
+    #[serde(skip)]
+    stats: stats::WindowStats,
+}
+
+#[derive(Serialize)]
+struct AvgPriceEvent<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    i: &'static str,
+    w: String,
+    #[serde(rename = "T")]
+    trade_time: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn diff_lists_changed_and_removed_levels_best_first() {
+        let old: BTreeMap<_, _> = [(d("1"), d("5")), (d("2"), d("1")), (d("3"), d("1"))].into();
+        let new: BTreeMap<_, _> = [(d("1"), d("5")), (d("2"), d("2")), (d("4"), d("1"))].into();
+        let bids = diff(&old, &new, true);
+        let prices: Vec<&str> = bids.iter().map(|[p, _]| p.as_str()).collect();
+        assert_eq!(prices, ["4.00000000", "3.00000000", "2.00000000"]);
+        assert_eq!(bids[1][1], "0.00000000");
+    }
+
+    #[test]
+    fn combined_text_wraps_the_payload() {
+        let frame = Frame::new(Arc::from("btcusdt@trade"), "{\"e\":\"trade\"}".to_owned());
+        assert_eq!(frame.text(false).as_str(), "{\"e\":\"trade\"}");
+        assert_eq!(
+            frame.text(true).as_str(),
+            "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"}}"
+        );
+    }
+}

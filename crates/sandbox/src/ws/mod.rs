@@ -1,0 +1,207 @@
+//! The live side of the sandbox, on the REST port: WebSocket Streams
+//! (`/ws`, `/ws/<stream>`, `/stream?streams=a/b`), the WebSocket API
+//! (`/ws-api/v3`) with user data events, and what both share: the server's
+//! ping schedule, the pong deadline, the connection lifetime cap, and the
+//! fault-injection switches (drop every connection, `serverShutdown`).
+//!
+//! [`Live`] is held by the [`Exchange`]; a feed task (started with the first
+//! stream connection, stopped when the last one goes) turns the engine's
+//! [`crate::events::MarketEvent`]s and periodic snapshots into stream
+//! payloads, serialised once and fanned out to every connection over one
+//! broadcast channel.
+
+mod api;
+mod conn;
+mod feed;
+mod names;
+mod streams;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::sync::broadcast;
+
+use crate::Sandbox;
+use crate::exchange::Exchange;
+
+pub(crate) use api::SESSION_API_KEY;
+pub use names::{StreamName, parse_stream};
+
+/// Keep-alive and lifetime rules of every WebSocket connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WsTiming {
+    /// The server sends a ping frame this often (Binance: 20 s).
+    pub ping_interval: Duration,
+    /// A ping not answered by a pong with its payload within this time
+    /// closes the connection (Binance: 1 minute).
+    pub pong_timeout: Duration,
+    /// Connections are closed after this long (Binance: 24 hours).
+    pub max_lifetime: Duration,
+}
+
+impl Default for WsTiming {
+    fn default() -> WsTiming {
+        WsTiming {
+            ping_interval: Duration::from_secs(20),
+            pong_timeout: Duration::from_secs(60),
+            max_lifetime: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// What the admin side asks every open connection to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// Drop the TCP connection now, without a close frame.
+    Drop,
+    /// Send `serverShutdown`, then close.
+    Shutdown,
+}
+
+/// The shared state of the live side (held by the [`Exchange`]).
+#[derive(Debug)]
+pub struct Live {
+    timing: Mutex<WsTiming>,
+    control: broadcast::Sender<Control>,
+    feed: feed::Feed,
+    latency_ms: AtomicU64,
+    open: AtomicUsize,
+}
+
+impl Default for Live {
+    fn default() -> Live {
+        Live {
+            timing: Mutex::new(WsTiming::default()),
+            control: broadcast::channel(16).0,
+            feed: feed::Feed::default(),
+            latency_ms: AtomicU64::new(0),
+            open: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Live {
+    /// The keep-alive rules new connections get.
+    pub fn timing(&self) -> WsTiming {
+        *self.timing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes the keep-alive rules for connections opened from now on.
+    pub fn set_timing(&self, timing: WsTiming) {
+        *self.timing.lock().unwrap_or_else(|p| p.into_inner()) = timing;
+    }
+
+    /// Drops every open WebSocket connection now (no close frame).
+    pub fn drop_all(&self) {
+        let _ = self.control.send(Control::Drop);
+    }
+
+    /// Sends `serverShutdown` on every open WebSocket connection, then closes it.
+    pub fn server_shutdown(&self) {
+        let _ = self.control.send(Control::Shutdown);
+    }
+
+    /// Latency added to every REST request and WebSocket API response.
+    pub fn latency(&self) -> Duration {
+        Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
+    }
+
+    /// Sets the added latency.
+    pub fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.latency_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Open WebSocket connections (streams and API).
+    pub fn open_connections(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Stream payloads the feed has published so far.
+    pub fn stream_frames_published(&self) -> u64 {
+        self.feed.frames_sent()
+    }
+
+    pub(crate) fn controls(&self) -> broadcast::Receiver<Control> {
+        self.control.subscribe()
+    }
+
+    pub(crate) fn feed(&self) -> &feed::Feed {
+        &self.feed
+    }
+
+    pub(crate) fn opened(&self) -> OpenGuard<'_> {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        OpenGuard { live: self }
+    }
+}
+
+/// Counts a connection as open until dropped.
+pub(crate) struct OpenGuard<'a> {
+    live: &'a Live,
+}
+
+impl Drop for OpenGuard<'_> {
+    fn drop(&mut self) {
+        self.live.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The WebSocket routes: `/ws`, `/ws/{stream}`, `/stream`, `/ws-api/v3`.
+pub fn routes(exchange: Exchange) -> Router {
+    Router::new()
+        .route("/ws", get(streams::raw_root))
+        .route("/ws/{*streams}", get(streams::raw))
+        .route("/stream", get(streams::combined))
+        .route("/ws-api/v3", get(api::connect))
+        .with_state(exchange)
+}
+
+impl Sandbox {
+    /// The WebSocket Streams base URL, e.g. `ws://127.0.0.1:40123`; append
+    /// `/ws/<stream>` or `/stream?streams=<a>/<b>`.
+    pub fn ws_stream_url(&self) -> String {
+        format!("ws://{}", self.local_addr)
+    }
+
+    /// The WebSocket API URL, e.g. `ws://127.0.0.1:40123/ws-api/v3`.
+    pub fn ws_api_url(&self) -> String {
+        format!("ws://{}/ws-api/v3", self.local_addr)
+    }
+
+    /// Changes the ping interval, pong deadline and lifetime cap of
+    /// WebSocket connections opened from now on.
+    pub fn set_ws_timing(&self, timing: WsTiming) {
+        self.exchange.live().set_timing(timing);
+    }
+
+    /// Drops every open WebSocket connection now, as a network failure would.
+    pub fn drop_websockets(&self) {
+        self.exchange.live().drop_all();
+    }
+
+    /// Sends `serverShutdown` on every open WebSocket connection, then closes them.
+    pub fn server_shutdown(&self) {
+        self.exchange.live().server_shutdown();
+    }
+
+    /// Adds `latency` to every REST request and WebSocket API response.
+    pub fn set_latency(&self, latency: Duration) {
+        self.exchange.live().set_latency(latency);
+    }
+
+    /// Credits (`amount > 0`) or debits (`amount < 0`) the free balance of
+    /// `asset` on account `uid`, as a deposit or withdrawal would; user data
+    /// subscribers get `balanceUpdate` and `outboundAccountPosition`.
+    pub fn deposit(
+        &self,
+        uid: u64,
+        asset: &str,
+        amount: rust_decimal::Decimal,
+    ) -> Result<(), crate::ApiError> {
+        crate::admin::adjust_balance(&self.exchange, uid, asset, amount)
+    }
+}

@@ -1,0 +1,424 @@
+//! WebSocket Streams connections: `/ws`, `/ws/<stream>[/<stream>…]` (raw
+//! payloads) and `/stream?streams=<a>/<b>` (combined envelope), with live
+//! `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY` and
+//! `GET_PROPERTY` (web-socket-streams.md § Live Subscribing/Unsubscribing).
+//!
+//! Limits: 5 incoming messages (ping, pong or JSON) per second, more
+//! disconnects; 1024 streams per connection, a `SUBSCRIBE` beyond that is
+//! refused with code 2 "Invalid request: too many streams" (Binance
+//! documents the limit, not its message).
+
+use std::collections::HashSet;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::conn::{Due, Keepalive, MessageRate};
+use super::names::parse_stream;
+use super::{Control, Live};
+use crate::exchange::Exchange;
+
+/// Streams one connection may listen to.
+pub(crate) const MAX_STREAMS: usize = 1024;
+/// Incoming messages allowed per second.
+pub(crate) const MAX_MESSAGES_PER_SECOND: u32 = 5;
+
+/// `GET /ws`: raw payloads, no stream yet.
+pub(crate) async fn raw_root(State(exchange): State<Exchange>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket| serve(socket, exchange, Vec::new(), false))
+}
+
+/// `GET /ws/<stream>[/<stream>…]`: raw payloads.
+pub(crate) async fn raw(
+    State(exchange): State<Exchange>,
+    Path(streams): Path<String>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let names = streams
+        .split('/')
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    ws.on_upgrade(move |socket| serve(socket, exchange, names, false))
+}
+
+/// `GET /stream?streams=<a>/<b>`: combined payloads.
+pub(crate) async fn combined(
+    State(exchange): State<Exchange>,
+    RawQuery(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let names = query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("streams="))
+        .flat_map(|value| {
+            let decoded = mbx_signing::payload::decode_component(value)
+                .map(|text| text.into_owned())
+                .unwrap_or_default();
+            decoded
+                .split('/')
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    ws.on_upgrade(move |socket| serve(socket, exchange, names, true))
+}
+
+/// The streams a connection listens to, in subscription order; counted in
+/// the feed's interest table until dropped.
+struct Subscriptions<'a> {
+    live: &'a Live,
+    names: Vec<String>,
+    set: HashSet<String>,
+}
+
+impl Subscriptions<'_> {
+    fn add(&mut self, name: &str) {
+        if self.set.insert(name.to_owned()) {
+            self.names.push(name.to_owned());
+            self.live.feed().add(name);
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if self.set.remove(name) {
+            self.names.retain(|known| known != name);
+            self.live.feed().remove(name);
+        }
+    }
+}
+
+impl Drop for Subscriptions<'_> {
+    fn drop(&mut self) {
+        for name in &self.names {
+            self.live.feed().remove(name);
+        }
+    }
+}
+
+async fn serve(mut socket: WebSocket, exchange: Exchange, initial: Vec<String>, combined: bool) {
+    let live = exchange.live();
+    let _open = live.opened();
+    let mut controls = live.controls();
+    let mut frames = live.feed().receiver(&exchange);
+    let mut keepalive = Keepalive::new(live.timing());
+    let mut rate = MessageRate::new(MAX_MESSAGES_PER_SECOND);
+    let mut combined = combined;
+    let mut subs = Subscriptions {
+        live,
+        names: Vec::new(),
+        set: HashSet::new(),
+    };
+    for name in initial.iter().take(MAX_STREAMS) {
+        if parse_stream(name).is_some() {
+            subs.add(name);
+        }
+    }
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { return };
+                if !rate.admit(Instant::now()) {
+                    return;
+                }
+                match message {
+                    Message::Text(text) => {
+                        let reply = control(&text, &mut subs, &mut combined);
+                        if socket.send(Message::Text(reply.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    Message::Pong(payload) => keepalive.on_pong(&payload),
+                    Message::Close(_) => return,
+                    Message::Ping(_) | Message::Binary(_) => {}
+                }
+            }
+            frame = frames.recv() => match frame {
+                Ok(frame) => {
+                    if subs.set.contains(&*frame.stream) {
+                        let text = frame.text(combined);
+                        if socket.send(Message::Text(text)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            control = controls.recv() => match control {
+                Ok(Control::Drop) | Err(broadcast::error::RecvError::Closed) => return,
+                Ok(Control::Shutdown) => {
+                    let event = server_shutdown(exchange.now_ms(), combined);
+                    let _ = socket.send(Message::Text(event.into())).await;
+                    let _ = socket.send(Message::Close(Some(CloseFrame {
+                        code: 1001,
+                        reason: Utf8Bytes::from_static("server shutdown"),
+                    }))).await;
+                    return;
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+            },
+            _ = tokio::time::sleep_until(keepalive.next_wakeup()) => {
+                match keepalive.poll(Instant::now()) {
+                    Due::Ping(payload) => {
+                        if socket.send(Message::Ping(payload.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    Due::Close => {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
+                    Due::Nothing => {}
+                }
+            }
+        }
+    }
+}
+
+/// The `serverShutdown` event, raw or combined.
+pub(crate) fn server_shutdown(now: i64, combined: bool) -> String {
+    let event = format!("{{\"e\":\"serverShutdown\",\"E\":{now}}}");
+    if combined {
+        format!("{{\"stream\":\"!serverShutdown\",\"data\":{event}}}")
+    } else {
+        event
+    }
+}
+
+#[derive(Debug, Deserialize)]
+enum Method {
+    #[serde(rename = "SUBSCRIBE")]
+    Subscribe,
+    #[serde(rename = "UNSUBSCRIBE")]
+    Unsubscribe,
+    #[serde(rename = "LIST_SUBSCRIPTIONS")]
+    ListSubscriptions,
+    #[serde(rename = "SET_PROPERTY")]
+    SetProperty,
+    #[serde(rename = "GET_PROPERTY")]
+    GetProperty,
+}
+
+#[derive(Debug, Deserialize)]
+struct Request {
+    method: Method,
+    #[serde(default)]
+    params: Option<Value>,
+}
+
+/// Answers one control message.
+fn control(text: &str, subs: &mut Subscriptions<'_>, combined: &mut bool) -> String {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => return error_reply(3, &format!("Invalid JSON: {err}"), &Value::Null),
+    };
+    let id = value.get("id").cloned();
+    let request: Request = match serde_json::from_str(text) {
+        Ok(request) => request,
+        Err(err) => {
+            let id = id.unwrap_or(Value::Null);
+            return error_reply(2, &format!("Invalid request: {err}"), &id);
+        }
+    };
+    let id = match id {
+        Some(id) if valid_id(&id) => id,
+        _ => {
+            return error_reply(
+                2,
+                "Invalid request: request ID must be an unsigned integer",
+                &Value::Null,
+            );
+        }
+    };
+    let params: Vec<Value> = match request.params {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(params)) => params,
+        Some(_) => return error_reply(2, "Invalid request: invalid params", &id),
+    };
+    match request.method {
+        Method::Subscribe | Method::Unsubscribe => {
+            let mut names = Vec::with_capacity(params.len());
+            for param in &params {
+                match param.as_str() {
+                    Some(name) if parse_stream(name).is_some() => names.push(name),
+                    _ => return error_reply(2, "Invalid request: invalid stream", &id),
+                }
+            }
+            if matches!(request.method, Method::Subscribe) {
+                let new: HashSet<&str> = names
+                    .iter()
+                    .copied()
+                    .filter(|name| !subs.set.contains(*name))
+                    .collect();
+                if subs.set.len() + new.len() > MAX_STREAMS {
+                    return error_reply(2, "Invalid request: too many streams", &id);
+                }
+                for name in names {
+                    subs.add(name);
+                }
+            } else {
+                for name in names {
+                    subs.remove(name);
+                }
+            }
+            result_reply(&Value::Null, &id)
+        }
+        Method::ListSubscriptions => {
+            if !params.is_empty() {
+                return error_reply(2, "Invalid request: too many parameters", &id);
+            }
+            result_reply(&Value::from(subs.names.clone()), &id)
+        }
+        Method::SetProperty => {
+            if params.len() > 2 {
+                return error_reply(2, "Invalid request: too many parameters", &id);
+            }
+            match params.first() {
+                Some(Value::String(name)) if name == "combined" => match params.get(1) {
+                    Some(Value::Bool(value)) => {
+                        *combined = *value;
+                        result_reply(&Value::Null, &id)
+                    }
+                    _ => error_reply(1, "Invalid value type: expected Boolean", &id),
+                },
+                Some(Value::String(_)) => error_reply(0, "Unknown property", &id),
+                _ => error_reply(2, "Invalid request: property name must be a string", &id),
+            }
+        }
+        Method::GetProperty => {
+            if params.len() > 1 {
+                return error_reply(2, "Invalid request: too many parameters", &id);
+            }
+            match params.first() {
+                Some(Value::String(name)) if name == "combined" => {
+                    result_reply(&Value::Bool(*combined), &id)
+                }
+                Some(Value::String(_)) => error_reply(0, "Unknown property", &id),
+                _ => error_reply(2, "Invalid request: property name must be a string", &id),
+            }
+        }
+    }
+}
+
+/// A signed 64-bit integer, an "alphanumeric" string of at most 36
+/// characters, or `null`. Hyphens are accepted: binance-sdk-spot sends
+/// UUIDs (`str(uuid4())`, 36 characters) and Binance answers them.
+fn valid_id(id: &Value) -> bool {
+    match id {
+        Value::Null => true,
+        Value::Number(number) => number.is_i64(),
+        Value::String(text) => {
+            text.len() <= 36
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    }
+}
+
+fn result_reply(result: &Value, id: &Value) -> String {
+    format!("{{\"result\":{result},\"id\":{id}}}")
+}
+
+fn error_reply(code: i64, msg: &str, id: &Value) -> String {
+    let msg = Value::from(msg);
+    format!("{{\"error\":{{\"code\":{code},\"msg\":{msg}}},\"id\":{id}}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(live: &Live, messages: &[&str]) -> Vec<String> {
+        let mut subs = Subscriptions {
+            live,
+            names: Vec::new(),
+            set: HashSet::new(),
+        };
+        let mut combined = false;
+        messages
+            .iter()
+            .map(|message| control(message, &mut subs, &mut combined))
+            .collect()
+    }
+
+    #[test]
+    fn documented_replies() {
+        let live = Live::default();
+        let replies = run(
+            &live,
+            &[
+                r#"{"method":"SUBSCRIBE","params":["btcusdt@aggTrade","btcusdt@depth"],"id":1}"#,
+                r#"{"method":"UNSUBSCRIBE","params":["btcusdt@depth"],"id":312}"#,
+                r#"{"method":"LIST_SUBSCRIPTIONS","id":3}"#,
+                r#"{"method":"SET_PROPERTY","params":["combined",true],"id":5}"#,
+                r#"{"method":"GET_PROPERTY","params":["combined"],"id":2}"#,
+            ],
+        );
+        assert_eq!(
+            replies,
+            [
+                r#"{"result":null,"id":1}"#,
+                r#"{"result":null,"id":312}"#,
+                r#"{"result":["btcusdt@aggTrade"],"id":3}"#,
+                r#"{"result":null,"id":5}"#,
+                r#"{"result":true,"id":2}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn documented_errors() {
+        let live = Live::default();
+        let replies = run(
+            &live,
+            &[
+                r#"{"method":"SET_PROPERTY","params":["colour",true],"id":1}"#,
+                r#"{"method":"SET_PROPERTY","params":["combined","yes"],"id":2}"#,
+                r#"{"method":"GET_PROPERTY","params":[7],"id":3}"#,
+                r#"{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":[1]}"#,
+                r#"{"method":"SUBSCRIBEX","params":[],"id":4}"#,
+                r#"{"params":[],"id":5}"#,
+                r#"{"method":"SUBSCRIBE","params":["!ticker@arr"],"id":6}"#,
+                r#"{"method":"#,
+            ],
+        );
+        assert_eq!(
+            replies[0],
+            r#"{"error":{"code":0,"msg":"Unknown property"},"id":1}"#
+        );
+        assert!(replies[1].contains(r#""code":1,"msg":"Invalid value type: expected Boolean""#));
+        assert!(replies[2].contains("property name must be a string"));
+        assert!(replies[3].contains("request ID must be an unsigned integer"));
+        assert!(replies[4].contains("unknown variant `SUBSCRIBEX`, expected one of `SUBSCRIBE`"));
+        assert!(replies[5].contains("missing field `method`"));
+        assert!(replies[6].contains(r#""code":2,"msg":"Invalid request: invalid stream""#));
+        assert!(replies[7].starts_with(r#"{"error":{"code":3,"msg":"Invalid JSON: "#));
+    }
+
+    #[test]
+    fn more_than_1024_streams_are_refused() {
+        let live = Live::default();
+        let names: Vec<String> = (0..1025).map(|i| format!("\"s{i}usdt@trade\"")).collect();
+        let first = format!(
+            r#"{{"method":"SUBSCRIBE","params":[{}],"id":1}}"#,
+            names[..1024].join(",")
+        );
+        let second = format!(
+            r#"{{"method":"SUBSCRIBE","params":[{}],"id":2}}"#,
+            names[1024]
+        );
+        let replies = run(&live, &[&first, &second]);
+        assert_eq!(replies[0], r#"{"result":null,"id":1}"#);
+        assert!(replies[1].contains("too many streams"));
+    }
+}

@@ -1,0 +1,82 @@
+"""ccxt's binance exchange against the sandbox: base URLs point at it, spot only."""
+
+import ccxt
+
+from _common import API_KEY, API_SECRET, BASE_URL, check, finish, flow
+
+exchange = ccxt.binance({
+    "apiKey": API_KEY,
+    "secret": API_SECRET,
+    "options": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}},
+})
+for name in list(exchange.urls["api"]):
+    if name in ("public", "private", "v1", "v3"):
+        exchange.urls["api"][name] = BASE_URL + ("/api/v1" if name == "v1" else "/api/v3")
+    elif name in ("sapi", "sapiV2", "sapiV3", "sapiV4"):
+        exchange.urls["api"][name] = BASE_URL + "/sapi/" + {"sapi": "v1", "sapiV2": "v2", "sapiV3": "v3", "sapiV4": "v4"}[name]
+state = {}
+
+
+@flow("ping/time")
+def _():
+    check(exchange.fetch_time() > 0, "time")
+    check(exchange.fetch_status()["status"] in ("ok", None), "status")
+
+
+@flow("markets")
+def _():
+    markets = exchange.load_markets()
+    check("BTC/USDT" in markets, "BTC/USDT market")
+    check(markets["BNB/BTC"]["precision"]["price"] is not None, "precision")
+
+
+@flow("depth")
+def _():
+    book = exchange.fetch_order_book("BTC/USDT", limit=5)
+    check(book["bids"][0][0] < book["asks"][0][0], "book not crossed")
+
+
+@flow("klines")
+def _():
+    ohlcv = exchange.fetch_ohlcv("BTC/USDT", "1m", limit=10)
+    check(len(ohlcv) == 10, f"10 candles, got {len(ohlcv)}")
+
+
+@flow("tickers")
+def _():
+    check(exchange.fetch_ticker("BTC/USDT")["last"] > 0, "ticker")
+    check(len(exchange.fetch_tickers(["BTC/USDT", "ETH/USDT"])) == 2, "tickers")
+
+
+@flow("account/balances")
+def _():
+    balance = exchange.fetch_balance()
+    check(balance["USDT"]["free"] > 0, "USDT free")
+
+
+@flow("test order")
+def _():
+    exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 50000, {"test": True})
+
+
+@flow("limit order")
+def _():
+    order = exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 50000)
+    check(order["status"] == "open", f"status {order['status']}")
+    state["id"] = order["id"]
+
+
+@flow("query order")
+def _():
+    order = exchange.fetch_order(state["id"], "BTC/USDT")
+    check(order["status"] == "open", "query")
+    check(any(o["id"] == state["id"] for o in exchange.fetch_open_orders("BTC/USDT")), "open orders")
+
+
+@flow("cancel order")
+def _():
+    order = exchange.cancel_order(state["id"], "BTC/USDT")
+    check(order["status"] == "canceled", f"cancel: {order['status']}")
+
+
+finish("ccxt", ccxt.__version__)

@@ -1,0 +1,104 @@
+"""binance-sdk-spot (the official Python SDK) against the sandbox via `base_path`."""
+
+from decimal import Decimal
+from importlib.metadata import version
+
+from binance_sdk_spot.spot import ConfigurationRestAPI, Spot
+from binance_sdk_spot.rest_api.models import (
+    KlinesIntervalEnum,
+    NewOrderSideEnum,
+    NewOrderTimeInForceEnum,
+    NewOrderTypeEnum,
+    OrderTestSideEnum,
+    OrderTestTimeInForceEnum,
+    OrderTestTypeEnum,
+)
+
+from _common import API_KEY, API_SECRET, BASE_URL, check, finish, flow
+
+config = ConfigurationRestAPI(api_key=API_KEY, api_secret=API_SECRET, base_path=BASE_URL)
+api = Spot(config_rest_api=config).rest_api
+state = {}
+
+
+@flow("ping/time")
+def _():
+    api.ping().data()
+    check(api.time().data().server_time > 0, "serverTime")
+
+
+@flow("exchangeInfo")
+def _():
+    info = api.exchange_info(symbol="BTCUSDT").data()
+    check(info.symbols[0].symbol == "BTCUSDT", "symbol")
+    check(len(info.symbols[0].filters) >= 4, "filters")
+
+
+@flow("depth")
+def _():
+    book = api.depth(symbol="BTCUSDT", limit=5).data()
+    check(Decimal(book.bids[0][0]) < Decimal(book.asks[0][0]), "book not crossed")
+
+
+@flow("klines")
+def _():
+    klines = api.klines(symbol="BTCUSDT", interval=KlinesIntervalEnum["INTERVAL_1m"].value, limit=10).data()
+    check(len(klines) == 10, f"10 klines, got {len(klines)}")
+
+
+@flow("tickers")
+def _():
+    check(api.ticker_price(symbol="BTCUSDT").data() is not None, "price")
+    check(api.ticker24hr(symbol="BTCUSDT").data() is not None, "24hr")
+    check(api.ticker_book_ticker(symbol="BTCUSDT").data() is not None, "book")
+    check(api.avg_price(symbol="BTCUSDT").data().mins == 5, "avg price")
+
+
+@flow("account/balances")
+def _():
+    account = api.get_account(omit_zero_balances=True).data()
+    check(account.can_trade, "canTrade")
+    check(any(b.asset == "USDT" and Decimal(b.free) > 0 for b in account.balances), "USDT")
+    check(api.account_commission(symbol="BTCUSDT").data().symbol == "BTCUSDT", "commission")
+
+
+@flow("test order")
+def _():
+    api.order_test(
+        symbol="BTCUSDT",
+        side=OrderTestSideEnum["BUY"].value,
+        type=OrderTestTypeEnum["LIMIT"].value,
+        time_in_force=OrderTestTimeInForceEnum["GTC"].value,
+        quantity=0.001,
+        price=50000.0,
+    ).data()
+
+
+@flow("limit order")
+def _():
+    order = api.new_order(
+        symbol="BTCUSDT",
+        side=NewOrderSideEnum["BUY"].value,
+        type=NewOrderTypeEnum["LIMIT"].value,
+        time_in_force=NewOrderTimeInForceEnum["GTC"].value,
+        quantity=0.001,
+        price=50000.0,
+    ).data()
+    check(order.status == "NEW", f"status {order.status}")
+    state["order_id"] = order.order_id
+
+
+@flow("query order")
+def _():
+    order = api.get_order(symbol="BTCUSDT", order_id=state["order_id"]).data()
+    check(order.status == "NEW", "query")
+    check(len(api.get_open_orders(symbol="BTCUSDT").data()) >= 1, "open orders")
+
+
+@flow("cancel order")
+def _():
+    res = api.delete_order(symbol="BTCUSDT", order_id=state["order_id"]).data()
+    check(res.status == "CANCELED", "cancel")
+
+
+finish("binance-sdk-spot", version("binance-sdk-spot"))

@@ -1,1 +1,15 @@
-//! x
+//! End-to-end tests: the real `mbx` binary and the real clients against the
+//! sandbox over loopback. One module per area.
+
+mod api;
+mod balances;
+mod balances_watch;
+mod doctor;
+mod sandbox;
+mod sandbox_admin;
+mod sandbox_cli;
+mod sandbox_ws;
+mod sandbox_ws_api;
+mod sign;
+mod stream;
+mod time;

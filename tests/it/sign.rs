@@ -169,7 +169,7 @@ fn a_public_key_file_is_explained() {
     );
     assert!(
         out.stderr
-            .contains("hint: point `--key-file` at the private key"),
+            .contains("hint: point `--key-file` or `BINANCE_PRIVATE_KEY_FILE` at the private key"),
         "{}",
         out.stderr
     );

@@ -40,9 +40,19 @@ pub struct GlobalArgs {
     /// More logging on stderr (`-v` info, `-vv` debug); secrets are redacted.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    #[command(flatten)]
+    pub connect: crate::context::ConnectArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Sign(commands::sign::SignArgs),
+    Balances(commands::balances::BalancesArgs),
+    Api(commands::api::ApiArgs),
+    Time(commands::time::TimeArgs),
+    Doctor(commands::doctor::DoctorArgs),
+    Sandbox(commands::sandbox::SandboxArgs),
+    Stream(commands::stream::StreamArgs),
+    UserStream(commands::stream::UserStreamArgs),
 }

@@ -6,6 +6,8 @@
 
 mod cli;
 mod commands;
+mod config;
+mod context;
 mod env;
 mod exit;
 mod output;

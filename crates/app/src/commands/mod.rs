@@ -1,6 +1,13 @@
 //! One module per subcommand. Each exposes its clap `Args` and a `run`.
 
+pub mod api;
+pub mod balances;
+pub mod balances_watch;
+pub mod doctor;
+pub mod sandbox;
 pub mod sign;
+pub mod stream;
+pub mod time;
 
 use std::io;
 
@@ -13,6 +20,16 @@ pub fn run(cli: Cli) -> ExitStatus {
     let json = cli.global.json;
     let res = match cli.command {
         Command::Sign(args) => sign::run(&cli.global, args),
+        Command::Balances(args) => balances::run(&cli.global, args),
+        Command::Api(args) => api::run(&cli.global, args),
+        Command::Time(args) => time::run(&cli.global, args),
+        Command::Sandbox(args) => sandbox::run(&cli.global, args),
+        Command::Stream(args) => stream::run(&cli.global, args),
+        Command::UserStream(args) => stream::run_user_stream(&cli.global, args),
+        Command::Doctor(args) => match doctor::run(&cli.global, args) {
+            Ok(status) => return status,
+            Err(err) => Err(err),
+        },
     };
     match res {
         Ok(()) => ExitStatus::Success,

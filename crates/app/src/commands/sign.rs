@@ -4,16 +4,16 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use mbx_adapters_rest::{ApiKey, Environment, check_base_url};
 use mbx_signing::payload::{self, Payload};
 use mbx_signing::{HmacKey, Signer};
 use zeroize::Zeroizing;
 
 use crate::cli::GlobalArgs;
 use crate::commands::stdout_result;
+use crate::context::{self, ConnectArgs};
 use crate::env;
 use crate::output::{UserError, print_data};
-
-const DEFAULT_BASE_URL: &str = "https://api.binance.com";
 
 /// Sign a payload, or print a signed curl command.
 ///
@@ -57,14 +57,6 @@ pub struct SignArgs {
     )]
     params: Vec<String>,
 
-    /// The REST base URL for `--curl` (plain http only to loopback).
-    #[arg(long, value_name = "URL", default_value = DEFAULT_BASE_URL, requires = "curl")]
-    base_url: String,
-
-    /// Add `recvWindow` (milliseconds, at most 60000) for `--curl`.
-    #[arg(long, value_name = "MS", requires = "curl")]
-    recv_window: Option<String>,
-
     /// Use this timestamp (milliseconds) instead of the current time, for
     /// `--curl`.
     #[arg(long, value_name = "MS", requires = "curl")]
@@ -80,10 +72,10 @@ pub struct SignArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: SignArgs) -> Result<(), UserError> {
-    let signer = load_signer(&args)?;
+    let (signer, profile_api_key) = load_signer(global, &args)?;
     if let Some(curl) = &args.curl {
         let (method, path) = (curl[0].as_str(), curl[1].as_str());
-        return sign_curl(global, &args, &signer, method, path);
+        return sign_curl(global, &args, &signer, profile_api_key, method, path);
     }
     let text = match args.payload.as_deref() {
         Some("-") => read_stdin()?,
@@ -121,6 +113,7 @@ fn sign_curl(
     global: &GlobalArgs,
     args: &SignArgs,
     signer: &Signer,
+    profile_api_key: Option<ApiKey>,
     method: &str,
     path: &str,
 ) -> Result<(), UserError> {
@@ -137,8 +130,12 @@ fn sign_curl(
             Some("give the endpoint path, e.g. `/api/v3/account`"),
         ));
     }
-    let base_url = check_base_url(&args.base_url)?;
-    let api_key = api_key_from_env()?;
+    let base_url = curl_base_url(&global.connect)?;
+    let api_key = match profile_api_key {
+        Some(key) => key,
+        None => api_key_from_env()?,
+    };
+    let api_key = api_key.as_str();
 
     let mut query = Payload::new();
     for param in &args.params {
@@ -156,8 +153,8 @@ fn sign_curl(
         }
         query.push(name, value);
     }
-    if let Some(recv_window) = &args.recv_window {
-        query.push("recvWindow", recv_window);
+    if let Some(recv_window) = global.connect.recv_window {
+        query.push("recvWindow", &recv_window.to_string());
     }
     let timestamp = args.timestamp.unwrap_or_else(now_millis);
     query.push("timestamp", &timestamp.to_string());
@@ -187,65 +184,46 @@ fn sign_curl(
     stdout_result(print_data(&out))
 }
 
-fn load_signer(args: &SignArgs) -> Result<Signer, UserError> {
+/// The signer and, when known, the API key that goes with it. Flags win over
+/// the environment, the environment over a profile.
+fn load_signer(
+    global: &GlobalArgs,
+    args: &SignArgs,
+) -> Result<(Signer, Option<ApiKey>), UserError> {
     if let Some(path) = &args.key_file {
-        return signer_from_pem_file(path);
+        return Ok((context::signer_from_pem_file(path)?, None));
     }
     if let Some(path) = &args.secret_file {
-        let text = read_secret_file(path)?;
-        return HmacKey::from_secret_text(&text)
-            .map(Signer::Hmac)
-            .map_err(|err| key_error(&err, path.display()));
+        let text = context::read_secret_file(path)?;
+        let key = HmacKey::from_secret_text(&text)
+            .map_err(|err| context::secret_error(&err, path.display()))?;
+        return Ok((Signer::Hmac(key), None));
     }
     if let Some(path) = std::env::var_os(env::BINANCE_PRIVATE_KEY_FILE) {
-        return signer_from_pem_file(Path::new(&path));
+        return Ok((context::signer_from_pem_file(Path::new(&path))?, None));
     }
-    match std::env::var(env::BINANCE_API_SECRET) {
-        Ok(secret) => {
-            let secret = Zeroizing::new(secret);
-            HmacKey::from_secret_text(&secret)
-                .map(Signer::Hmac)
-                .map_err(|err| key_error(&err, env::BINANCE_API_SECRET))
-        }
-        Err(_) => Err(UserError::usage(
-            "no secret configured",
-            Some(
-                "set `BINANCE_API_SECRET` (HMAC), or pass `--secret-file FILE` or `--key-file PEM` (Ed25519 or RSA); never pass a secret as an argument",
-            ),
-        )),
+    if let Ok(secret) = std::env::var(env::BINANCE_API_SECRET) {
+        let secret = Zeroizing::new(secret);
+        let key = HmacKey::from_secret_text(&secret)
+            .map_err(|err| context::secret_error(&err, format!("`{}`", env::BINANCE_API_SECRET)))?;
+        return Ok((Signer::Hmac(key), None));
     }
-}
-
-fn signer_from_pem_file(path: &Path) -> Result<Signer, UserError> {
-    let text = read_secret_file(path)?;
-    Signer::from_private_key_pem(&text).map_err(|err| key_error(&err, path.display()))
-}
-
-fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, UserError> {
-    std::fs::read_to_string(path)
-        .map(Zeroizing::new)
-        .map_err(|err| {
-            UserError::usage(
-                format!("cannot read key file `{}`: {err}", path.display()),
-                Some("check the path and that the file is readable by you (keep it mode 600)"),
-            )
-        })
-}
-
-fn key_error(err: &mbx_signing::Error, source: impl std::fmt::Display) -> UserError {
-    let hint = match err {
-        mbx_signing::Error::PublicKeyGiven { .. } => Some(
-            "point `--key-file` at the private key; the public key is what you register with Binance",
+    if let Some(profile) = context::select_profile(global.connect.profile.as_deref())? {
+        let (credentials, _) = context::load_credentials(Some(&profile))?;
+        return Ok((
+            credentials.signer().clone(),
+            Some(credentials.api_key().clone()),
+        ));
+    }
+    Err(UserError::usage(
+        "no secret configured",
+        Some(
+            "set `BINANCE_API_SECRET` (HMAC), or pass `--secret-file FILE` or `--key-file PEM` (Ed25519 or RSA); never pass a secret as an argument",
         ),
-        mbx_signing::Error::NotPem => Some(
-            "an HMAC secret goes in `BINANCE_API_SECRET` or `--secret-file`; `--key-file` takes a PEM private key",
-        ),
-        _ => None,
-    };
-    UserError::usage(format!("{source}: {err}"), hint)
+    ))
 }
 
-fn api_key_from_env() -> Result<String, UserError> {
+fn api_key_from_env() -> Result<ApiKey, UserError> {
     let key = std::env::var(env::BINANCE_API_KEY).map_err(|_| {
         UserError::usage(
             "no API key configured",
@@ -254,33 +232,44 @@ fn api_key_from_env() -> Result<String, UserError> {
             ),
         )
     })?;
-    let trimmed = key.trim();
-    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(UserError::usage(
-            "`BINANCE_API_KEY` is not a valid API key (expected letters and digits only)",
-            Some("copy the API key again from API Management, without quotes or spaces"),
-        ));
-    }
-    Ok(trimmed.to_owned())
+    ApiKey::new(&key).map_err(|err| {
+        UserError::usage(
+            format!("`{}`: {err}", env::BINANCE_API_KEY),
+            Some(
+                "copy the API key again from API Management, without quotes, spaces or line breaks",
+            ),
+        )
+    })
 }
 
-/// Allows `https://` anywhere and plain `http://` only to loopback.
-fn check_base_url(base_url: &str) -> Result<&str, UserError> {
-    let base_url = base_url.trim_end_matches('/');
-    if base_url.starts_with("https://") {
-        return Ok(base_url);
+/// The REST base URL from the global flags: `--base-url`, `--testnet`,
+/// `--demo`, or production.
+fn curl_base_url(connect: &ConnectArgs) -> Result<String, UserError> {
+    if connect.sandbox {
+        return Err(UserError::usage(
+            "`--sandbox` cannot be used with `sign --curl`: the embedded sandbox stops when mbx exits",
+            Some(
+                "start `mbx sandbox --port 9900` in another terminal and pass `--base-url http://127.0.0.1:9900`",
+            ),
+        ));
     }
-    if let Some(rest) = base_url.strip_prefix("http://") {
-        let host = rest.split('/').next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        if matches!(host, "localhost" | "[::1]") || host.starts_with("127.") {
-            return Ok(base_url);
-        }
-    }
-    Err(UserError::usage(
-        format!("refusing base URL `{base_url}`: plain http is allowed only to loopback"),
-        Some("use an `https://` URL, or `http://127.0.0.1:PORT` for a local sandbox"),
-    ))
+    let environment = if let Some(url) = &connect.base_url {
+        Environment::Custom(url.clone())
+    } else if connect.testnet {
+        Environment::Testnet
+    } else if connect.demo {
+        Environment::Demo
+    } else {
+        Environment::Production
+    };
+    let base_url = environment.base_url();
+    check_base_url(&base_url).map_err(|err| {
+        UserError::usage(
+            err.to_string(),
+            Some("use an `https://` URL, or `http://127.0.0.1:PORT` for a local sandbox"),
+        )
+    })?;
+    Ok(base_url.trim_end_matches('/').to_owned())
 }
 
 fn read_stdin() -> Result<String, UserError> {

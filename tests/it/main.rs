@@ -13,3 +13,4 @@ mod sandbox_ws_api;
 mod sign;
 mod stream;
 mod time;
+mod vectors;

@@ -1,7 +1,11 @@
-//! Every signature vector from the Binance docs (`vectors.json`, copied from
-//! `shared/binance-docs/`) and OpenSSL-made vectors for our own test keys.
+//! Every signature vector from the Binance docs (`fixtures/vectors.json`,
+//! copied from `shared/binance-docs/`) and OpenSSL-made vectors for our own
+//! test keys, checked against `mbx-signing`. They live here rather than in
+//! the signing crate so that `mbx-signing` needs no JSON parser, not even
+//! for its tests.
 
 use mbx_signing::{HmacKey, KeyKind, Signer, Verifier};
+use mbx_tests::fixture_key;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -22,15 +26,7 @@ struct OpensslVector {
 }
 
 fn doc_vectors() -> Vec<DocVector> {
-    serde_json::from_str(include_str!("vectors.json")).expect("vectors.json parses")
-}
-
-fn fixture_key(name: &str) -> String {
-    let path = format!(
-        "{}/../../tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+    serde_json::from_str(include_str!("../fixtures/vectors.json")).expect("vectors.json parses")
 }
 
 #[test]
@@ -106,7 +102,7 @@ fn websocket_api_vectors_match_the_sorted_payload_rule() {
 #[test]
 fn openssl_made_signatures_match_ours() {
     let vectors: Vec<OpensslVector> =
-        serde_json::from_str(include_str!("openssl_vectors.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/openssl_vectors.json")).unwrap();
     for vector in &vectors {
         let signer = Signer::from_private_key_pem(&fixture_key(&vector.key_file)).unwrap();
         // RSASSA-PKCS1-v1_5 and Ed25519 are deterministic: same key and bytes, same signature.

@@ -90,6 +90,7 @@ impl HmacKey {
     /// Signs `payload` and returns the 64-character lowercase hex signature.
     ///
     /// No heap allocation: the result lives in a fixed buffer.
+    #[inline]
     pub fn sign(&self, payload: &[u8]) -> HexSignature {
         HexSignature::from_state(&self.mac_state(payload))
     }
@@ -105,6 +106,7 @@ impl HmacKey {
 
     /// The outer hash state after the last block: the HMAC as eight
     /// big-endian words.
+    #[inline]
     fn mac_state(&self, payload: &[u8]) -> [u32; 8] {
         // Inner hash: the keyed ipad block is already in `self.inner`, so the
         // message length counted in the padding includes one block more.
@@ -114,19 +116,17 @@ impl HmacKey {
             compress(&mut state, block);
         }
         let rest = chunks.remainder();
-        let mut tail = [0u8; 2 * BLOCK];
+        let bit_len = ((BLOCK + payload.len()) as u64).wrapping_mul(8);
+        let mut tail = [0u8; BLOCK];
         tail[..rest.len()].copy_from_slice(rest);
         tail[rest.len()] = 0x80;
-        let tail_len = if rest.len() + 9 <= BLOCK {
-            BLOCK
-        } else {
-            2 * BLOCK
-        };
-        let bit_len = ((BLOCK + payload.len()) as u64).wrapping_mul(8);
-        tail[tail_len - 8..tail_len].copy_from_slice(&bit_len.to_be_bytes());
-        for block in tail[..tail_len].chunks_exact(BLOCK) {
-            compress(&mut state, block);
+        if rest.len() + 9 > BLOCK {
+            // No room for the length: it goes in one more, otherwise empty, block.
+            compress(&mut state, &tail);
+            tail = [0u8; BLOCK];
         }
+        tail[BLOCK - 8..].copy_from_slice(&bit_len.to_be_bytes());
+        compress(&mut state, &tail);
 
         // Outer hash: one block holding the inner digest and its padding.
         let mut outer_block = [0u8; BLOCK];
@@ -162,6 +162,7 @@ impl fmt::Debug for HmacKey {
 
 /// One SHA-256 block compression (SHA-NI when the CPU has it; `sha2` detects
 /// it at run time).
+#[inline]
 fn compress(state: &mut [u32; 8], block: &[u8]) {
     sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
 }
@@ -173,6 +174,7 @@ pub struct HexSignature {
 }
 
 impl HexSignature {
+    #[inline]
     fn from_state(words: &[u32; 8]) -> HexSignature {
         let mut hex = [0u8; 64];
         for (out, word) in hex.chunks_exact_mut(8).zip(words) {
@@ -202,6 +204,7 @@ impl fmt::Debug for HexSignature {
 /// The eight lowercase hex digits of `word`, most significant first, without
 /// a lookup table: each nibble is spread into its own byte, then turned into
 /// ASCII with one add (plus 39 more for the nibbles 10 to 15, `a`-`f`).
+#[inline]
 fn hex_word(word: u32) -> [u8; 8] {
     let mut nibbles = u64::from(word);
     nibbles = ((nibbles & 0xffff_0000) << 16) | (nibbles & 0xffff);

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::sandbox_ws::{PATIENCE, connect, next_json, next_text};
+use crate::sandbox_ws::{PATIENCE, connect, next_json, next_text, until_open};
 use crate::sandbox_ws_api::{call, next_event, signed, start};
 
 /// A bare HTTP/1.1 request to the admin API: status and body.
@@ -70,7 +70,8 @@ async fn server_shutdown_is_announced_then_the_connection_closes() {
     .await;
     let mut api = connect(&sandbox.ws_api_url()).await;
     assert_eq!(call(&mut api, 1, "ping", json!({})).await["status"], 200);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Every connection listens for the shutdown once it counts as open.
+    until_open(&sandbox, 3).await;
     let (status, _) = admin(&sandbox, "POST", "/sandbox/websockets/shutdown").await;
     assert_eq!(status, 200);
     let event = next_json(&mut raw).await;

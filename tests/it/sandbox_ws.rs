@@ -10,6 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use mbx_sandbox::ws::WsTiming;
 use mbx_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -39,6 +40,19 @@ pub(crate) async fn next_text(ws: &mut Ws) -> Option<String> {
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
             Some(Ok(_)) => {}
         }
+    }
+}
+
+/// Waits (generously, without reading any socket) until the sandbox has
+/// exactly `n` WebSocket connections open.
+pub(crate) async fn until_open(sandbox: &Sandbox, n: usize) {
+    let deadline = tokio::time::Instant::now() + 3 * PATIENCE;
+    while sandbox.exchange().live().open_connections() != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} open connections"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -320,7 +334,8 @@ async fn a_client_that_stops_answering_pings_is_closed() {
     sandbox.set_ws_timing(WsTiming {
         // Pongs count toward the 5 messages a second, so ping 4 times a second.
         ping_interval: Duration::from_millis(250),
-        pong_timeout: Duration::from_millis(500),
+        // Generous, so a stalled test thread does not lose `alive`.
+        pong_timeout: Duration::from_millis(1500),
         max_lifetime: Duration::from_secs(3600),
     });
     // A client that keeps reading answers every ping and stays connected.
@@ -336,17 +351,23 @@ async fn a_client_that_stops_answering_pings_is_closed() {
             other => panic!("connection ended: {other:?}"),
         }
     }
-    // A client that reads nothing for a while never answers and is closed.
-    let mut silent = connect(&format!("{}/ws", sandbox.ws_stream_url())).await;
-    tokio::time::sleep(Duration::from_millis(900)).await;
-    let ended = loop {
-        match tokio::time::timeout(PATIENCE, silent.next()).await {
-            Err(_) => break false,
-            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break true,
-            Ok(Some(Ok(_))) => {}
-        }
-    };
-    assert!(ended, "the silent client was disconnected");
+    // A client that never answers is closed. It speaks WebSocket over a
+    // bare TCP socket: reading raw bytes answers no ping (a WebSocket
+    // client would answer them as it reads, which made this racy).
+    let mut silent = TcpStream::connect(sandbox.local_addr()).await.unwrap();
+    let upgrade = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        sandbox.local_addr()
+    );
+    silent.write_all(upgrade.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(3 * PATIENCE, silent.read_to_end(&mut received)).await;
+    assert!(
+        matches!(read, Ok(Ok(_))),
+        "the silent client was disconnected"
+    );
+    assert!(received.starts_with(b"HTTP/1.1 101"));
     sandbox.shutdown().await;
 }
 

@@ -347,3 +347,57 @@ async fn a_websocket_order_reaches_a_signature_subscription() {
     assert_eq!(none["error"]["code"], -2036);
     sandbox.shutdown().await;
 }
+
+/// Waits (generously) until the request log holds an entry for `path`.
+async fn logged(sandbox: &Sandbox, path: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sandbox.request_log().iter().any(|entry| entry.path == path) {
+        assert!(tokio::time::Instant::now() < deadline, "{path} not logged");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_stream_that_falls_behind_is_closed_not_left_with_a_gap() {
+    let sandbox = start().await;
+    let uid = SandboxConfig::demo().accounts[0].uid;
+    let mut ws = connect(&sandbox.ws_api_url()).await;
+    let params = signed(&sandbox, DEMO_API_KEY, &hmac(), json!({}));
+    let sub = call(&mut ws, 1, "userDataStream.subscribe.signature", params).await;
+    assert_eq!(sub["status"], 200);
+    // The connection's task waits out the added latency of its answer to
+    // `ping` while more events than its buffer holds are published.
+    sandbox.set_latency(std::time::Duration::from_secs(3));
+    send(&mut ws, r#"{"id":2,"method":"ping"}"#).await;
+    logged(&sandbox, "/ws-api/v3/ping").await;
+    const DEPOSITS: usize = 2100; // two events each, beyond the 4096 buffered
+    for _ in 0..DEPOSITS {
+        sandbox.deposit(uid, "USDT", "1".parse().unwrap()).unwrap();
+    }
+    sandbox.set_latency(std::time::Duration::ZERO);
+    let mut deposits_seen = 0;
+    let mut closed = true;
+    while let Some(text) = next_text(&mut ws).await {
+        deposits_seen += usize::from(text.contains(r#""e":"balanceUpdate""#));
+        if deposits_seen == DEPOSITS {
+            closed = false;
+            break;
+        }
+    }
+    // Every deposit arrived, or the client knows to reconnect and reconcile.
+    assert!(closed || deposits_seen == DEPOSITS, "{deposits_seen}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_unknown_method_is_logged_cut_short() {
+    let sandbox = start().await;
+    let mut ws = connect(&sandbox.ws_api_url()).await;
+    let method = "x".repeat(100_000);
+    let reply = call(&mut ws, 1, &method, json!({})).await;
+    assert_eq!(reply["error"]["code"], -1020);
+    let log = sandbox.request_log();
+    let entry = log.last().unwrap();
+    assert_eq!(entry.path, format!("/ws-api/v3/{}", "x".repeat(64)));
+    sandbox.shutdown().await;
+}

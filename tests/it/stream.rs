@@ -189,15 +189,16 @@ async fn server_shutdown_triggers_a_clean_reconnect() {
 async fn pings_are_answered_and_connections_rotate_before_the_cap() {
     let sandbox = start().await;
     // The sandbox pings four times a second and closes a connection that
-    // misses a pong for 600 ms, or that is older than 1.5 s.
+    // misses a pong for 1.5 s, or that is older than 3 s: margins a loaded
+    // CI machine does not eat.
     sandbox.set_ws_timing(WsTiming {
         ping_interval: Duration::from_millis(250),
-        pong_timeout: Duration::from_millis(600),
-        max_lifetime: Duration::from_millis(1500),
+        pong_timeout: Duration::from_millis(1500),
+        max_lifetime: Duration::from_millis(3000),
     });
     let mut config = market_config(&sandbox);
-    config.max_connection_age = Duration::from_millis(900);
-    config.rotation_overlap = Duration::from_millis(200);
+    config.max_connection_age = Duration::from_millis(1500);
+    config.rotation_overlap = Duration::from_millis(300);
     let (_streams, mut items) = MarketStreams::connect(config, &["btcusdt@bookTicker"])
         .await
         .unwrap();
@@ -477,16 +478,20 @@ fn mbx_user_stream_prints_events_and_catches_up_after_a_drop() {
         .sandbox()
         .deposit(DEMO_UID, "USDT", "250".parse().unwrap())
         .unwrap();
-    // Either the event arrived before the drop took effect, or the client
-    // catches up after it reconnects; either way the new balance is shown.
+    // Either the events arrived before the drop took effect, or the client
+    // catches up after it reconnects; either way the change is shown. The
+    // drop may also fall between the deposit's `balanceUpdate` and its
+    // `outboundAccountPosition`: then the reconcile finds nothing new.
     let line = Background::wait_line(&user_stream.stdout, |line| {
-        line.contains("accountPosition") && line.contains("USDT")
+        (line.contains("accountPosition") || line.contains("balanceUpdate"))
+            && line.contains("USDT")
     });
-    let position: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(
-        position["balances"][0]["free"], "10250.00000000",
-        "{position}"
-    );
+    let shown: serde_json::Value = serde_json::from_str(&line).unwrap();
+    if line.contains("balanceUpdate") {
+        assert_eq!(shown["delta"], "250.00000000", "{shown}");
+    } else {
+        assert_eq!(shown["balances"][0]["free"], "10250.00000000", "{shown}");
+    }
     Background::wait_line(&user_stream.stderr, |line| {
         line.contains("subscribed again")
     });

@@ -818,6 +818,10 @@ fn event_key(stream: Option<&str>, event: &MarketEvent) -> Option<String> {
             "{stream} k {} {} {}",
             it.symbol, it.kline.interval, it.event_time
         ),
+        // A raw partial depth names neither its symbol nor its levels, so
+        // two raw streams can share a `lastUpdateId`: never drop those (a
+        // repeated snapshot is harmless, a lost one is not).
+        MarketEvent::PartialDepth(_) if stream.is_empty() => return None,
         MarketEvent::PartialDepth(it) => format!("{stream} p {}", it.last_update_id),
         MarketEvent::DepthUpdate(it) => format!("{stream} d {} {}", it.symbol, it.final_update_id),
         MarketEvent::BookTicker(it) => format!("{stream} b {} {}", it.symbol, it.update_id),
@@ -1254,6 +1258,21 @@ mod tests {
                 .iter()
                 .any(|n| matches!(n, Notice::Disconnected { .. } | Notice::Skipped { .. })),
             "{notices:?}"
+        );
+    }
+
+    #[test]
+    fn raw_partial_depths_of_two_streams_are_not_duplicates() {
+        let text = r#"{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}"#;
+        let MarketFrame::Event { stream, event } = wire::decode_market(text).unwrap() else {
+            panic!("not an event");
+        };
+        let event = event.to_domain().unwrap();
+        // `btcusdt@depth5` and `btcusdt@depth10` on one raw connection.
+        assert_eq!(event_key(stream.as_deref(), &event), None);
+        assert_ne!(
+            event_key(Some("btcusdt@depth5"), &event),
+            event_key(Some("btcusdt@depth10"), &event)
         );
     }
 

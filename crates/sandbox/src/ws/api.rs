@@ -137,6 +137,15 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, return_rate_limits: bo
                         }
                     }
                 }
+                // Events were lost: close rather than go on with a gap, so
+                // the client reconnects and reconciles its account.
+                Err(broadcast::error::RecvError::Lagged(_)) if !session.subscriptions.is_empty() => {
+                    let _ = socket.send(Message::Close(Some(CloseFrame {
+                        code: 1011,
+                        reason: Utf8Bytes::from_static("user data events lost; reconnect"),
+                    }))).await;
+                    return;
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => return,
             },
@@ -344,10 +353,19 @@ async fn handle(exchange: &Exchange, session: &mut Session, text: &str) -> Vec<S
 fn log(exchange: &Exchange, method: &str, err: &ApiError) {
     exchange.log_request(RequestLogEntry {
         method: "WS".to_owned(),
-        path: format!("/ws-api/v3/{method}"),
+        path: format!("/ws-api/v3/{}", logged_method(method)),
         status: err.status.as_u16(),
         code: Some(err.code),
     });
+}
+
+/// A client's method name as the request log keeps it: at most 64
+/// characters, so a hostile frame cannot fill the log with megabytes.
+fn logged_method(method: &str) -> &str {
+    method
+        .char_indices()
+        .nth(64)
+        .map_or(method, |(end, _)| &method[..end])
 }
 
 /// A parameter value as text: strings as they are, other JSON as written.

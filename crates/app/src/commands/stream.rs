@@ -153,33 +153,65 @@ pub(crate) async fn sleep_until_deadline(deadline: Option<tokio::time::Instant>)
     }
 }
 
-/// The WebSocket Streams base URL that goes with a REST base URL.
-fn stream_url(rest_base_url: &str) -> Option<String> {
-    let base = rest_base_url.trim_end_matches('/');
-    let (scheme, host) = base.split_once("://")?;
-    let known = match host {
+/// The Binance environments whose WebSocket hosts differ from the REST
+/// host, keyed by the REST host (`shared/binance-docs/DIGEST.md` § 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KnownHost {
+    Production,
+    MarketDataOnly,
+    Testnet,
+    Demo,
+}
+
+fn known_host(host: &str) -> Option<KnownHost> {
+    Some(match host {
         "api.binance.com"
         | "api-gcp.binance.com"
         | "api1.binance.com"
         | "api2.binance.com"
         | "api3.binance.com"
-        | "api4.binance.com" => Some("wss://stream.binance.com:9443"),
-        "data-api.binance.vision" => Some("wss://data-stream.binance.vision"),
-        "testnet.binance.vision" | "api1.testnet.binance.vision" => {
-            Some("wss://stream.testnet.binance.vision")
-        }
-        "demo-api.binance.com" => Some("wss://demo-stream.binance.com"),
-        _ => None,
-    };
-    if let Some(known) = known {
-        return Some(known.to_owned());
+        | "api4.binance.com" => KnownHost::Production,
+        "data-api.binance.vision" => KnownHost::MarketDataOnly,
+        "testnet.binance.vision" | "api1.testnet.binance.vision" => KnownHost::Testnet,
+        "demo-api.binance.com" => KnownHost::Demo,
+        _ => return None,
+    })
+}
+
+/// The WebSocket URL that goes with a REST base URL: the environment's own
+/// host from `known`, or else (the sandbox) the REST host and port with
+/// `path`.
+fn websocket_url(
+    rest_base_url: &str,
+    known: impl Fn(KnownHost) -> Option<&'static str>,
+    path: &str,
+) -> Option<String> {
+    let base = rest_base_url.trim_end_matches('/');
+    let (scheme, host) = base.split_once("://")?;
+    if let Some(environment) = known_host(host) {
+        return known(environment).map(str::to_owned);
     }
-    // Anything else (the sandbox) serves the streams on the REST port.
     match scheme {
-        "http" => Some(format!("ws://{host}")),
-        "https" => Some(format!("wss://{host}")),
+        "http" => Some(format!("ws://{host}{path}")),
+        "https" => Some(format!("wss://{host}{path}")),
         _ => None,
     }
+}
+
+/// The WebSocket Streams base URL that goes with a REST base URL.
+fn stream_url(rest_base_url: &str) -> Option<String> {
+    websocket_url(
+        rest_base_url,
+        |environment| {
+            Some(match environment {
+                KnownHost::Production => "wss://stream.binance.com:9443",
+                KnownHost::MarketDataOnly => "wss://data-stream.binance.vision",
+                KnownHost::Testnet => "wss://stream.testnet.binance.vision",
+                KnownHost::Demo => "wss://demo-stream.binance.com",
+            })
+        },
+        "",
+    )
 }
 
 /// A listenKey is 60 or more letters and digits, with no `@`.
@@ -500,30 +532,17 @@ pub(crate) async fn subscribe_user_data(
 
 /// The WebSocket API URL that goes with a REST base URL.
 fn ws_api_url(rest_base_url: &str) -> Option<String> {
-    let base = rest_base_url.trim_end_matches('/');
-    let (scheme, host) = base.split_once("://")?;
-    let known = match host {
-        "api.binance.com"
-        | "api-gcp.binance.com"
-        | "api1.binance.com"
-        | "api2.binance.com"
-        | "api3.binance.com"
-        | "api4.binance.com" => Some("wss://ws-api.binance.com:443/ws-api/v3"),
-        "testnet.binance.vision" | "api1.testnet.binance.vision" => {
-            Some("wss://ws-api.testnet.binance.vision/ws-api/v3")
-        }
-        "demo-api.binance.com" => Some("wss://demo-ws-api.binance.com/ws-api/v3"),
-        _ => None,
-    };
-    if let Some(known) = known {
-        return Some(known.to_owned());
-    }
-    // Anything else (the sandbox) serves the WebSocket API on the REST port.
-    match scheme {
-        "http" => Some(format!("ws://{host}/ws-api/v3")),
-        "https" => Some(format!("wss://{host}/ws-api/v3")),
-        _ => None,
-    }
+    websocket_url(
+        rest_base_url,
+        |environment| match environment {
+            KnownHost::Production => Some("wss://ws-api.binance.com:443/ws-api/v3"),
+            // The market-data-only hosts have no WebSocket API.
+            KnownHost::MarketDataOnly => None,
+            KnownHost::Testnet => Some("wss://ws-api.testnet.binance.vision/ws-api/v3"),
+            KnownHost::Demo => Some("wss://demo-ws-api.binance.com/ws-api/v3"),
+        },
+        "/ws-api/v3",
+    )
 }
 
 fn event_line(subscription_id: Option<u64>, event: &UserEvent) -> String {
@@ -652,6 +671,9 @@ mod tests {
             "https://api.binance.com",
             Some("wss://ws-api.binance.com:443/ws-api/v3"),
         );
+        // The market-data-only host has no WebSocket API; guessing one on
+        // its host would only fail later with a less useful error.
+        check("https://data-api.binance.vision", None);
         check(
             "https://testnet.binance.vision",
             Some("wss://ws-api.testnet.binance.vision/ws-api/v3"),

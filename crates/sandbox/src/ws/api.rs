@@ -32,10 +32,9 @@ use mbx_signing::payload::{encode_component, ws_api_payload};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
-use tokio::time::Instant;
 
 use super::Control;
-use super::conn::{Due, Keepalive};
+use super::conn::{Keepalive, keepalive_tick, send_shutdown};
 use crate::api::{Req, account, market, trade};
 use crate::engine::Order;
 use crate::error::{ApiError, ErrorCode};
@@ -156,27 +155,14 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, return_rate_limits: bo
                         "{{\"event\":{{\"e\":\"serverShutdown\",\"E\":{}}}}}",
                         exchange.now_ms()
                     );
-                    let _ = socket.send(Message::Text(event.into())).await;
-                    let _ = socket.send(Message::Close(Some(CloseFrame {
-                        code: 1001,
-                        reason: Utf8Bytes::from_static("server shutdown"),
-                    }))).await;
+                    send_shutdown(&mut socket, event).await;
                     return;
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
             },
             _ = tokio::time::sleep_until(keepalive.next_wakeup()) => {
-                match keepalive.poll(Instant::now()) {
-                    Due::Ping(payload) => {
-                        if socket.send(Message::Ping(payload.into())).await.is_err() {
-                            return;
-                        }
-                    }
-                    Due::Close => {
-                        let _ = socket.send(Message::Close(None)).await;
-                        return;
-                    }
-                    Due::Nothing => {}
+                if !keepalive_tick(&mut socket, &mut keepalive).await {
+                    return;
                 }
             }
         }

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use tokio::time::Instant;
 
 use super::WsTiming;
@@ -18,6 +19,30 @@ pub(crate) enum Due {
     Close,
     /// Nothing yet.
     Nothing,
+}
+
+/// Sends the `serverShutdown` event, then a close frame (1001, going away).
+pub(crate) async fn send_shutdown(socket: &mut WebSocket, event: String) {
+    let _ = socket.send(Message::Text(event.into())).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1001,
+            reason: Utf8Bytes::from_static("server shutdown"),
+        })))
+        .await;
+}
+
+/// Does what the keep-alive clock asks now: sends a ping, or closes.
+/// Returns `false` when the connection is over.
+pub(crate) async fn keepalive_tick(socket: &mut WebSocket, keepalive: &mut Keepalive) -> bool {
+    match keepalive.poll(Instant::now()) {
+        Due::Ping(payload) => socket.send(Message::Ping(payload.into())).await.is_ok(),
+        Due::Close => {
+            let _ = socket.send(Message::Close(None)).await;
+            false
+        }
+        Due::Nothing => true,
+    }
 }
 
 /// Server pings every `ping_interval`; a ping whose payload is not echoed

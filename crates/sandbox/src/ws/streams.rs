@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::conn::{Due, Keepalive, MessageRate};
+use super::conn::{Keepalive, MessageRate, keepalive_tick, send_shutdown};
 use super::names::parse_stream;
 use super::{Control, Live};
 use crate::exchange::Exchange;
@@ -156,27 +156,14 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, initial: Vec<String>, 
                 Ok(Control::Drop) | Err(broadcast::error::RecvError::Closed) => return,
                 Ok(Control::Shutdown) => {
                     let event = server_shutdown(exchange.now_ms(), combined);
-                    let _ = socket.send(Message::Text(event.into())).await;
-                    let _ = socket.send(Message::Close(Some(CloseFrame {
-                        code: 1001,
-                        reason: Utf8Bytes::from_static("server shutdown"),
-                    }))).await;
+                    send_shutdown(&mut socket, event).await;
                     return;
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
             },
             _ = tokio::time::sleep_until(keepalive.next_wakeup()) => {
-                match keepalive.poll(Instant::now()) {
-                    Due::Ping(payload) => {
-                        if socket.send(Message::Ping(payload.into())).await.is_err() {
-                            return;
-                        }
-                    }
-                    Due::Close => {
-                        let _ = socket.send(Message::Close(None)).await;
-                        return;
-                    }
-                    Due::Nothing => {}
+                if !keepalive_tick(&mut socket, &mut keepalive).await {
+                    return;
                 }
             }
         }

@@ -1,20 +1,19 @@
 //! The client: builds, signs and sends requests, and applies the retry
 //! rules.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mbx_domain::clock::{self, ClockConfig, ClockSync, Estimate};
+use mbx_domain::credentials::Credentials;
+use mbx_domain::environment::check_base_url;
 use mbx_domain::model::{Millis, RateLimit};
 use mbx_domain::ports::LocalClock;
-use mbx_domain::rate_limit::RateLimitLedger;
-use mbx_domain::{BinanceError, Error};
+use mbx_domain::rate_limit::{BackoffStore, RateLimitLedger, ServerBackoff};
+use mbx_domain::{BinanceError, Cause, Error};
 use mbx_signing::payload::{self, Payload};
 use rand::Rng as _;
 use serde::de::DeserializeOwned;
-
-use crate::credentials::Credentials;
-use crate::environment::check_base_url;
 
 /// The header that carries the API key. The key never goes in the URL.
 pub const API_KEY_HEADER: &str = "X-MBX-APIKEY";
@@ -43,6 +42,9 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// Defaults for `base_url`: no `recvWindow`, 10 s timeout (Binance's
     /// own), 3 retries, waits of up to 30 s, re-sync every 5 minutes.
+    ///
+    /// The URL is checked with [`mbx_domain::environment::check_base_url`]:
+    /// plain http only to loopback, no user name or password, no API path.
     pub fn new(base_url: &str) -> Result<ClientConfig, Error> {
         check_base_url(base_url)?;
         Ok(ClientConfig {
@@ -90,16 +92,13 @@ impl Request {
             "PUT" => reqwest::Method::PUT,
             "DELETE" => reqwest::Method::DELETE,
             other => {
-                return Err(Error::InvalidRequest(format!(
-                    "unsupported HTTP method `{other}` (use GET, POST, PUT or DELETE)"
-                )));
+                return Err(Error::invalid_with_hint(
+                    format!("unsupported HTTP method `{other}`"),
+                    "use `GET`, `POST`, `PUT` or `DELETE`",
+                ));
             }
         };
-        if !path.starts_with('/') || path.contains('?') {
-            return Err(Error::InvalidRequest(format!(
-                "the path `{path}` must start with `/` and carry no query string (pass parameters separately)"
-            )));
-        }
+        check_path(path)?;
         Ok(Request {
             method,
             path: path.to_owned(),
@@ -109,9 +108,30 @@ impl Request {
         })
     }
 
-    /// A public `GET`.
+    /// A public `GET`. The path is checked when the request is sent.
     pub fn get(path: &str) -> Request {
-        Request::new("GET", path).expect("a valid path")
+        Request {
+            method: reqwest::Method::GET,
+            path: path.to_owned(),
+            params: Vec::new(),
+            security: Security::None,
+            weight: 0,
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The security type.
+    pub fn security_type(&self) -> Security {
+        self.security
     }
 
     /// Adds a parameter; parameters are sent in the order added.
@@ -150,6 +170,16 @@ impl Request {
     }
 }
 
+fn check_path(path: &str) -> Result<(), Error> {
+    if !path.starts_with('/') || path.contains('?') {
+        return Err(Error::invalid_with_hint(
+            format!("the path `{path}` must start with `/` and carry no query string"),
+            "pass the path alone, e.g. `/api/v3/account`, and the parameters separately",
+        ));
+    }
+    Ok(())
+}
+
 /// A successful answer: the status and the raw body.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -171,6 +201,8 @@ pub struct RestClient {
     credentials: Option<Credentials>,
     clock: Mutex<ClockSync>,
     ledger: Mutex<RateLimitLedger>,
+    backoff_store: Option<Arc<dyn BackoffStore>>,
+    host: String,
 }
 
 impl RestClient {
@@ -180,23 +212,65 @@ impl RestClient {
         config: ClientConfig,
         credentials: Option<Credentials>,
     ) -> Result<RestClient, Error> {
-        check_base_url(&config.base_url)?;
+        let url = check_base_url(&config.base_url)?;
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or("")),
+            None => url.host_str().unwrap_or("").to_owned(),
+        };
+        // Binance never redirects API calls. Following one would send the
+        // API key header and the signed query to another host (and re-send
+        // an order on a 307), so a 3xx is an error.
         let http = reqwest::Client::builder()
             .user_agent(concat!("mbx/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(5))
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_keepalive(Duration::from_secs(30))
             .tcp_nodelay(true)
             .build()
-            .map_err(|err| Error::InvalidRequest(format!("cannot build the HTTP client: {err}")))?;
+            .map_err(|err| {
+                Error::invalid(format!("cannot build the HTTP client: {}", Cause::from_error(&err)))
+            })?;
         Ok(RestClient {
             http,
             clock: Mutex::new(ClockSync::new(config.clock)),
             config,
             credentials,
             ledger: Mutex::new(RateLimitLedger::standard()),
+            backoff_store: None,
+            host,
         })
+    }
+
+    /// Keeps `Retry-After` waits and bans in `store` between runs: a
+    /// backoff saved by an earlier run that is still running blocks this
+    /// client too, and every new one is saved.
+    pub fn with_backoff_store(mut self, store: Arc<dyn BackoffStore>) -> RestClient {
+        if let Some(backoff) = store.load(&self.host) {
+            lock(&self.ledger).restore(backoff);
+        }
+        self.backoff_store = Some(store);
+        self
+    }
+
+    /// The host requests go to, e.g. `api.binance.com` or `127.0.0.1:9900`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The weight used in the current minute, as far as the client knows
+    /// (the server's `X-MBX-USED-WEIGHT-1M` wins over its own count).
+    pub fn used_weight_1m(&self) -> Option<u32> {
+        let now = self.server_now();
+        lock(&self.ledger).used(60_000, now)
+    }
+
+    /// The wait the server imposed (429 `Retry-After` or a 418 ban) that is
+    /// still running, if any.
+    pub fn backoff(&self) -> Option<ServerBackoff> {
+        let now = self.server_now();
+        lock(&self.ledger).backoff(now)
     }
 
     /// The base URL.
@@ -216,7 +290,7 @@ impl RestClient {
 
     /// The current clock estimate, if the clock has been synced.
     pub fn clock_estimate(&self) -> Option<Estimate> {
-        self.clock.lock().expect("clock lock").estimate()
+        lock(&self.clock).estimate()
     }
 
     /// Measures the offset to the server time now and keeps it.
@@ -228,13 +302,13 @@ impl RestClient {
             rtt_ms = estimate.rtt_ms,
             "clock synced"
         );
-        self.clock.lock().expect("clock lock").record(estimate);
+        lock(&self.clock).record(estimate);
         Ok(estimate)
     }
 
     /// Replaces the ledger's limits, e.g. with `exchangeInfo.rateLimits`.
     pub fn set_rate_limits(&self, limits: &[RateLimit]) {
-        self.ledger.lock().expect("ledger lock").set_limits(limits);
+        lock(&self.ledger).set_limits(limits);
     }
 
     /// Sends `request` and parses a successful body as `T`.
@@ -247,34 +321,36 @@ impl RestClient {
     /// Sends `request` with the client's rules and returns the raw
     /// successful answer:
     ///
-    /// 1. wait as long as the rate-limit ledger says;
+    /// 1. wait as long as the rate-limit ledger says (including a
+    ///    `Retry-After` or ban saved by an earlier run, see
+    ///    [`RestClient::with_backoff_store`]); a wait longer than
+    ///    [`ClientConfig::max_rate_limit_wait`] is returned as
+    ///    [`Error::Throttled`] instead;
     /// 2. for a signed request, sync the clock when it is stale, then add
     ///    `recvWindow` and `timestamp`, sign the percent-encoded query and
     ///    append `signature`; the API key goes in `X-MBX-APIKEY`;
     /// 3. on `-1021`, re-sync once and send again;
-    /// 4. on 429/418, wait `Retry-After` (up to
-    ///    [`ClientConfig::max_rate_limit_wait`]) and send again;
-    /// 5. a GET that fails with a network error or a 5xx is retried with
-    ///    jittered exponential backoff; other methods are never resent after
-    ///    an uncertain outcome.
+    /// 4. on 429/418, remember `Retry-After` (and save it to the backoff
+    ///    store), then wait it out if it is short enough and send again;
+    /// 5. a GET that fails with a network error, a 5xx or a 408/`-1007` is
+    ///    retried with jittered exponential backoff: it changes nothing;
+    /// 6. any other method is never sent again after an uncertain outcome:
+    ///    no answer after the request may have left, a 5xx or `-1007` is
+    ///    [`Error::OutcomeUnknown`];
+    /// 7. a redirect is never followed: it is [`Error::Redirected`], and
+    ///    neither the key nor the signed query goes to the new location.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        check_path(&request.path)?;
         let endpoint = request.endpoint();
         let weight = request.effective_weight();
         let idempotent = request.method == reqwest::Method::GET;
         let credentials = match request.security {
             Security::None => None,
-            Security::ApiKey | Security::Signed => {
-                Some(self.credentials.as_ref().ok_or_else(|| {
-                    Error::InvalidRequest(format!(
-                        "{endpoint} needs an API key{}",
-                        if request.security == Security::Signed {
-                            " and a secret or private key"
-                        } else {
-                            ""
-                        }
-                    ))
-                })?)
-            }
+            Security::ApiKey | Security::Signed => Some(
+                self.credentials
+                    .as_ref()
+                    .ok_or(Error::Config(mbx_domain::ConfigError::NoApiKey))?,
+            ),
         };
         let mut resynced = false;
         let mut n_rate_limited = 0;
@@ -300,30 +376,26 @@ impl RestClient {
             if let Some(credentials) = credentials {
                 builder = builder.header(API_KEY_HEADER, credentials.api_key().as_str());
             }
-            self.ledger
-                .lock()
-                .expect("ledger lock")
-                .record(weight, self.server_now());
+            let now = self.server_now();
+            lock(&self.ledger).record(weight, now);
             let outcome = match builder.send().await {
                 Ok(answer) => self.read_answer(&endpoint, answer).await,
                 Err(err) => Err(transport_error(&endpoint, &err)),
             };
             let err = match outcome {
                 Ok(response) => return Ok(response),
-                Err(err) => err,
+                Err(err) if idempotent => err,
+                Err(err) => outcome_of_change(err),
             };
             match &err {
                 Error::Api(api) if api.code == Some(-1021) && !resynced => {
                     tracing::info!("{endpoint}: -1021, re-syncing the clock and retrying once");
                     resynced = true;
-                    self.clock.lock().expect("clock lock").invalidate();
+                    lock(&self.clock).invalidate();
                 }
                 Error::Api(api) if api.is_rate_limited() && n_rate_limited < 3 => {
-                    let wait_ms = self
-                        .ledger
-                        .lock()
-                        .expect("ledger lock")
-                        .wait_ms(weight, self.server_now());
+                    let now = self.server_now();
+                    let wait_ms = lock(&self.ledger).wait_ms(weight, now);
                     if Duration::from_millis(wait_ms.max(0) as u64)
                         > self.config.max_rate_limit_wait
                     {
@@ -337,7 +409,7 @@ impl RestClient {
                         wait_ms
                     );
                 }
-                err if idempotent && err.is_retryable() && n_retries < self.config.max_retries => {
+                err if idempotent && read_retryable(err) && n_retries < self.config.max_retries => {
                     let backoff = backoff(n_retries);
                     n_retries += 1;
                     tracing::warn!("{err}; retrying in {} ms", backoff.as_millis());
@@ -349,35 +421,31 @@ impl RestClient {
     }
 
     fn clock_needs_sync(&self) -> bool {
-        self.clock
-            .lock()
-            .expect("clock lock")
-            .needs_sync(SystemClock.now_ms())
+        lock(&self.clock).needs_sync(SystemClock.now_ms())
     }
 
     fn server_now(&self) -> Millis {
-        self.clock
-            .lock()
-            .expect("clock lock")
-            .server_now(SystemClock.now_ms())
+        lock(&self.clock).server_now(SystemClock.now_ms())
     }
 
     /// Sleeps as long as the ledger says, unless that is longer than
     /// [`ClientConfig::max_rate_limit_wait`] (e.g. during a ban).
     async fn wait_for_ledger(&self, endpoint: &str, weight: u32) -> Result<(), Error> {
-        let wait_ms = self
-            .ledger
-            .lock()
-            .expect("ledger lock")
-            .wait_ms(weight, self.server_now());
+        let now = self.server_now();
+        let (wait_ms, banned) = {
+            let ledger = lock(&self.ledger);
+            let banned = ledger.backoff(now).is_some_and(|backoff| backoff.banned);
+            (ledger.wait_ms(weight, now), banned)
+        };
         if wait_ms <= 0 {
             return Ok(());
         }
         let wait = Duration::from_millis(wait_ms as u64);
-        if wait > self.config.max_rate_limit_wait {
+        if banned || wait > self.config.max_rate_limit_wait {
             return Err(Error::Throttled {
                 endpoint: endpoint.to_owned(),
                 wait_ms,
+                banned,
             });
         }
         tracing::info!("waiting {wait_ms} ms to stay under the request-weight limit");
@@ -390,8 +458,9 @@ impl RestClient {
         for (name, value) in &request.params {
             query.push(name, value);
         }
-        if request.security == Security::Signed {
-            let credentials = credentials.expect("checked above");
+        // `send` refuses a signed request without credentials before
+        // building its query.
+        if let (Security::Signed, Some(credentials)) = (request.security, credentials) {
             // A `recvWindow` the caller passed (e.g. `6000.346`, with up to
             // three decimals) wins over the configured one; sending both is
             // `-1101` "Duplicate values for a parameter detected.".
@@ -413,22 +482,40 @@ impl RestClient {
     ) -> Result<Response, Error> {
         let status = answer.status().as_u16();
         let now = self.server_now();
+        let retry_after = answer
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
         {
-            let mut ledger = self.ledger.lock().expect("ledger lock");
+            let mut ledger = lock(&self.ledger);
             for (name, value) in answer.headers() {
                 if let Ok(value) = value.to_str() {
                     ledger.observe_header(name.as_str(), value, now);
                 }
             }
             if matches!(status, 429 | 418) {
-                let seconds = answer
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(|value| value.trim().parse::<u64>().ok())
-                    .unwrap_or(1);
-                ledger.retry_after(seconds, now);
+                ledger.retry_after(retry_after.unwrap_or(1), now, status == 418);
+                if let (Some(store), Some(backoff)) = (&self.backoff_store, ledger.backoff(now)) {
+                    store.save(&self.host, backoff);
+                }
             }
+        }
+        if (300..400).contains(&status) {
+            let location = answer
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("")
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            return Err(Error::Redirected {
+                endpoint: endpoint.to_owned(),
+                status,
+                location,
+            });
         }
         let reason = answer.status().canonical_reason().unwrap_or("").to_owned();
         let body = answer
@@ -439,7 +526,43 @@ impl RestClient {
         if (200..300).contains(&status) {
             return Ok(Response { status, body });
         }
-        Err(Error::Api(parse_error(status, &reason, endpoint, &body)))
+        Err(Error::Api(
+            parse_error(status, &reason, endpoint, &body).with_retry_after(retry_after),
+        ))
+    }
+}
+
+/// Locks `mutex`, whatever a panicking holder left: the clock estimate and
+/// the ledger are plain numbers that stay meaningful, and one failed request
+/// must not poison every later one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a failed read (it changes nothing) may succeed when sent again:
+/// network errors, 5xx, 408 and `-1007` (a timeout in Binance's backend).
+fn read_retryable(err: &Error) -> bool {
+    match err {
+        Error::Api(api) => {
+            api.status >= 500 || api.status == 408 || matches!(api.code, Some(-1007 | -1006))
+        }
+        Error::Transport { .. } => true,
+        _ => false,
+    }
+}
+
+/// A failed request that changes state: whether it was executed is unknown
+/// after a network error once it may have left, a 5xx, 408 or `-1007`.
+fn outcome_of_change(err: Error) -> Error {
+    match err {
+        Error::Transport { endpoint, cause } => Error::OutcomeUnknown { endpoint, cause },
+        Error::Api(api) if api.outcome_unknown() => Error::OutcomeUnknown {
+            endpoint: api.endpoint.clone(),
+            cause: Cause::new(api.code_and_msg()),
+        },
+        other => other,
     }
 }
 
@@ -577,7 +700,8 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
 
 fn transport_error(endpoint: &str, err: &reqwest::Error) -> Error {
     // `reqwest::Error`'s Display includes the URL, and with it the query
-    // (timestamp and signature); keep only the kind of failure.
+    // (timestamp and signature); keep only the kind of failure and the
+    // causes below it, which name no URL.
     let kind = if err.is_timeout() {
         "timed out"
     } else if err.is_connect() {
@@ -589,16 +713,18 @@ fn transport_error(endpoint: &str, err: &reqwest::Error) -> Error {
     } else {
         "the connection failed"
     };
-    let mut reason = kind.to_owned();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
+    let mut texts = vec![kind.to_owned()];
+    if let Some(source) = std::error::Error::source(err) {
+        let chain = Cause::from_error(source);
+        let mut level: Option<&(dyn std::error::Error + 'static)> = Some(&chain);
+        while let Some(cause) = level {
+            texts.push(cause.to_string());
+            level = cause.source();
+        }
     }
     Error::Transport {
         endpoint: endpoint.to_owned(),
-        reason,
+        cause: Cause::chain(texts),
     }
 }
 
@@ -621,8 +747,9 @@ fn body_start(body: &str) -> String {
 mod tests {
     use mbx_signing::{HmacKey, Signer};
 
+    use mbx_domain::credentials::ApiKey;
+
     use super::*;
-    use crate::credentials::ApiKey;
 
     const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
     const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
@@ -787,12 +914,13 @@ mod tests {
     async fn a_long_ban_is_not_slept_through() {
         let client = client(None);
         let now = client.server_now();
-        client.ledger.lock().unwrap().retry_after(120, now);
+        client.ledger.lock().unwrap().retry_after(120, now, false);
         let err = client.send(Request::get("/api/v3/time")).await.unwrap_err();
         assert!(
             matches!(err, Error::Throttled { wait_ms, .. } if wait_ms > 100_000),
             "{err}"
         );
+        assert!(err.to_string().contains("allows it again in 2 min"), "{err}");
     }
 
     #[tokio::test]
@@ -803,6 +931,9 @@ mod tests {
             .send(Request::get("/api/v3/account").signed())
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+        assert!(
+            matches!(err, Error::Config(mbx_domain::ConfigError::NoApiKey)),
+            "{err}"
+        );
     }
 }

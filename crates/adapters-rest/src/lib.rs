@@ -10,14 +10,18 @@
 //!   the `X-MBX-APIKEY` header (never in the URL), `timestamp` from the
 //!   synced clock, `recvWindow` from [`ClientConfig`], `signature` last. The
 //!   secret never leaves the process.
-//! * [`Environment`] names production (and its documented alternate hosts),
-//!   testnet, demo mode and custom base URLs; plain `http://` is accepted
-//!   only to loopback.
-//! * [`Credentials`] pairs a format-checked [`ApiKey`] with a
-//!   [`mbx_signing::Signer`].
+//! * Where to connect is an [`mbx_domain::environment::Environment`]; plain
+//!   `http://` is accepted only to loopback, and a redirect is never
+//!   followed (Binance never redirects API calls; following one would send
+//!   the key and the signed query to another host).
+//! * Errors are [`mbx_domain::Error`]: the same categories, codes and hints
+//!   as every other transport. A failed order whose outcome is unknown is
+//!   [`mbx_domain::Error::OutcomeUnknown`], never retried blindly.
 //!
 //! ```no_run
-//! use mbx_adapters_rest::{ApiKey, ClientConfig, Credentials, Environment, RestClient};
+//! use mbx_adapters_rest::{ClientConfig, RestClient};
+//! use mbx_domain::credentials::{ApiKey, Credentials};
+//! use mbx_domain::environment::Environment;
 //! use mbx_domain::ports::AccountData;
 //! use mbx_signing::{HmacKey, Signer};
 //!
@@ -26,7 +30,7 @@
 //!     ApiKey::new(&std::env::var("BINANCE_API_KEY")?)?,
 //!     Signer::Hmac(HmacKey::from_secret_text(&std::env::var("BINANCE_API_SECRET")?)?),
 //! );
-//! let client = RestClient::new(ClientConfig::new(&Environment::Testnet.base_url())?, Some(credentials))?;
+//! let client = RestClient::new(ClientConfig::new(&Environment::Testnet.rest_url())?, Some(credentials))?;
 //! for balance in client.account(true).await?.balances {
 //!     println!("{} {} {}", balance.asset, balance.free, balance.locked);
 //! }
@@ -39,17 +43,13 @@
 //! jittered backoff; a `-1021` re-syncs the clock and retries once; a 429 or
 //! 418 is waited out as `Retry-After` asks. An order is never sent twice:
 //! it carries a `newClientOrderId`, and an uncertain outcome is resolved by
-//! querying that id.
+//! querying that id. A GET is safe to send again; nothing else is.
 #![deny(missing_docs)]
 
 mod client;
-mod credentials;
-mod environment;
 mod ports;
 
 pub use client::{
     API_KEY_HEADER, ClientConfig, Request, Response, RestClient, Security, SystemClock,
     documented_weight, parse_body, parse_error, redact_target,
 };
-pub use credentials::{ApiKey, Credentials};
-pub use environment::{Environment, check_base_url};

@@ -6,7 +6,8 @@ use mbx_domain::model::{
     Account, AccountTrade, ApiRestrictions, Depth, ExchangeInfo, Kline, Millis, NewOrder, Order,
     OrderAck, PriceTicker, ServerTime, Trade,
 };
-use mbx_domain::ports::{AccountData, MarketData, OrderEntry, ServerClock};
+use mbx_domain::ports::{AccountData, MarketData, OrderEntry, RateLimitStatus, ServerClock};
+use mbx_domain::rate_limit::ServerBackoff;
 use rand::Rng as _;
 
 use crate::client::{Request, RestClient};
@@ -16,6 +17,16 @@ impl ServerClock for RestClient {
     async fn server_time(&self) -> Result<Millis, Error> {
         let time: ServerTime = self.call(Request::get("/api/v3/time")).await?;
         Ok(time.server_time)
+    }
+}
+
+impl RateLimitStatus for RestClient {
+    fn used_weight_1m(&self) -> Option<u32> {
+        RestClient::used_weight_1m(self)
+    }
+
+    fn backoff(&self) -> Option<ServerBackoff> {
+        RestClient::backoff(self)
     }
 }
 
@@ -104,6 +115,22 @@ impl AccountData for RestClient {
         self.call(Request::get("/api/v3/openOrders").signed()).await
     }
 
+    async fn all_orders(
+        &self,
+        symbol: &str,
+        start_time: Option<Millis>,
+        limit: Option<u32>,
+    ) -> Result<Vec<Order>, Error> {
+        let mut request = Request::get("/api/v3/allOrders").param("symbol", symbol);
+        if let Some(start_time) = start_time {
+            request = request.param("startTime", start_time.to_string());
+        }
+        if let Some(limit) = limit {
+            request = request.param("limit", limit.to_string());
+        }
+        self.call(request.signed()).await
+    }
+
     async fn my_trades(
         &self,
         symbol: &str,
@@ -135,7 +162,7 @@ impl OrderEntry for RestClient {
         }
         let err = match self.call::<OrderAck>(request.signed()).await {
             Ok(ack) => return Ok(ack),
-            Err(err) if outcome_unknown(&err) => err,
+            Err(err @ Error::OutcomeUnknown { .. }) => err,
             Err(err) => return Err(err),
         };
         tracing::warn!("{err}; the order's outcome is unknown, querying `{client_order_id}`");
@@ -172,15 +199,6 @@ impl OrderEntry for RestClient {
     }
 }
 
-/// Whether the server may or may not have acted on the request.
-fn outcome_unknown(err: &Error) -> bool {
-    match err {
-        Error::Transport { .. } => true,
-        Error::Api(api) => api.status >= 500 || api.code == Some(-1007),
-        _ => false,
-    }
-}
-
 /// `mbx-` and 20 random letters and digits (Binance allows up to 36
 /// characters matching `^[\.A-Z\:/a-z0-9_-]{1,36}$`).
 fn new_client_order_id() -> String {
@@ -195,8 +213,6 @@ fn new_client_order_id() -> String {
 
 #[cfg(test)]
 mod tests {
-    use mbx_domain::BinanceError;
-
     use super::*;
 
     #[test]
@@ -205,18 +221,5 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 24);
         assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'));
-    }
-
-    #[test]
-    fn unknown_outcomes() {
-        let api =
-            |status, code| Error::Api(BinanceError::new(status, code, "m", "POST /api/v3/order"));
-        assert!(outcome_unknown(&api(503, None)));
-        assert!(outcome_unknown(&api(400, Some(-1007))));
-        assert!(!outcome_unknown(&api(400, Some(-2010))));
-        assert!(outcome_unknown(&Error::Transport {
-            endpoint: "e".into(),
-            reason: "reset".into()
-        }));
     }
 }

@@ -6,8 +6,9 @@
 //!
 //! 1. every request is one text frame `{"id","method","params"}`; the answer
 //!    `{"id","status","result"|"error","rateLimits"}` is matched to it by
-//!    `id`, or the request fails with [`Error::Timeout`] after
-//!    [`ApiConfig::request_timeout`];
+//!    `id`, or the request fails after [`ApiConfig::request_timeout`]
+//!    (a read with [`Error::Transport`], an order with
+//!    [`Error::OutcomeUnknown`]);
 //! 2. a signed request gets `apiKey`, `timestamp` (and `recvWindow`) in its
 //!    params and a `signature` over `mbx_signing::payload::ws_api_payload`
 //!    of them; any key type works (HMAC, RSA, Ed25519);
@@ -16,23 +17,30 @@
 //!    `{"subscriptionId","event"}` are decoded into typed
 //!    [`mbx_domain::stream::UserEvent`]s;
 //! 4. pings are answered at once; when the connection drops (or the server
-//!    announces `serverShutdown`), requests in flight fail with
-//!    [`Error::Disconnected`], the client reconnects with a jittered backoff,
+//!    announces `serverShutdown`), requests in flight fail the same way,
+//!    the client reconnects with a jittered backoff,
 //!    logs on again and resubscribes, then says so with
 //!    [`ApiNotice::Resubscribed`]. Events sent while it was away are lost:
-//!    fetch the account over REST then and reconcile (see
-//!    `mbx_domain::balance_mirror::BalanceMirror::reset`).
+//!    fetch the account over REST then and reconcile (the feeds of
+//!    `mbx-client` do);
+//! 5. signed requests carry the server's time: the client measures its
+//!    offset with the `time` method before the first one, every 5 minutes,
+//!    and again (with one retry) after a `-1021`.
+//!
+//! Errors are [`mbx_domain::Error`], with the same codes, categories and
+//! hints as over REST.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use mbx_domain::stream::UserEvent;
-use mbx_signing::Signer;
+use mbx_domain::clock::{ClockConfig, ClockSync, Sample};
+use mbx_domain::credentials::Credentials;
+use mbx_domain::feed::{ApiNotice, UserItem};
+use mbx_domain::model::Millis;
 use mbx_signing::payload::ws_api_payload;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -42,8 +50,10 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::Error;
+use mbx_domain::Error;
+
 use crate::conn::{self, Backoff, Socket};
+use crate::error;
 use crate::wire::{self, ApiFrame, ApiResponse};
 
 /// How to reach and use the WebSocket API.
@@ -61,10 +71,15 @@ pub struct ApiConfig {
     pub recv_window_ms: Option<u32>,
     /// Events buffered for a slow consumer before the connection waits.
     pub channel_capacity: usize,
+    /// Whether signed requests measure the server's time with the `time`
+    /// method first (and again every 5 minutes and after a `-1021`). Off,
+    /// they sign with the local clock plus [`WsApi::set_time_offset_ms`].
+    pub measure_server_time: bool,
 }
 
 impl ApiConfig {
-    /// 10 s request timeout, [`Backoff::BINANCE`], no `recvWindow`.
+    /// 10 s request timeout, [`Backoff::BINANCE`], no `recvWindow`, signed
+    /// with the measured server time.
     pub fn new(url: impl Into<String>) -> ApiConfig {
         ApiConfig {
             url: url.into(),
@@ -72,38 +87,8 @@ impl ApiConfig {
             backoff: Backoff::BINANCE,
             recv_window_ms: None,
             channel_capacity: 4096,
+            measure_server_time: true,
         }
-    }
-}
-
-/// An API key and the key that signs for it.
-#[derive(Clone)]
-pub struct Credentials {
-    api_key: String,
-    signer: Signer,
-}
-
-impl Credentials {
-    /// Pairs an API key with its signing key.
-    pub fn new(api_key: impl Into<String>, signer: Signer) -> Credentials {
-        Credentials {
-            api_key: api_key.into(),
-            signer,
-        }
-    }
-
-    /// The API key.
-    pub fn api_key(&self) -> &str {
-        &self.api_key
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("api_key", &"<redacted>")
-            .field("signer", &self.signer.kind())
-            .finish()
     }
 }
 
@@ -133,58 +118,15 @@ pub struct RateLimitUsage {
     pub count: u64,
 }
 
-/// What a [`WsApi`] receiver yields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserItem {
-    /// A user-data event.
-    Event {
-        /// The subscription it came from.
-        subscription_id: Option<u64>,
-        /// The event.
-        event: UserEvent,
-    },
-    /// Something the user may want to know (print it on stderr).
-    Notice(ApiNotice),
-}
-
-/// Connection life-cycle, resubscriptions and skipped frames.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ApiNotice {
-    /// The connection is up.
-    Connected,
-    /// The connection dropped; it will be reopened after `retry_in`.
-    Disconnected {
-        /// Why.
-        reason: String,
-        /// When the next attempt starts.
-        retry_in: Duration,
-    },
-    /// After a reconnect the user-data stream is subscribed again. Events
-    /// sent while the client was away are lost: reconcile over REST now.
-    Resubscribed {
-        /// The new subscription's ID.
-        subscription_id: u64,
-    },
-    /// After a reconnect the user-data stream could not be subscribed again.
-    ResubscribeFailed {
-        /// Why.
-        reason: String,
-    },
-    /// A frame could not be decoded and was skipped.
-    Skipped {
-        /// Why.
-        reason: String,
-    },
-}
-
 /// A WebSocket API client. Dropping it closes the connection.
 #[derive(Debug)]
 pub struct WsApi {
+    measure_server_time: bool,
     commands: mpsc::UnboundedSender<Command>,
     signing: Option<Arc<Signing>>,
     ids: Arc<AtomicU64>,
     time_offset_ms: Arc<AtomicI64>,
+    clock: std::sync::Mutex<ClockSync>,
     task: JoinHandle<()>,
 }
 
@@ -208,6 +150,7 @@ impl WsApi {
         let (events, receiver) = mpsc::channel(config.channel_capacity.max(1));
         let (commands, command_receiver) = mpsc::unbounded_channel();
         let socket = conn::connect(&config.url).await?;
+        let measure_server_time = config.measure_server_time;
         let task = Task {
             config,
             signing: signing.clone(),
@@ -220,19 +163,62 @@ impl WsApi {
         };
         let task = tokio::spawn(task.run(socket));
         let client = WsApi {
+            measure_server_time,
             commands,
             signing,
             ids,
             time_offset_ms,
+            clock: std::sync::Mutex::new(ClockSync::new(ClockConfig::standard())),
             task,
         };
         Ok((client, receiver))
     }
 
     /// Sets the offset of the server's clock from the local one (server
-    /// time − local time, in ms), applied to every `timestamp`.
+    /// time − local time, in ms), applied to every `timestamp`, as if just
+    /// measured: the client measures again only when it gets old (5 min)
+    /// or a request fails with `-1021`.
     pub fn set_time_offset_ms(&self, offset_ms: i64) {
         self.time_offset_ms.store(offset_ms, Ordering::Relaxed);
+        self.lock_clock().record(mbx_domain::clock::Estimate {
+            offset_ms,
+            rtt_ms: 0,
+            taken_at_ms: local_now_ms(),
+        });
+    }
+
+    /// Measures the offset of the server's clock with the `time` method
+    /// (the sample with the shortest round trip of a few) and signs with it
+    /// from now on.
+    pub async fn sync_clock(&self) -> Result<mbx_domain::clock::Estimate, Error> {
+        let samples_wanted = self.lock_clock().config().samples.max(1);
+        let mut samples = Vec::with_capacity(samples_wanted);
+        for _ in 0..samples_wanted {
+            let sent_ms = local_now_ms();
+            let reply = self.send("time", Map::new()).await?;
+            let received_ms = local_now_ms();
+            let server_time_ms = reply.result["serverTime"]
+                .as_i64()
+                .ok_or_else(|| error::bad_response("time", "no `serverTime` in the answer"))?;
+            samples.push(Sample {
+                sent_ms,
+                server_time_ms,
+                received_ms,
+            });
+        }
+        let estimate = mbx_domain::clock::estimate(&samples)
+            .ok_or_else(|| error::bad_response("time", "no sample"))?;
+        self.time_offset_ms
+            .store(estimate.offset_ms, Ordering::Relaxed);
+        self.lock_clock().record(estimate);
+        tracing::debug!(offset_ms = estimate.offset_ms, rtt_ms = estimate.rtt_ms, "WebSocket API clock synced");
+        Ok(estimate)
+    }
+
+    fn lock_clock(&self) -> std::sync::MutexGuard<'_, ClockSync> {
+        self.clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Sends an unsigned request and waits for its answer.
@@ -248,18 +234,38 @@ impl WsApi {
         self.send(method, params).await
     }
 
-    /// Sends a signed request: adds `apiKey`, `timestamp`, `recvWindow` and
-    /// `signature` to `params`.
+    /// Sends a signed request: adds `apiKey`, `timestamp` (the server's
+    /// time as measured, see [`WsApi::sync_clock`]), `recvWindow` and
+    /// `signature` to `params`. After a `-1021` it measures the clock again
+    /// and sends once more.
     pub async fn signed_request(
         &self,
         method: &str,
-        mut params: Map<String, Value>,
+        params: Map<String, Value>,
     ) -> Result<ApiReply, Error> {
-        let signing = self.signing.as_ref().ok_or_else(|| Error::NoCredentials {
-            method: method.to_owned(),
-        })?;
-        signing.sign(&mut params);
-        self.send(method, params).await
+        let signing = self.signing.as_ref().ok_or_else(error::no_credentials)?;
+        if self.measure_server_time
+            && self.lock_clock().needs_sync(local_now_ms())
+            && let Err(err) = self.sync_clock().await
+        {
+            // A server without `time` still takes requests signed with the
+            // local clock; say why the timestamps may be off.
+            tracing::warn!("cannot measure the server's time: {err}; signing with the local clock");
+            self.set_time_offset_ms(self.time_offset_ms.load(Ordering::Relaxed));
+        }
+        let mut signed = params.clone();
+        signing.sign(&mut signed);
+        match self.send(method, signed).await {
+            Err(err) if err.code() == Some(-1021) && self.measure_server_time => {
+                tracing::info!("{method}: -1021, measuring the server's time again and retrying once");
+                self.lock_clock().invalidate();
+                self.sync_clock().await?;
+                let mut signed = params;
+                signing.sign(&mut signed);
+                self.send(method, signed).await
+            }
+            res => res,
+        }
     }
 
     /// `session.logon`: later requests on this connection are authenticated
@@ -304,6 +310,12 @@ impl WsApi {
     }
 }
 
+fn local_now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as Millis)
+}
+
 const LOGON: &str = "session.logon";
 const SUBSCRIBE: &str = "userDataStream.subscribe";
 const SUBSCRIBE_SIGNATURE: &str = "userDataStream.subscribe.signature";
@@ -318,13 +330,10 @@ struct Signing {
 
 impl Signing {
     fn sign(&self, params: &mut Map<String, Value>) {
-        let local_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_millis() as i64);
-        let timestamp = local_ms + self.time_offset_ms.load(Ordering::Relaxed);
+        let timestamp = local_now_ms() + self.time_offset_ms.load(Ordering::Relaxed);
         params.insert(
             "apiKey".to_owned(),
-            Value::from(self.credentials.api_key.clone()),
+            Value::from(self.credentials.api_key().as_str()),
         );
         params.insert("timestamp".to_owned(), Value::from(timestamp));
         if let Some(recv_window) = self.recv_window_ms {
@@ -336,7 +345,7 @@ impl Signing {
             .map(|(name, value)| (name.as_str(), value_text(value)))
             .collect();
         let payload = ws_api_payload(texts.iter().map(|(name, text)| (*name, text.as_str())));
-        let signature = self.credentials.signer.sign(payload.as_bytes());
+        let signature = self.credentials.signer().sign(payload.as_bytes());
         params.insert("signature".to_owned(), Value::from(signature.as_str()));
     }
 }
@@ -361,10 +370,7 @@ fn request_text(id: u64, method: &str, params: Map<String, Value>) -> String {
 fn subscription_id(method: &str, reply: &ApiReply) -> Result<u64, Error> {
     reply.result["subscriptionId"]
         .as_u64()
-        .ok_or_else(|| Error::BadResponse {
-            method: method.to_owned(),
-            source: wire::DecodeError::Unrecognized,
-        })
+        .ok_or_else(|| error::bad_response(method, "no `subscriptionId` in the answer"))
 }
 
 #[derive(Debug)]
@@ -461,8 +467,8 @@ impl Task {
                 () = sleep_until(until) => return true,
                 command = self.commands.recv() => match command {
                     None | Some(Command::Close) => return false,
-                    Some(Command::Request { reply, .. }) => {
-                        let _ = reply.send(Err(Error::Disconnected));
+                    Some(Command::Request { reply, method, .. }) => {
+                        let _ = reply.send(Err(error::disconnected(&method)));
                     }
                 },
             }
@@ -521,9 +527,9 @@ impl Task {
                         break End::Stop;
                     }
                     Some(Command::Request { id, method, text, reply }) => {
-                        if let Err(error) = sink.send(Message::text(text)).await {
-                            let _ = reply.send(Err(Error::Disconnected));
-                            break reconnect(error.to_string());
+                        if let Err(err) = sink.send(Message::text(text)).await {
+                            let _ = reply.send(Err(error::disconnected(&method)));
+                            break reconnect(err.to_string());
                         }
                         let deadline = Instant::now() + self.config.request_timeout;
                         pending.insert(id, Pending { method, deadline, reply: Some(reply) });
@@ -538,11 +544,11 @@ impl Task {
                         .collect();
                     for id in expired {
                         let Some(pending) = pending.remove(&id) else { continue };
-                        let error = Error::Timeout { method: pending.method, timeout: self.config.request_timeout };
+                        let err = error::timed_out(&pending.method, self.config.request_timeout);
                         match pending.reply {
-                            Some(reply) => { let _ = reply.send(Err(error)); }
+                            Some(reply) => { let _ = reply.send(Err(err)); }
                             None => {
-                                let notice = ApiNotice::ResubscribeFailed { reason: error.to_string() };
+                                let notice = ApiNotice::ResubscribeFailed { reason: err.to_string() };
                                 if !self.notify(notice).await {
                                     return End::Stop;
                                 }
@@ -554,7 +560,7 @@ impl Task {
         };
         for pending in pending.into_values() {
             if let Some(reply) = pending.reply {
-                let _ = reply.send(Err(Error::Disconnected));
+                let _ = reply.send(Err(error::disconnected(&pending.method)));
             }
         }
         end
@@ -705,19 +711,13 @@ fn reconnect(reason: String) -> End {
 }
 
 fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<ApiReply, Error> {
-    if let Some(error) = &response.error {
-        return Err(Error::Api {
-            method: method.to_owned(),
-            status: response.status,
-            code: error.code,
-            msg: error.msg.to_string(),
-        });
+    if let Some(answer) = &response.error {
+        return Err(error::api(method, response.status, answer.code, &answer.msg));
     }
     let result = match response.result {
-        Some(raw) => serde_json::from_str(raw.get()).map_err(|error| Error::BadResponse {
-            method: method.to_owned(),
-            source: error.into(),
-        })?,
+        Some(raw) => {
+            serde_json::from_str(raw.get()).map_err(|err| error::bad_response(method, err))?
+        }
         None => Value::Null,
     };
     let rate_limits = response
@@ -740,8 +740,9 @@ fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<ApiReply, Error>
 
 #[cfg(test)]
 mod tests {
-    use mbx_domain::stream::BalanceUpdate;
-    use mbx_signing::HmacKey;
+    use mbx_domain::credentials::ApiKey;
+    use mbx_domain::stream::{BalanceUpdate, UserEvent};
+    use mbx_signing::{HmacKey, Signer};
     use tokio::net::{TcpListener, TcpStream};
     use tokio_tungstenite::WebSocketStream;
 
@@ -773,6 +774,7 @@ mod tests {
 
     fn config(url: &str) -> ApiConfig {
         let mut config = ApiConfig::new(url);
+        config.measure_server_time = false;
         config.backoff = Backoff {
             initial: Duration::from_millis(5),
             max: Duration::from_millis(20),
@@ -782,7 +784,7 @@ mod tests {
 
     fn hmac() -> Credentials {
         Credentials::new(
-            API_KEY,
+            ApiKey::new(API_KEY).unwrap(),
             Signer::Hmac(HmacKey::new(SECRET.as_bytes()).unwrap()),
         )
     }
@@ -878,7 +880,7 @@ mod tests {
         let mut socket = within(accepted.recv()).await.unwrap();
         let server_side = async {
             let request = read_request(&mut socket).await;
-            verify(&request, &hmac().signer);
+            verify(&request, hmac().signer());
             let msg = "Timestamp for this request is outside of the recvWindow.";
             send(
                 &mut socket,
@@ -893,20 +895,12 @@ mod tests {
         })
         .await;
         let error = res.unwrap_err();
-        assert!(
-            matches!(
-                &error,
-                Error::Api {
-                    status: 400,
-                    code: -1021,
-                    ..
-                }
-            ),
-            "{error}"
-        );
+        let api = error.as_api().expect("an API error");
+        assert_eq!((api.status, api.code), (400, Some(-1021)), "{error}");
+        assert_eq!(error.category(), mbx_domain::Category::Clock);
         assert_eq!(
             error.to_string(),
-            "`account.status` failed: -1021 Timestamp for this request is outside of the recvWindow."
+            "WS account.status failed: -1021 Timestamp for this request is outside of the recvWindow."
         );
     }
 
@@ -921,7 +915,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, Error::Timeout { method, .. } if method == "time"),
+            matches!(&error, Error::Transport { endpoint, .. } if endpoint == "WS time"),
             "{error}"
         );
         assert!(error.is_retryable());
@@ -932,7 +926,10 @@ mod tests {
         let (url, _accepted) = server().await;
         let (client, _items) = within(WsApi::connect(config(&url), None)).await.unwrap();
         let error = client.subscribe_user_data().await.unwrap_err();
-        assert!(matches!(error, Error::NoCredentials { .. }));
+        assert!(matches!(
+            error,
+            Error::Config(mbx_domain::ConfigError::NoApiKey)
+        ));
     }
 
     #[tokio::test]
@@ -945,7 +942,7 @@ mod tests {
         let server_side = async {
             let request = read_request(&mut socket).await;
             assert_eq!(request["method"], SUBSCRIBE_SIGNATURE);
-            verify(&request, &hmac().signer);
+            verify(&request, hmac().signer());
             send(
                 &mut socket,
                 json!({"id": request["id"], "status": 200, "result": {"subscriptionId": 0}}),
@@ -978,7 +975,7 @@ mod tests {
         let mut socket = within(accepted.recv()).await.unwrap();
         let request = read_request(&mut socket).await;
         assert_eq!(request["method"], SUBSCRIBE_SIGNATURE);
-        verify(&request, &hmac().signer);
+        verify(&request, hmac().signer());
         send(
             &mut socket,
             json!({"id": request["id"], "status": 200, "result": {"subscriptionId": 1}}),
@@ -999,7 +996,7 @@ mod tests {
     async fn logon_session_logs_on_again_then_resubscribes_after_server_shutdown() {
         let (url, mut accepted) = server().await;
         let signer = Signer::from_private_key_pem(ED25519_PEM).unwrap();
-        let credentials = Credentials::new(API_KEY, signer.clone());
+        let credentials = Credentials::new(ApiKey::new(API_KEY).unwrap(), signer.clone());
         let (client, mut items) = within(WsApi::connect(config(&url), Some(credentials)))
             .await
             .unwrap();
@@ -1079,7 +1076,7 @@ mod tests {
         };
         let (_, res) =
             within(async { tokio::join!(server_side, client.request("time", Map::new())) }).await;
-        assert!(matches!(res, Err(Error::Disconnected)));
+        assert!(matches!(res, Err(Error::Transport { .. })), "{res:?}");
     }
 
     #[tokio::test]

@@ -10,7 +10,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::Error;
+use mbx_domain::environment::check_transport;
+use mbx_domain::{ConfigError, Error};
 
 /// A connected WebSocket.
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -96,45 +97,32 @@ impl ControlRate {
     }
 }
 
-/// Checks that `url` is `wss://`, or `ws://` to a loopback host.
+/// Checks `url` with the one transport rule
+/// ([`mbx_domain::environment::check_transport`]) and that it is a
+/// WebSocket URL.
 pub(crate) fn check_url(url: &str) -> Result<Uri, Error> {
-    let uri: Uri = url.parse().map_err(|_| Error::InvalidUrl {
-        url: url.to_owned(),
-        reason: "not a URL",
-    })?;
-    let host = uri.host().ok_or_else(|| Error::InvalidUrl {
-        url: url.to_owned(),
-        reason: "no host",
-    })?;
-    match uri.scheme_str() {
-        Some("wss") => Ok(uri),
-        Some("ws") if is_loopback(host) => Ok(uri),
-        Some("ws") => Err(Error::InsecureUrl {
+    let checked = check_transport(url)?;
+    if !matches!(checked.scheme(), "ws" | "wss") {
+        return Err(Error::Config(ConfigError::InvalidUrl {
             url: url.to_owned(),
-        }),
-        _ => Err(Error::InvalidUrl {
-            url: url.to_owned(),
-            reason: "the scheme must be wss:// (or ws:// to loopback)",
-        }),
+            reason: "a WebSocket URL starts with wss:// (or ws:// to loopback)".to_owned(),
+        }));
     }
+    url.parse().map_err(|_| {
+        Error::Config(ConfigError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "not a URL".to_owned(),
+        })
+    })
 }
 
 pub(crate) async fn connect(url: &str) -> Result<Socket, Error> {
+    // tungstenite does not follow redirects; `error::connect` turns one
+    // into `Error::Redirected` so nothing is sent to the new location.
     let (socket, _response) = tokio_tungstenite::connect_async(url)
         .await
-        .map_err(|source| Error::Connect {
-            url: url.to_owned(),
-            source: Box::new(source),
-        })?;
+        .map_err(|source| crate::error::connect(url, source))?;
     Ok(socket)
-}
-
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -159,6 +147,7 @@ mod tests {
         check("ws://10.0.0.1:9443", false);
         check("http://127.0.0.1:9000", false);
         check("not a url", false);
+        check("ws://localhost:pw@example.com", false);
     }
 
     #[test]
@@ -166,7 +155,7 @@ mod tests {
         let error = check_url("ws://example.com").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "plain ws:// is only allowed to loopback: `ws://example.com`; use wss://"
+            "refusing `ws://example.com`: plain ws:// is allowed only to loopback"
         );
     }
 

@@ -1,100 +1,177 @@
-//! The one error type of this crate.
+//! How WebSocket failures become [`mbx_domain::Error`]: the one error type
+//! of every transport, so a `-2015` over the WebSocket API is the same
+//! error, with the same category and hint, as over REST.
 
 use std::time::Duration;
 
+use mbx_domain::{BinanceError, Cause, ConfigError, Error};
 use tokio_tungstenite::tungstenite;
 
-/// What went wrong talking to a WebSocket server.
-///
-/// [`Error::is_retryable`] tells failures a retry (or the automatic
-/// reconnect) can fix apart from those it cannot.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The URL is not a WebSocket URL.
-    #[error("invalid URL `{url}`: {reason}")]
-    InvalidUrl {
-        /// The URL as given.
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// `ws://` to a host that is not loopback.
-    #[error("plain ws:// is only allowed to loopback: `{url}`; use wss://")]
-    InsecureUrl {
-        /// The URL as given.
-        url: String,
-    },
-    /// The connection could not be opened.
-    #[error("cannot connect to {url}")]
-    Connect {
-        /// Where to.
-        url: String,
-        /// Why.
-        #[source]
-        source: Box<tungstenite::Error>,
-    },
-    /// The connection dropped before the answer came; the outcome of the
-    /// request is unknown.
-    #[error("the connection dropped before the answer came")]
-    Disconnected,
-    /// No answer within the timeout; the outcome of the request is unknown.
-    #[error("no answer to `{method}` within {timeout:?}")]
-    Timeout {
-        /// The request's method.
-        method: String,
-        /// How long the client waited.
-        timeout: Duration,
-    },
-    /// A market-stream control message (`SUBSCRIBE`, …) was refused.
-    #[error("`{method}` refused: {code} {msg}")]
-    Control {
-        /// `SUBSCRIBE`, `UNSUBSCRIBE`, …
-        method: &'static str,
-        /// Binance's code (0 to 3).
-        code: i64,
-        /// Binance's message, word for word.
-        msg: String,
-    },
-    /// The WebSocket API answered with an error.
-    #[error("`{method}` failed: {code} {msg}")]
-    Api {
-        /// The request's method.
-        method: String,
-        /// HTTP-like status (400, 401, 403, 429, …).
-        status: u16,
-        /// Binance's error code.
-        code: i64,
-        /// Binance's message, word for word.
-        msg: String,
-    },
-    /// The answer could not be read.
-    #[error("unreadable answer to `{method}`")]
-    BadResponse {
-        /// The request's method.
-        method: String,
-        /// Why.
-        #[source]
-        source: crate::wire::DecodeError,
-    },
-    /// The request needs an API key but the client has none.
-    #[error("`{method}` needs an API key and a signing key")]
-    NoCredentials {
-        /// The request's method.
-        method: String,
-    },
-    /// The client was closed.
-    #[error("the client is closed")]
-    Closed,
+/// `WS <method>`: how errors name a WebSocket request.
+pub(crate) fn endpoint(method: &str) -> String {
+    format!("WS {method}")
 }
 
-impl Error {
-    /// A retry (or the automatic reconnect) may succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Connect { .. } | Error::Disconnected | Error::Timeout { .. } => true,
-            Error::Api { status, .. } => *status == 429 || *status >= 500,
-            _ => false,
+/// Whether a WebSocket API method changes state (places, amends or cancels
+/// orders), so that a request without an answer has an unknown outcome.
+pub fn changes_state(method: &str) -> bool {
+    let reads = [
+        ".status",
+        ".test",
+        "order.amendments",
+        "openOrderLists.status",
+        "allOrderLists",
+    ];
+    (method.starts_with("order.")
+        || method.starts_with("orderList.")
+        || method.starts_with("sor.order.")
+        || method == "openOrders.cancelAll")
+        && !reads.iter().any(|read| method.ends_with(read) || method == *read)
+}
+
+/// The connection dropped before the answer to `method` came.
+pub(crate) fn disconnected(method: &str) -> Error {
+    no_answer(
+        method,
+        Cause::new("the connection dropped before the answer came"),
+    )
+}
+
+/// No answer to `method` within `timeout`.
+pub(crate) fn timed_out(method: &str, timeout: Duration) -> Error {
+    no_answer(
+        method,
+        Cause::new(format!("no answer within {} ms", timeout.as_millis())),
+    )
+}
+
+fn no_answer(method: &str, cause: Cause) -> Error {
+    if changes_state(method) {
+        Error::OutcomeUnknown {
+            endpoint: endpoint(method),
+            cause,
         }
+    } else {
+        Error::Transport {
+            endpoint: endpoint(method),
+            cause,
+        }
+    }
+}
+
+/// An error answer of the WebSocket API or a refused stream control
+/// message, with Binance's code and message word for word.
+pub(crate) fn api(method: &str, status: u16, code: i64, msg: &str) -> Error {
+    let err = BinanceError::new(status, Some(code), msg, endpoint(method));
+    if changes_state(method) && err.outcome_unknown() {
+        return Error::OutcomeUnknown {
+            endpoint: endpoint(method),
+            cause: Cause::new(err.code_and_msg()),
+        };
+    }
+    Error::Api(err)
+}
+
+/// An answer that does not decode.
+pub(crate) fn bad_response(method: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Decode {
+        endpoint: endpoint(method),
+        reason: reason.to_string(),
+    }
+}
+
+/// A signed request on a client without credentials.
+pub(crate) fn no_credentials() -> Error {
+    Error::Config(ConfigError::NoApiKey)
+}
+
+/// The connection to `url` could not be opened. A redirect answered to the
+/// handshake is not followed: Binance never redirects, and the request
+/// would carry the client somewhere the user did not name.
+pub(crate) fn connect(url: &str, err: tungstenite::Error) -> Error {
+    let endpoint = format!("WS {}", without_query(url));
+    if let tungstenite::Error::Http(response) = &err
+        && response.status().is_redirection()
+    {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+            .map(without_query)
+            .unwrap_or_default();
+        return Error::Redirected {
+            endpoint,
+            status: response.status().as_u16(),
+            location,
+        };
+    }
+    if let tungstenite::Error::Http(response) = &err {
+        let status = response.status();
+        return Error::Api(BinanceError::new(
+            status.as_u16(),
+            None,
+            status.canonical_reason().unwrap_or("refused the WebSocket upgrade"),
+            endpoint,
+        ));
+    }
+    Error::Transport {
+        endpoint,
+        cause: Cause::from_error(&err),
+    }
+}
+
+fn without_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or("").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_changing_methods() {
+        for method in [
+            "order.place",
+            "order.cancel",
+            "order.cancelReplace",
+            "order.amend.keepPriority",
+            "orderList.place.oco",
+            "orderList.cancel",
+            "sor.order.place",
+            "openOrders.cancelAll",
+        ] {
+            assert!(changes_state(method), "{method}");
+        }
+        for method in [
+            "order.status",
+            "order.test",
+            "sor.order.test",
+            "orderList.status",
+            "openOrders.status",
+            "account.status",
+            "time",
+            "userDataStream.subscribe.signature",
+        ] {
+            assert!(!changes_state(method), "{method}");
+        }
+    }
+
+    #[test]
+    fn a_dropped_order_has_an_unknown_outcome_and_a_dropped_read_is_retryable() {
+        assert!(matches!(
+            disconnected("order.place"),
+            Error::OutcomeUnknown { .. }
+        ));
+        let read = disconnected("account.status");
+        assert!(matches!(read, Error::Transport { .. }) && read.is_retryable());
+    }
+
+    #[test]
+    fn api_errors_carry_the_code_and_the_rest_hint() {
+        let err = api("account.status", 401, -2015, "Invalid API-key, IP, or permissions for action.");
+        assert_eq!(err.code(), Some(-2015));
+        assert_eq!(err.category(), mbx_domain::Category::Auth);
+        assert!(err.hint().is_some());
+        assert_eq!(err.to_string(), "WS account.status failed: -2015 Invalid API-key, IP, or permissions for action.");
     }
 }

@@ -10,13 +10,19 @@
 //!   ping, reconnects with jittered backoff that subscribe everything again,
 //!   `serverShutdown` handled as a reconnect, more connections past 1024
 //!   streams, and rotation before the 24 h cap without a gap. Its receiver
-//!   yields [`StreamItem`]s: events and [`Notice`]s.
+//!   yields [`mbx_domain::feed::StreamItem`]s: events and notices.
 //! * [`WsApi`] talks to the WebSocket API (`wss://ws-api.binance.com:443/ws-api/v3`):
 //!   requests matched by `id` with a timeout, signed requests (HMAC, RSA,
 //!   Ed25519 through [`mbx_signing::Signer`]), `session.logon`, and the
 //!   user-data stream (`userDataStream.subscribe.signature`), logged on and
 //!   subscribed again after every reconnect. Its receiver yields
-//!   [`UserItem`]s.
+//!   [`mbx_domain::feed::UserItem`]s.
+//! * [`WsUserData`] and [`WsMarketStreams`] are the same, as the
+//!   `mbx-domain` ports [`mbx_domain::ports::UserDataSource`] and
+//!   [`mbx_domain::ports::MarketStreamSource`] that the use-cases of
+//!   `mbx-client` take.
+//! * Every failure is an [`mbx_domain::Error`], with the same codes,
+//!   categories and hints as over REST.
 //! * [`wire`] is Binance's JSON as it is on the wire, borrowed from the
 //!   frame, and its conversion into [`mbx_domain::stream`] types.
 //!
@@ -37,9 +43,10 @@
 //! `wss://stream.binance.com:9443`):
 //!
 //! ```no_run
-//! use mbx_adapters_ws::{MarketStreamConfig, MarketStreams, StreamItem};
+//! use mbx_adapters_ws::{MarketStreamConfig, MarketStreams};
+//! use mbx_domain::feed::StreamItem;
 //!
-//! # async fn run() -> Result<(), mbx_adapters_ws::Error> {
+//! # async fn run() -> Result<(), mbx_domain::Error> {
 //! let config = MarketStreamConfig::new("ws://127.0.0.1:9000");
 //! let (mut streams, mut items) = MarketStreams::connect(config, &["btcusdt@aggTrade"]).await?;
 //! streams.subscribe(&["ethusdt@trade"]).await?;
@@ -66,9 +73,11 @@ pub mod api;
 mod conn;
 mod error;
 pub mod market;
+mod ports;
 pub mod wire;
 
-pub use api::{ApiConfig, ApiNotice, ApiReply, Credentials, UserItem, WsApi};
+pub use api::{ApiConfig, ApiReply, WsApi};
 pub use conn::Backoff;
-pub use error::Error;
-pub use market::{MarketStreamConfig, MarketStreams, Notice, StreamItem};
+pub use error::changes_state;
+pub use market::{MarketStreamConfig, MarketStreams};
+pub use ports::{WsMarketStreams, WsUserData};

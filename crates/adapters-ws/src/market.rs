@@ -26,6 +26,8 @@ use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use mbx_domain::Error;
+use mbx_domain::feed::{Notice, StreamItem};
 use mbx_domain::stream::MarketEvent;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -34,8 +36,8 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::Error;
 use crate::conn::{self, Backoff, ControlRate, Socket};
+use crate::error;
 use crate::wire::{self, MarketFrame};
 
 /// How to reach and use the market-stream server.
@@ -84,55 +86,6 @@ impl MarketStreamConfig {
     }
 }
 
-/// What a [`MarketStreams`] receiver yields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamItem {
-    /// A market event.
-    Event {
-        /// Its stream name, on combined connections.
-        stream: Option<String>,
-        /// The event.
-        event: MarketEvent,
-    },
-    /// Something the user may want to know (print it on stderr).
-    Notice(Notice),
-}
-
-/// Connection life-cycle and skipped frames.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Notice {
-    /// Connection number `connection` is up and carries `streams` streams.
-    Connected {
-        /// Index of the connection, from 0.
-        connection: usize,
-        /// How many streams it carries.
-        streams: usize,
-    },
-    /// The connection dropped; it will be reopened after `retry_in`.
-    Disconnected {
-        /// Index of the connection, from 0.
-        connection: usize,
-        /// Why.
-        reason: String,
-        /// When the next attempt starts.
-        retry_in: Duration,
-    },
-    /// The connection was replaced by a fresh one without a gap (before
-    /// the server's 24 h cap).
-    Rotated {
-        /// Index of the connection, from 0.
-        connection: usize,
-    },
-    /// A frame could not be decoded and was skipped.
-    Skipped {
-        /// Index of the connection, from 0.
-        connection: usize,
-        /// Why.
-        reason: String,
-    },
-}
-
 /// Live market streams over one or more connections.
 ///
 /// Dropping it closes every connection.
@@ -171,8 +124,9 @@ impl MarketStreams {
     /// Subscribes to more streams, opening connections as needed, and waits
     /// for the server's replies.
     ///
-    /// `Err(Error::Disconnected)` means a connection was down: the streams
-    /// are kept and subscribed when it is back.
+    /// An [`Error::Transport`] means a connection was down: the streams
+    /// are kept and subscribed when it is back. A refused name is an
+    /// [`Error::Api`] with Binance's code.
     ///
     /// The reply is read by the same connection task that delivers events:
     /// keep draining the receiver (from another task) while this waits, or
@@ -196,7 +150,7 @@ impl MarketStreams {
                     reply,
                 })
                 .await;
-            if !matches!(res, Err(Error::Control { .. })) {
+            if !matches!(res, Err(Error::Api(_))) {
                 self.connections[idx].streams.extend(batch);
             }
             result = result.and(res);
@@ -473,7 +427,7 @@ impl Task {
                     None | Some(Command::Close) => return false,
                     Some(Command::Subscribe { streams, reply }) => {
                         self.streams.extend(streams);
-                        let _ = reply.send(Err(Error::Disconnected));
+                        let _ = reply.send(Err(error::disconnected("SUBSCRIBE")));
                     }
                     Some(Command::Unsubscribe { streams, reply }) => {
                         for name in &streams {
@@ -580,7 +534,7 @@ impl Task {
                     for id in expired {
                         if let Some(Control { method, reply: Some(reply), .. }) = waiting.remove(&id) {
                             let timeout = self.config.reply_timeout;
-                            let _ = reply.send(Err(Error::Timeout { method: method.to_owned(), timeout }));
+                            let _ = reply.send(Err(error::timed_out(method, timeout)));
                         }
                     }
                 }
@@ -590,7 +544,7 @@ impl Task {
         // subscribed again with the next connection.
         for control in queue.into_iter().chain(waiting.into_values()) {
             if let Some(reply) = control.reply {
-                let _ = reply.send(Err(Error::Disconnected));
+                let _ = reply.send(Err(error::disconnected(control.method)));
             }
         }
         end
@@ -674,11 +628,8 @@ impl Task {
                                 self.streams.remove(name);
                             }
                         }
-                        Err(Error::Control {
-                            method: control.method,
-                            code,
-                            msg: reply.msg.map(|msg| msg.into_owned()).unwrap_or_default(),
-                        })
+                        let msg = reply.msg.map(|msg| msg.into_owned()).unwrap_or_default();
+                        Err(error::api(control.method, 400, code, &msg))
                     }
                 };
                 if let Some(reply) = control.reply {
@@ -1021,7 +972,7 @@ mod tests {
             client.subscribe(&["ethusdt@trade"]).await.unwrap();
             let refused = client.subscribe(&["nope@nope"]).await.unwrap_err();
             assert!(
-                matches!(&refused, Error::Control { code: 2, .. }),
+                matches!(&refused, Error::Api(api) if api.code == Some(2)),
                 "{refused}"
             );
             client.unsubscribe(&["btcusdt@aggTrade"]).await.unwrap();
@@ -1289,7 +1240,10 @@ mod tests {
             MarketStreams::connect(config("ws://stream.binance.com:9443"), &["btcusdt@trade"])
                 .await
                 .unwrap_err();
-        assert!(matches!(error, Error::InsecureUrl { .. }));
+        assert!(matches!(
+            error,
+            Error::Config(mbx_domain::ConfigError::InsecureUrl { .. })
+        ));
     }
 
     #[tokio::test]
@@ -1307,7 +1261,36 @@ mod tests {
         let error = within(MarketStreams::connect(config(&url), &["btcusdt@trade"]))
             .await
             .unwrap_err();
-        assert!(matches!(error, Error::Connect { .. }), "{error}");
+        assert!(matches!(error, Error::Transport { .. }), "{error}");
+    }
+
+    // See: issue #12
+    #[tokio::test]
+    async fn a_redirected_handshake_is_not_followed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}", listener.local_addr().unwrap());
+        let (followed, mut was_followed) = mpsc::unbounded_channel::<()>();
+        let target = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let location = format!("ws://{}/ws?secret=1", target.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                let answer = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut tcp, answer.as_bytes()).await;
+            }
+        });
+        tokio::spawn(async move {
+            while target.accept().await.is_ok() {
+                let _ = followed.send(());
+            }
+        });
+        let error = within(MarketStreams::connect(config(&url), &["btcusdt@trade"]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Redirected { status: 302, location, .. } if !location.contains("secret")),
+            "{error}"
+        );
+        assert!(was_followed.try_recv().is_err(), "the redirect was followed");
     }
 
     #[tokio::test]
@@ -1318,6 +1301,7 @@ mod tests {
         let error = within(MarketStreams::connect(config(&url), &["btcusdt@trade"]))
             .await
             .unwrap_err();
-        assert!(matches!(error, Error::Connect { .. }), "{error}");
+        assert!(matches!(error, Error::Transport { .. }), "{error}");
+        assert!(error.is_retryable());
     }
 }

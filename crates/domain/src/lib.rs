@@ -8,14 +8,21 @@
 //!   rate limits, orders, trades, klines, tickers and depth. Prices and
 //!   quantities are [`rust_decimal::Decimal`]s, which keep the server's scale
 //!   (`"1.50000000"` prints back as `1.50000000`); nothing goes through `f64`.
-//! * [`BinanceError`] is an error the server answered with (HTTP status,
-//!   code, message, endpoint); [`BinanceError::hint`] says what to do about
-//!   it. [`Error`] keeps failures a retry can fix ([`Error::Transport`])
-//!   apart from those it cannot ([`Error::Api`]).
+//! * [`Error`] is the one error of every transport and the configuration:
+//!   [`Error::category`] (auth, signature, clock, rate limit, unknown
+//!   outcome, network, …), [`Error::is_retryable`] and [`Error::hint`].
+//!   [`BinanceError`] is an error the server answered with (HTTP status,
+//!   code, message, endpoint); [`error_codes`] knows every documented code.
+//! * [`environment::Environment`] knows every host (REST, WebSocket
+//!   Streams, WebSocket API) of production, testnet and demo mode, and
+//!   [`environment::check_transport`] is the one transport rule.
+//!   [`credentials::Credentials`] pair an API key with its signer.
 //! * [`ports`] names the outside world as object-safe async traits:
 //!   [`ports::ServerClock`], [`ports::MarketData`], [`ports::AccountData`],
-//!   [`ports::OrderEntry`]. `mbx-adapters-rest` implements them over HTTP;
-//!   tests use `mockall` mocks.
+//!   [`ports::OrderEntry`], and the live [`ports::UserDataSource`] and
+//!   [`ports::MarketStreamSource`] whose [`feed`]s yield events and
+//!   connection notices. `mbx-adapters-rest` and `mbx-adapters-ws`
+//!   implement them; tests use `mockall` mocks (feature `mocks`).
 //! * [`clock`] estimates the offset between the local clock and the server
 //!   time; [`rate_limit`] is a ledger of used request weight that says how
 //!   long to wait before a request of a given weight.
@@ -30,6 +37,7 @@
 //!
 //! let err = BinanceError::new(401, Some(-2014), "API-key format invalid.", "GET /api/v3/account");
 //! assert!(err.hint().unwrap().as_str().contains("`X-MBX-APIKEY`"));
+//! assert_eq!(err.category(), mbx_domain::Category::Auth);
 //! ```
 //!
 //! A key design decision: this crate does no I/O. It has no HTTP client, no
@@ -41,10 +49,14 @@
 
 pub mod balance_mirror;
 pub mod clock;
+pub mod credentials;
+pub mod environment;
 mod error;
+pub mod error_codes;
+pub mod feed;
 pub mod model;
 pub mod ports;
 pub mod rate_limit;
 pub mod stream;
 
-pub use error::{BinanceError, Error, Hint};
+pub use error::{BinanceError, Category, Cause, ConfigError, Error, Hint, KeyProblem};

@@ -1,12 +1,15 @@
 //! The outside world, as object-safe async traits.
 //!
-//! This crate does no I/O itself: `mbx-adapters-rest` implements these ports
-//! over HTTPS, tests use the `mockall` mocks generated for them (`MockX` in
-//! this crate's own tests).
+//! This crate does no I/O itself: `mbx-adapters-rest` implements the REST
+//! ports over HTTPS, `mbx-adapters-ws` the stream ports over WebSocket, and
+//! tests use the `mockall` mocks generated for them (`MockX`, with the
+//! `mocks` feature or in this crate's own tests).
 
 use async_trait::async_trait;
 
 use crate::error::Error;
+use crate::feed::{Feed, StreamItem, UserItem};
+use crate::rate_limit::ServerBackoff;
 use crate::model::{
     Account, AccountTrade, ApiRestrictions, Depth, ExchangeInfo, Kline, Millis, NewOrder, Order,
     OrderAck, PriceTicker, Trade,
@@ -14,7 +17,7 @@ use crate::model::{
 
 /// Where the server time comes from. `adapters-rest` asks
 /// `GET /api/v3/time`; tests use a fixed clock.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ServerClock: Send + Sync {
     /// The server time, in milliseconds.
@@ -23,14 +26,14 @@ pub trait ServerClock: Send + Sync {
 
 /// The local wall clock, in milliseconds since the Unix epoch. A port so
 /// that the services never read the real time in tests.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait LocalClock: Send + Sync {
     /// The local time now.
     fn now_ms(&self) -> Millis;
 }
 
 /// Public market data (security type `NONE`).
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MarketData: Send + Sync {
     /// `GET /api/v3/ping`.
@@ -53,7 +56,7 @@ pub trait MarketData: Send + Sync {
 }
 
 /// Private account data (security type `USER_DATA`, signed).
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AccountData: Send + Sync {
     /// `GET /api/v3/account`.
@@ -64,6 +67,14 @@ pub trait AccountData: Send + Sync {
     async fn open_orders(&self, symbol: &str) -> Result<Vec<Order>, Error>;
     /// `GET /api/v3/openOrders` for every symbol (weight 80).
     async fn all_open_orders(&self) -> Result<Vec<Order>, Error>;
+    /// `GET /api/v3/allOrders` for one symbol, orders updated from
+    /// `start_time` on when given (at most `limit`, default 500).
+    async fn all_orders(
+        &self,
+        symbol: &str,
+        start_time: Option<Millis>,
+        limit: Option<u32>,
+    ) -> Result<Vec<Order>, Error>;
     /// `GET /api/v3/myTrades`.
     async fn my_trades(&self, symbol: &str, limit: Option<u32>)
     -> Result<Vec<AccountTrade>, Error>;
@@ -74,7 +85,7 @@ pub trait AccountData: Send + Sync {
 /// Implementations never send an order twice blindly: when the outcome of a
 /// placement is unknown (timeout, 5xx, `-1007`), they query the order by its
 /// `newClientOrderId`.
-#[cfg_attr(test, mockall::automock)]
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OrderEntry: Send + Sync {
     /// `POST /api/v3/order`.
@@ -83,4 +94,38 @@ pub trait OrderEntry: Send + Sync {
     async fn query_order(&self, symbol: &str, client_order_id: &str) -> Result<Order, Error>;
     /// `DELETE /api/v3/order` by client order id.
     async fn cancel_order(&self, symbol: &str, client_order_id: &str) -> Result<Order, Error>;
+}
+
+/// The account's user-data stream (WebSocket API
+/// `userDataStream.subscribe.signature`).
+///
+/// The feed yields the account's events and notices about the connection;
+/// after a reconnect it subscribes again and says so with
+/// [`crate::feed::ApiNotice::Resubscribed`]. Events sent while it was away
+/// are lost: the use-case reconciles over [`AccountData`] then.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserDataSource: Send + Sync {
+    /// Subscribes; the first item comes after the subscription is active.
+    async fn subscribe(&self) -> Result<Feed<UserItem>, Error>;
+}
+
+/// Market streams (`wss://stream.binance.com:9443`), kept up across
+/// reconnects and rotations.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MarketStreamSource: Send + Sync {
+    /// Subscribes to `streams` (Binance's names, e.g. `btcusdt@aggTrade`).
+    async fn subscribe(&self, streams: &[String]) -> Result<Feed<StreamItem>, Error>;
+}
+
+/// What a client knows of its own rate-limit state: the weight used in the
+/// current minute (as the server last said) and any wait the server
+/// imposed. For reports such as `mbx doctor`; nothing is sent to find out.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait RateLimitStatus: Send + Sync {
+    /// The request weight used in the current minute, if known.
+    fn used_weight_1m(&self) -> Option<u32>;
+    /// The `Retry-After` wait or ban still running, if any.
+    fn backoff(&self) -> Option<ServerBackoff>;
 }

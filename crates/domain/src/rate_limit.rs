@@ -25,6 +25,30 @@ use crate::model::{Millis, RateLimit, RateLimitInterval, RateLimitType};
 pub struct RateLimitLedger {
     windows: Vec<Window>,
     blocked_until_ms: Millis,
+    banned_until_ms: Millis,
+}
+
+/// A wait the server imposed with `Retry-After` (429) or a ban (418): kept
+/// between runs through a [`BackoffStore`], so that a second program run does
+/// not turn a 429 into a ban.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerBackoff {
+    /// Nothing may be sent before this server time (ms).
+    pub until_ms: Millis,
+    /// Whether it is a ban (418) rather than a rate limit (429).
+    pub banned: bool,
+}
+
+/// Where a [`ServerBackoff`] survives the process, keyed by host. The `mbx`
+/// binary keeps it in a small file under the user's cache directory; an
+/// embedder may keep it anywhere, or nowhere.
+pub trait BackoffStore: Send + Sync + std::fmt::Debug {
+    /// The backoff last saved for `host`, if any (expired ones included;
+    /// the caller compares with the time).
+    fn load(&self, host: &str) -> Option<ServerBackoff>;
+    /// Saves the backoff for `host`. Failures are the store's own business:
+    /// a store that cannot write must not fail the request.
+    fn save(&self, host: &str, backoff: ServerBackoff);
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +94,7 @@ impl RateLimitLedger {
         RateLimitLedger {
             windows,
             blocked_until_ms: 0,
+            banned_until_ms: 0,
         }
     }
 
@@ -99,6 +124,7 @@ impl RateLimitLedger {
             }
         }
         fresh.blocked_until_ms = self.blocked_until_ms;
+        fresh.banned_until_ms = self.banned_until_ms;
         *self = fresh;
     }
 
@@ -144,11 +170,31 @@ impl RateLimitLedger {
         }
     }
 
-    /// Blocks every request for `seconds` after a 429 or 418 with
-    /// `Retry-After`.
-    pub fn retry_after(&mut self, seconds: u64, now_ms: Millis) {
+    /// Blocks every request for `seconds` after a 429 (or, with `banned`,
+    /// a 418) with `Retry-After`.
+    pub fn retry_after(&mut self, seconds: u64, now_ms: Millis, banned: bool) {
         let millis = Millis::try_from(seconds.saturating_mul(1000)).unwrap_or(Millis::MAX / 2);
-        self.blocked_until_ms = self.blocked_until_ms.max(now_ms.saturating_add(millis));
+        let until_ms = now_ms.saturating_add(millis);
+        self.blocked_until_ms = self.blocked_until_ms.max(until_ms);
+        if banned {
+            self.banned_until_ms = self.banned_until_ms.max(until_ms);
+        }
+    }
+
+    /// Blocks every request until a backoff saved by an earlier run ends.
+    pub fn restore(&mut self, backoff: ServerBackoff) {
+        self.blocked_until_ms = self.blocked_until_ms.max(backoff.until_ms);
+        if backoff.banned {
+            self.banned_until_ms = self.banned_until_ms.max(backoff.until_ms);
+        }
+    }
+
+    /// The server-imposed wait still running at `now_ms`, if any.
+    pub fn backoff(&self, now_ms: Millis) -> Option<ServerBackoff> {
+        (self.blocked_until_ms > now_ms).then_some(ServerBackoff {
+            until_ms: self.blocked_until_ms,
+            banned: self.banned_until_ms > now_ms,
+        })
     }
 
     /// The used weight of the window of `window_ms` at `now_ms`, if the
@@ -210,9 +256,28 @@ mod tests {
     #[test]
     fn retry_after_blocks_everything() {
         let mut ledger = ledger(6000);
-        ledger.retry_after(3, 1_000);
+        ledger.retry_after(3, 1_000, false);
         assert_eq!(ledger.wait_ms(1, 1_000), 3_000);
         assert_eq!(ledger.wait_ms(1, 4_000), 0);
+    }
+
+    #[test]
+    fn a_ban_is_remembered_and_restored() {
+        let mut ledger = ledger(6000);
+        ledger.retry_after(120, 1_000, true);
+        let backoff = ledger.backoff(2_000).unwrap();
+        assert_eq!(
+            backoff,
+            ServerBackoff {
+                until_ms: 121_000,
+                banned: true
+            }
+        );
+        assert_eq!(ledger.backoff(121_000), None);
+        let mut next_run = RateLimitLedger::standard();
+        next_run.restore(backoff);
+        assert_eq!(next_run.wait_ms(1, 61_000), 60_000);
+        assert!(next_run.backoff(61_000).unwrap().banned);
     }
 
     #[test]

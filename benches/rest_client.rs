@@ -10,7 +10,8 @@ use std::hint::black_box;
 use std::process::Command;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mbx_adapters_rest::{ApiKey, ClientConfig, Credentials, RestClient, parse_body};
+use mbx_adapters_rest::{ClientConfig, RestClient, parse_body};
+use mbx_domain::credentials::{ApiKey, Credentials};
 use mbx_domain::model::{Account, RateLimit, RateLimitInterval, RateLimitType};
 use mbx_domain::ports::AccountData as _;
 use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig};

@@ -1,8 +1,9 @@
 //! `mbx api` and the REST client's retry rules against the sandbox.
 // See: issue #6
 
-use mbx_adapters_rest::{ApiKey, ClientConfig, Credentials, Request, RestClient};
+use mbx_adapters_rest::{ClientConfig, Request, RestClient};
 use mbx_domain::Error;
+use mbx_domain::credentials::{ApiKey, Credentials};
 use mbx_domain::model::{NewOrder, Side};
 use mbx_domain::ports::{AccountData as _, MarketData as _, OrderEntry as _};
 use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Fault};

@@ -95,10 +95,12 @@ fn missing_credentials_fail_first_and_skip_the_signed_steps() {
         statuses,
         [
             ("credentials", "FAIL"),
+            ("key files", "SKIP"),
             ("endpoint", "PASS"),
             ("clock", "PASS"),
             ("signed request", "SKIP"),
-            ("permissions", "SKIP")
+            ("permissions", "SKIP"),
+            ("rate limits", "PASS")
         ]
     );
 }

@@ -179,7 +179,14 @@ fn a_public_key_file_is_explained() {
 fn the_secret_is_never_printed() {
     for args in [
         vec!["sign", "--payload", DOCS_PAYLOAD],
-        vec!["--json", "sign", "--curl", "GET", "/api/v3/account"],
+        vec![
+            "--json",
+            "sign",
+            "--curl",
+            "GET",
+            "/api/v3/account",
+            "--local-time",
+        ],
     ] {
         let out = run(mbx()
             .env("BINANCE_API_SECRET", DOCS_SECRET)

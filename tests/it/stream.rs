@@ -9,12 +9,11 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
-use mbx_adapters_rest::{ApiKey, ClientConfig, Credentials as RestCredentials, RestClient};
-use mbx_adapters_ws::{
-    ApiConfig, ApiNotice, Backoff, Credentials, MarketStreamConfig, MarketStreams, Notice,
-    StreamItem, UserItem, WsApi,
-};
+use mbx_adapters_rest::{ClientConfig, RestClient};
+use mbx_adapters_ws::{ApiConfig, Backoff, MarketStreamConfig, MarketStreams, WsApi};
 use mbx_domain::balance_mirror::BalanceMirror;
+use mbx_domain::credentials::{ApiKey, Credentials};
+use mbx_domain::feed::{ApiNotice, Notice, StreamItem, UserItem};
 use mbx_domain::ports::AccountData as _;
 use mbx_domain::stream::{MarketEvent, UserEvent};
 use mbx_sandbox::ws::WsTiming;
@@ -253,7 +252,7 @@ async fn control_messages_stay_under_the_servers_limit() {
 
 fn demo_credentials() -> Credentials {
     Credentials::new(
-        DEMO_API_KEY,
+        ApiKey::new(DEMO_API_KEY).unwrap(),
         Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).unwrap()),
     )
 }
@@ -270,7 +269,7 @@ async fn a_deposit_made_while_disconnected_is_reconciled_after_the_reconnect() {
     let sandbox = start().await;
     let rest = RestClient::new(
         ClientConfig::new(&sandbox.rest_url()).unwrap(),
-        Some(RestCredentials::new(
+        Some(Credentials::new(
             ApiKey::new(DEMO_API_KEY).unwrap(),
             Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).unwrap()),
         )),

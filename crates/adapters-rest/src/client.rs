@@ -230,7 +230,10 @@ impl RestClient {
             .tcp_nodelay(true)
             .build()
             .map_err(|err| {
-                Error::invalid(format!("cannot build the HTTP client: {}", Cause::from_error(&err)))
+                Error::invalid(format!(
+                    "cannot build the HTTP client: {}",
+                    Cause::from_error(&err)
+                ))
             })?;
         Ok(RestClient {
             http,
@@ -335,8 +338,9 @@ impl RestClient {
     /// 5. a GET that fails with a network error, a 5xx or a 408/`-1007` is
     ///    retried with jittered exponential backoff: it changes nothing;
     /// 6. any other method is never sent again after an uncertain outcome:
-    ///    no answer after the request may have left, a 5xx or `-1007` is
-    ///    [`Error::OutcomeUnknown`];
+    ///    no answer after the request may have left is
+    ///    [`Error::OutcomeUnknown`], and a 5xx or `-1007` answer has the
+    ///    category [`mbx_domain::Category::UnknownOutcome`];
     /// 7. a redirect is never followed: it is [`Error::Redirected`], and
     ///    neither the key nor the signed query goes to the new location.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
@@ -554,14 +558,11 @@ fn read_retryable(err: &Error) -> bool {
 }
 
 /// A failed request that changes state: whether it was executed is unknown
-/// after a network error once it may have left, a 5xx, 408 or `-1007`.
+/// after a network error once it may have left. (A 5xx, 408 or `-1007`
+/// answer keeps Binance's code; its category says the outcome is unknown.)
 fn outcome_of_change(err: Error) -> Error {
     match err {
         Error::Transport { endpoint, cause } => Error::OutcomeUnknown { endpoint, cause },
-        Error::Api(api) if api.outcome_unknown() => Error::OutcomeUnknown {
-            endpoint: api.endpoint.clone(),
-            cause: Cause::new(api.code_and_msg()),
-        },
         other => other,
     }
 }
@@ -920,7 +921,10 @@ mod tests {
             matches!(err, Error::Throttled { wait_ms, .. } if wait_ms > 100_000),
             "{err}"
         );
-        assert!(err.to_string().contains("allows it again in 2 min"), "{err}");
+        assert!(
+            err.to_string().contains("allows it again in 2 min"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -162,7 +162,7 @@ impl OrderEntry for RestClient {
         }
         let err = match self.call::<OrderAck>(request.signed()).await {
             Ok(ack) => return Ok(ack),
-            Err(err @ Error::OutcomeUnknown { .. }) => err,
+            Err(err) if err.category() == mbx_domain::Category::UnknownOutcome => err,
             Err(err) => return Err(err),
         };
         tracing::warn!("{err}; the order's outcome is unknown, querying `{client_order_id}`");

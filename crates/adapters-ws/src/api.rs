@@ -211,7 +211,11 @@ impl WsApi {
         self.time_offset_ms
             .store(estimate.offset_ms, Ordering::Relaxed);
         self.lock_clock().record(estimate);
-        tracing::debug!(offset_ms = estimate.offset_ms, rtt_ms = estimate.rtt_ms, "WebSocket API clock synced");
+        tracing::debug!(
+            offset_ms = estimate.offset_ms,
+            rtt_ms = estimate.rtt_ms,
+            "WebSocket API clock synced"
+        );
         Ok(estimate)
     }
 
@@ -257,7 +261,9 @@ impl WsApi {
         signing.sign(&mut signed);
         match self.send(method, signed).await {
             Err(err) if err.code() == Some(-1021) && self.measure_server_time => {
-                tracing::info!("{method}: -1021, measuring the server's time again and retrying once");
+                tracing::info!(
+                    "{method}: -1021, measuring the server's time again and retrying once"
+                );
                 self.lock_clock().invalidate();
                 self.sync_clock().await?;
                 let mut signed = params;
@@ -712,7 +718,12 @@ fn reconnect(reason: String) -> End {
 
 fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<ApiReply, Error> {
     if let Some(answer) = &response.error {
-        return Err(error::api(method, response.status, answer.code, &answer.msg));
+        return Err(error::api(
+            method,
+            response.status,
+            answer.code,
+            &answer.msg,
+        ));
     }
     let result = match response.result {
         Some(raw) => {

@@ -155,7 +155,7 @@ mod tests {
         let error = check_url("ws://example.com").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "refusing `ws://example.com`: plain ws:// is allowed only to loopback"
+            "refusing `ws://example.com`: plain ws is allowed only to loopback"
         );
     }
 

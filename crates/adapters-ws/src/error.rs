@@ -15,18 +15,7 @@ pub(crate) fn endpoint(method: &str) -> String {
 /// Whether a WebSocket API method changes state (places, amends or cancels
 /// orders), so that a request without an answer has an unknown outcome.
 pub fn changes_state(method: &str) -> bool {
-    let reads = [
-        ".status",
-        ".test",
-        "order.amendments",
-        "openOrderLists.status",
-        "allOrderLists",
-    ];
-    (method.starts_with("order.")
-        || method.starts_with("orderList.")
-        || method.starts_with("sor.order.")
-        || method == "openOrders.cancelAll")
-        && !reads.iter().any(|read| method.ends_with(read) || method == *read)
+    mbx_domain::ws_method_changes_state(method)
 }
 
 /// The connection dropped before the answer to `method` came.
@@ -62,14 +51,9 @@ fn no_answer(method: &str, cause: Cause) -> Error {
 /// An error answer of the WebSocket API or a refused stream control
 /// message, with Binance's code and message word for word.
 pub(crate) fn api(method: &str, status: u16, code: i64, msg: &str) -> Error {
-    let err = BinanceError::new(status, Some(code), msg, endpoint(method));
-    if changes_state(method) && err.outcome_unknown() {
-        return Error::OutcomeUnknown {
-            endpoint: endpoint(method),
-            cause: Cause::new(err.code_and_msg()),
-        };
-    }
-    Error::Api(err)
+    // The category says when the outcome of an order is unknown (a 5xx or
+    // `-1007` on `order.place`); the code and message stay Binance's.
+    Error::Api(BinanceError::new(status, Some(code), msg, endpoint(method)))
 }
 
 /// An answer that does not decode.
@@ -110,7 +94,9 @@ pub(crate) fn connect(url: &str, err: tungstenite::Error) -> Error {
         return Error::Api(BinanceError::new(
             status.as_u16(),
             None,
-            status.canonical_reason().unwrap_or("refused the WebSocket upgrade"),
+            status
+                .canonical_reason()
+                .unwrap_or("refused the WebSocket upgrade"),
             endpoint,
         ));
     }
@@ -129,34 +115,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn state_changing_methods() {
-        for method in [
-            "order.place",
-            "order.cancel",
-            "order.cancelReplace",
-            "order.amend.keepPriority",
-            "orderList.place.oco",
-            "orderList.cancel",
-            "sor.order.place",
-            "openOrders.cancelAll",
-        ] {
-            assert!(changes_state(method), "{method}");
-        }
-        for method in [
-            "order.status",
-            "order.test",
-            "sor.order.test",
-            "orderList.status",
-            "openOrders.status",
-            "account.status",
-            "time",
-            "userDataStream.subscribe.signature",
-        ] {
-            assert!(!changes_state(method), "{method}");
-        }
-    }
-
-    #[test]
     fn a_dropped_order_has_an_unknown_outcome_and_a_dropped_read_is_retryable() {
         assert!(matches!(
             disconnected("order.place"),
@@ -168,10 +126,18 @@ mod tests {
 
     #[test]
     fn api_errors_carry_the_code_and_the_rest_hint() {
-        let err = api("account.status", 401, -2015, "Invalid API-key, IP, or permissions for action.");
+        let err = api(
+            "account.status",
+            401,
+            -2015,
+            "Invalid API-key, IP, or permissions for action.",
+        );
         assert_eq!(err.code(), Some(-2015));
         assert_eq!(err.category(), mbx_domain::Category::Auth);
         assert!(err.hint().is_some());
-        assert_eq!(err.to_string(), "WS account.status failed: -2015 Invalid API-key, IP, or permissions for action.");
+        assert_eq!(
+            err.to_string(),
+            "WS account.status failed: -2015 Invalid API-key, IP, or permissions for action."
+        );
     }
 }

@@ -1274,7 +1274,9 @@ mod tests {
         let location = format!("ws://{}/ws?secret=1", target.local_addr().unwrap());
         tokio::spawn(async move {
             while let Ok((mut tcp, _)) = listener.accept().await {
-                let answer = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+                let answer = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n"
+                );
                 let _ = tokio::io::AsyncWriteExt::write_all(&mut tcp, answer.as_bytes()).await;
             }
         });
@@ -1290,7 +1292,10 @@ mod tests {
             matches!(&error, Error::Redirected { status: 302, location, .. } if !location.contains("secret")),
             "{error}"
         );
-        assert!(was_followed.try_recv().is_err(), "the redirect was followed");
+        assert!(
+            was_followed.try_recv().is_err(),
+            "the redirect was followed"
+        );
     }
 
     #[tokio::test]

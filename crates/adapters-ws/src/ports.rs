@@ -51,7 +51,8 @@ impl UserDataSource for WsUserData {
     /// [`ApiNotice::Resubscribed`]-like notice naming the subscription
     /// ([`ApiNotice::Connected`] is not repeated for the first connection).
     async fn subscribe(&self) -> Result<Feed<UserItem>, Error> {
-        let (api, items) = WsApi::connect(self.config.clone(), Some(self.credentials.clone())).await?;
+        let (api, items) =
+            WsApi::connect(self.config.clone(), Some(self.credentials.clone())).await?;
         let subscription_id = match api.subscribe_user_data().await {
             Ok(id) => id,
             Err(err) => {

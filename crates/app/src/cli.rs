@@ -1,5 +1,6 @@
 //! The command line, as clap structs. Each subcommand's arguments live next
-//! to its implementation in `commands/`.
+//! to its implementation in `commands/`; the connection flags are in
+//! [`crate::context`] and appear only on the commands that connect.
 
 use clap::{Parser, Subcommand};
 
@@ -8,14 +9,20 @@ use crate::commands;
 const AFTER_HELP: &str = "\
 Exit status:
   0  success
-  1  Binance API error (the server answered with an error code)
+  1  Binance API error (the server answered with an error code), or an order
+     whose outcome is unknown (look it up before sending it again)
   2  usage or configuration error (bad flags, missing or malformed credentials)
   3  network error (the server could not be reached or did not answer)
 
 Environment:
   BINANCE_API_KEY           the API key, sent in the `X-MBX-APIKEY` header
   BINANCE_API_SECRET        the HMAC secret (never pass a secret as an argument)
-  BINANCE_PRIVATE_KEY_FILE  a PEM file with an Ed25519 or RSA private key";
+  BINANCE_PRIVATE_KEY_FILE  a PEM file with an Ed25519 or RSA private key
+  MBX_PROFILE, MBX_CONFIG   the profile to use and the profile file
+  NO_COLOR                  no colour in any output
+
+Credentials come from `--profile NAME`, else the environment, else the default
+profile; `mbx config` shows what is used.";
 
 /// A toolkit for the Binance Spot API: balances, signed calls, a signer for
 /// curl and other languages, a doctor, streams, and a local sandbox exchange.
@@ -30,10 +37,10 @@ pub struct Cli {
 }
 
 /// Flags every command accepts.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Print machine-readable JSON on stdout (errors too, as
-    /// `{"code":..,"msg":..,"hint":..}`).
+    /// `{"code","msg","hint","category","retryable"}`).
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -41,8 +48,9 @@ pub struct GlobalArgs {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    #[command(flatten)]
-    pub connect: crate::context::ConnectArgs,
+    /// No notices or warnings on stderr (errors still print).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +60,7 @@ pub enum Command {
     Api(commands::api::ApiArgs),
     Time(commands::time::TimeArgs),
     Doctor(commands::doctor::DoctorArgs),
+    Config(commands::config::ConfigArgs),
     Sandbox(commands::sandbox::SandboxArgs),
     Stream(commands::stream::StreamArgs),
     UserStream(commands::stream::UserStreamArgs),

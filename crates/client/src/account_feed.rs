@@ -203,7 +203,9 @@ impl AccountFeed {
         // The source announces the subscription first; keep its id.
         let first = futures_util::StreamExt::next(&mut feed).await;
         let mut pending_first = match first {
-            Some(UserItem::Notice(ApiNotice::Subscribed { subscription_id: id })) => {
+            Some(UserItem::Notice(ApiNotice::Subscribed {
+                subscription_id: id,
+            })) => {
                 subscription_id = Some(id);
                 None
             }
@@ -268,7 +270,13 @@ impl AccountFeed {
                             let now = Instant::now();
                             if reconcile.as_ref().is_some_and(|r| r.at <= now) {
                                 let flow = self
-                                    .reconcile(session, &mut state, &mut orders, &mut reconcile, &mut sink)
+                                    .reconcile(
+                                        session,
+                                        &mut state,
+                                        &mut orders,
+                                        &mut reconcile,
+                                        &mut sink,
+                                    )
                                     .await;
                                 if flow.is_break() {
                                     return Ok(());
@@ -280,9 +288,11 @@ impl AccountFeed {
                                 next_refresh = Some(now + every);
                                 let output = match self.fetch_prices(&mut state).await {
                                     Ok(()) => AccountOutput::PricesRefreshed,
-                                    Err(error) => AccountOutput::Notice(
-                                        FeedNotice::PricesUnavailable { error },
-                                    ),
+                                    Err(error) => {
+                                        AccountOutput::Notice(FeedNotice::PricesUnavailable {
+                                            error,
+                                        })
+                                    }
                                 };
                                 if sink(&state, output).is_break() {
                                     return Ok(());
@@ -433,13 +443,20 @@ impl AccountFeed {
         let open = self.account.all_open_orders().await?;
         let mut symbols = orders.symbols.clone();
         symbols.extend(open.iter().map(|order| order.symbol.clone()));
-        let since = orders.last_event_time.saturating_sub(RECONCILE_MARGIN_MS).max(0);
+        let since = orders
+            .last_event_time
+            .saturating_sub(RECONCILE_MARGIN_MS)
+            .max(0);
         let mut found: BTreeMap<(String, u64), Order> = BTreeMap::new();
         for order in open {
             found.insert((order.symbol.clone(), order.order_id), order);
         }
         for symbol in &symbols {
-            for order in self.account.all_orders(symbol, Some(since), Some(1000)).await? {
+            for order in self
+                .account
+                .all_orders(symbol, Some(since), Some(1000))
+                .await?
+            {
                 found.insert((order.symbol.clone(), order.order_id), order);
             }
         }
@@ -650,7 +667,9 @@ mod tests {
         let items = Mutex::new(Some(items));
         let mut source = MockUserDataSource::new();
         source.expect_subscribe().times(1).returning(move || {
-            let mut all = vec![UserItem::Notice(ApiNotice::Subscribed { subscription_id: 0 })];
+            let mut all = vec![UserItem::Notice(ApiNotice::Subscribed {
+                subscription_id: 0,
+            })];
             all.extend(items.lock().unwrap().take().unwrap_or_default());
             let feed: Feed<UserItem> =
                 Box::pin(futures_util::stream::iter(all).chain(futures_util::stream::pending()));
@@ -713,20 +732,32 @@ mod tests {
         accounts(
             &mut account_port,
             vec![
-                Ok(account(1000, vec![balance("BTC", "1.0"), balance("ETH", "3.0")])),
-                Ok(account(5000, vec![balance("BTC", "2.5"), balance("ETH", "3.0")])),
+                Ok(account(
+                    1000,
+                    vec![balance("BTC", "1.0"), balance("ETH", "3.0")],
+                )),
+                Ok(account(
+                    5000,
+                    vec![balance("BTC", "2.5"), balance("ETH", "3.0")],
+                )),
             ],
         );
-        account_port.expect_all_open_orders().returning(|| Ok(vec![]));
+        account_port
+            .expect_all_open_orders()
+            .returning(|| Ok(vec![]));
         let outputs = run_feed(source(items), account_port, CountBy::Events, for_a_while()).await;
-        assert!(matches!(&outputs[0], AccountOutput::Started { subscription_id: Some(0), balances } if balances.len() == 2));
+        assert!(
+            matches!(&outputs[0], AccountOutput::Started { subscription_id: Some(0), balances } if balances.len() == 2)
+        );
         assert!(
             matches!(&outputs[1], AccountOutput::Event { changed, .. } if changed == &[balance("BTC", "2.0")])
         );
-        assert!(outputs.contains(&AccountOutput::Notice(FeedNotice::Reconciled {
-            balances: 1,
-            orders: 0
-        })));
+        assert!(
+            outputs.contains(&AccountOutput::Notice(FeedNotice::Reconciled {
+                balances: 1,
+                orders: 0
+            }))
+        );
         assert_eq!(
             outputs.last(),
             Some(&AccountOutput::BalancesReconciled {
@@ -785,7 +816,9 @@ mod tests {
             [(7, "FILLED".to_owned()), (8, "FILLED".to_owned())]
         );
         assert!(
-            !outputs.iter().any(|o| matches!(o, AccountOutput::Event { .. })),
+            !outputs
+                .iter()
+                .any(|o| matches!(o, AccountOutput::Event { .. })),
             "the late event of order 8 repeats the reconciled state: {outputs:?}"
         );
     }
@@ -805,7 +838,9 @@ mod tests {
                 Ok(account(5000, vec![balance("BTC", "0.5")])),
             ],
         );
-        account_port.expect_all_open_orders().returning(|| Ok(vec![]));
+        account_port
+            .expect_all_open_orders()
+            .returning(|| Ok(vec![]));
         let outputs = run_feed(
             source(drop_and_resubscribe()),
             account_port,
@@ -827,11 +862,17 @@ mod tests {
         let position = UserEvent::AccountPosition(mbx_domain::stream::AccountPosition {
             event_time: 2001,
             last_update_time: 2000,
-            balances: vec![balance("BTC", "2"), balance("ETH", "4"), balance("BNB", "6")],
+            balances: vec![
+                balance("BTC", "2"),
+                balance("ETH", "4"),
+                balance("BNB", "6"),
+            ],
         });
         let mut account_port = MockAccountData::new();
         accounts(&mut account_port, vec![Ok(account(1000, vec![]))]);
-        account_port.expect_all_open_orders().returning(|| Ok(vec![]));
+        account_port
+            .expect_all_open_orders()
+            .returning(|| Ok(vec![]));
         let limits = Limits {
             count: Some(2),
             duration: None,

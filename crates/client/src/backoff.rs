@@ -33,7 +33,13 @@ impl FileBackoffStore {
     fn path(&self, host: &str) -> PathBuf {
         let name: String = host
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         self.dir.join(format!("backoff-{name}.json"))
     }

@@ -113,7 +113,10 @@ mod tests {
     #[tokio::test]
     async fn measures_through_the_ports() {
         let mut server = MockServerClock::new();
-        server.expect_server_time().times(3).returning(|| Ok(11_000));
+        server
+            .expect_server_time()
+            .times(3)
+            .returning(|| Ok(11_000));
         let mut local = MockLocalClock::new();
         let mut now = 999;
         local.expect_now_ms().returning(move || {

@@ -243,9 +243,10 @@ impl Resolved {
     /// explicit file, or of the same source as the key.
     pub fn credentials(&self) -> Result<Credentials, Error> {
         let key = self.api_key.as_ref().map_err(Clone::clone)?;
-        let signer = self.signer.as_ref().map_err(|_| {
-            Error::Config(ConfigError::NoSecret)
-        })?;
+        let signer = self
+            .signer
+            .as_ref()
+            .map_err(|_| Error::Config(ConfigError::NoSecret))?;
         let paired = matches!(signer.origin, Origin::Flag(_)) || signer.origin == key.origin;
         if !paired {
             return Err(Error::invalid_with_hint(
@@ -306,7 +307,10 @@ pub fn resolve(sources: &Sources, vars: &dyn Vars) -> Result<Resolved, Error> {
     };
     let mut notes = Vec::new();
     let explicit = match &sources.profile {
-        Some(name) => Some((name.clone(), find_profile(&file, name, config_path.as_deref())?)),
+        Some(name) => Some((
+            name.clone(),
+            find_profile(&file, name, config_path.as_deref())?,
+        )),
         None => None,
     };
     let default_name = vars
@@ -314,9 +318,10 @@ pub fn resolve(sources: &Sources, vars: &dyn Vars) -> Result<Resolved, Error> {
         .or_else(|| file.default_profile.clone());
     // A profile named explicitly replaces the default one entirely.
     let default = match default_name {
-        Some(name) if explicit.is_none() => {
-            Some((name.clone(), find_profile(&file, &name, config_path.as_deref())?))
-        }
+        Some(name) if explicit.is_none() => Some((
+            name.clone(),
+            find_profile(&file, &name, config_path.as_deref())?,
+        )),
         _ => None,
     };
     let origin_of = |name: &str, is_explicit: bool| Origin::Profile {
@@ -538,21 +543,19 @@ fn env_signer(vars: &dyn Vars) -> Option<Result<FoundSigner, Error>> {
 fn profile_signer(profile: &Profile, vars: &dyn Vars) -> Option<Result<FoundSigner, Error>> {
     if let Some(path) = &profile.key_file {
         let path = expand_home(path, vars);
-        return Some(pem_signer(&path).map(|signer| {
-            (signer, format!("`{}`", path.display()), Some(path))
-        }));
+        return Some(
+            pem_signer(&path).map(|signer| (signer, format!("`{}`", path.display()), Some(path))),
+        );
     }
     let path = expand_home(profile.secret_file.as_ref()?, vars);
-    Some(
-        file_secret(&path)
-            .map(|signer| (signer, format!("`{}`", path.display()), Some(path))),
-    )
+    Some(file_secret(&path).map(|signer| (signer, format!("`{}`", path.display()), Some(path))))
 }
 
 /// Reads a PEM private key (Ed25519 or RSA; the type is read from the PEM).
 pub fn pem_signer(path: &Path) -> Result<Signer, Error> {
     let text = read_secret_file(path)?;
-    Signer::from_private_key_pem(&text).map_err(|err| key_error(err, format!("`{}`", path.display())))
+    Signer::from_private_key_pem(&text)
+        .map_err(|err| key_error(err, format!("`{}`", path.display())))
 }
 
 /// Reads an HMAC secret from a file (a trailing newline is ignored).
@@ -602,8 +605,12 @@ pub fn config_path(vars: &dyn Vars) -> Option<PathBuf> {
     if let Some(dir) = vars.get(vars::XDG_CONFIG_HOME) {
         return Some(PathBuf::from(dir).join("mbx").join("config.toml"));
     }
-    vars.get(vars::HOME)
-        .map(|home| PathBuf::from(home).join(".config").join("mbx").join("config.toml"))
+    vars.get(vars::HOME).map(|home| {
+        PathBuf::from(home)
+            .join(".config")
+            .join("mbx")
+            .join("config.toml")
+    })
 }
 
 /// The cache directory: `$XDG_CACHE_HOME/mbx`, else `~/.cache/mbx`.
@@ -694,7 +701,8 @@ mod tests {
 
     impl Scratch {
         fn new(name: &str, profiles: &str) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("mbx-config-{name}-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("mbx-config-{name}-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join("secret"), format!("{SECRET}\n")).unwrap();
             let text = profiles.replace("SECRET_FILE", &dir.join("secret").display().to_string());
@@ -757,10 +765,17 @@ secret_file = "SECRET_FILE"
         let resolved = resolve(&Sources::default(), &vars).unwrap();
         let credentials = resolved.credentials().unwrap();
         assert_eq!(credentials.api_key().as_str(), "envKey1");
-        assert_eq!(resolved.environment, Environment::Testnet, "still the profile's environment");
+        assert_eq!(
+            resolved.environment,
+            Environment::Testnet,
+            "still the profile's environment"
+        );
         assert_eq!(resolved.recv_window_ms, Some(3000));
         assert!(
-            resolved.notes.iter().any(|n| n.contains("default profile `test` also holds an API key")),
+            resolved
+                .notes
+                .iter()
+                .any(|n| n.contains("default profile `test` also holds an API key")),
             "{:?}",
             resolved.notes
         );
@@ -779,7 +794,10 @@ secret_file = "SECRET_FILE"
             ..Sources::default()
         };
         let resolved = resolve(&sources, &vars).unwrap();
-        assert_eq!(resolved.credentials().unwrap().api_key().as_str(), "liveKey1");
+        assert_eq!(
+            resolved.credentials().unwrap().api_key().as_str(),
+            "liveKey1"
+        );
         assert_eq!(resolved.environment, Environment::Production);
         let description = resolved.describe_credentials().unwrap();
         assert!(description.contains("profile `live`"), "{description}");
@@ -800,9 +818,15 @@ secret_file = "SECRET_FILE"
         let resolved = resolve(&sources, &vars).unwrap();
         assert_eq!(resolved.environment, Environment::Demo);
         assert_eq!(resolved.recv_window_ms, Some(9000));
-        assert!(resolved.credentials().is_ok(), "a flag's secret pairs with any key");
         assert!(
-            resolved.notes.iter().any(|n| n.contains("is for testnet, but --demo was given")),
+            resolved.credentials().is_ok(),
+            "a flag's secret pairs with any key"
+        );
+        assert!(
+            resolved
+                .notes
+                .iter()
+                .any(|n| n.contains("is for testnet, but --demo was given")),
             "{:?}",
             resolved.notes
         );
@@ -818,7 +842,10 @@ secret_file = "SECRET_FILE"
         ];
         let resolved = resolve(&Sources::default(), &vars).unwrap();
         let err = resolved.credentials().unwrap_err();
-        assert!(err.to_string().contains("comes from `BINANCE_API_KEY`"), "{err}");
+        assert!(
+            err.to_string().contains("comes from `BINANCE_API_KEY`"),
+            "{err}"
+        );
         assert!(resolved.signer.is_ok(), "enough to sign a payload");
     }
 
@@ -841,7 +868,10 @@ secret_file = "SECRET_FILE"
             ..Sources::default()
         };
         let err = resolve(&sources, &vars).unwrap_err();
-        assert!(err.to_string().contains("profile `nope` not found"), "{err}");
+        assert!(
+            err.to_string().contains("profile `nope` not found"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -203,7 +203,9 @@ pub async fn diagnose(patient: &Patient<'_>, mut on_check: impl FnMut(&Check)) -
                 ClockVerdict::OutsideRecvWindow => Check::new(
                     "clock",
                     Status::Warn,
-                    format!("{detail}: outside recvWindow for tools that sign with the local clock"),
+                    format!(
+                        "{detail}: outside recvWindow for tools that sign with the local clock"
+                    ),
                 )
                 .with_fix(clock.hint()),
             }
@@ -323,7 +325,10 @@ fn rate_limit_check(status: Option<&dyn RateLimitStatus>) -> Check {
         Some(backoff) if backoff.banned => Check::new(
             "rate limits",
             Status::Fail,
-            format!("this IP is banned until server time {} ms", backoff.until_ms),
+            format!(
+                "this IP is banned until server time {} ms",
+                backoff.until_ms
+            ),
         )
         .with_fix(Some(Hint::new(
             "send nothing until the ban ends, then use WebSocket Streams instead of polling",
@@ -508,7 +513,11 @@ mod tests {
                 ("rate limits", Status::Pass),
             ]
         );
-        assert!(checks[2].detail.contains("api.binance.com"), "{}", checks[2].detail);
+        assert!(
+            checks[2].detail.contains("api.binance.com"),
+            "{}",
+            checks[2].detail
+        );
         assert!(checks[6].detail.contains("42"));
     }
 
@@ -568,7 +577,10 @@ mod tests {
     async fn a_skewed_clock_warns() {
         let mut ports = healthy();
         ports.server = MockServerClock::new();
-        ports.server.expect_server_time().returning(|| Ok(1_007_000));
+        ports
+            .server
+            .expect_server_time()
+            .returning(|| Ok(1_007_000));
         let checks = run(&ports, Ok("key".into())).await;
         assert_eq!(checks[3].status, Status::Warn);
         assert!(checks[3].detail.contains("+7000"), "{}", checks[3].detail);
@@ -579,7 +591,10 @@ mod tests {
     async fn an_active_ban_fails_the_rate_limit_check() {
         let mut ports = healthy();
         ports.limits = MockRateLimitStatus::new();
-        ports.limits.expect_used_weight_1m().returning(|| Some(6000));
+        ports
+            .limits
+            .expect_used_weight_1m()
+            .returning(|| Some(6000));
         ports.limits.expect_backoff().returning(|| {
             Some(ServerBackoff {
                 until_ms: 2_000_000,

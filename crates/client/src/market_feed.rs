@@ -106,10 +106,15 @@ mod tests {
         };
         let mut session = Session::new(limits, std::future::pending());
         let mut seen = Vec::new();
-        follow(&source, &["btcusdt@aggTrade".into()], &mut session, |item| {
-            seen.push(item);
-            ControlFlow::Continue(())
-        })
+        follow(
+            &source,
+            &["btcusdt@aggTrade".into()],
+            &mut session,
+            |item| {
+                seen.push(item);
+                ControlFlow::Continue(())
+            },
+        )
         .await
         .unwrap();
         assert_eq!(seen.len(), 3, "{seen:?}");

@@ -167,6 +167,9 @@ impl BinanceError {
         if self.code == Some(-2015) && self.msg_says_permission() {
             return Category::Permission;
         }
+        if self.outcome_unknown() && endpoint_changes_state(&self.endpoint) {
+            return Category::UnknownOutcome;
+        }
         if let Some(code) = self.code
             && let Some(known) = error_codes::lookup(code)
         {
@@ -175,8 +178,7 @@ impl BinanceError {
         match self.status {
             401 => Category::Auth,
             403 => Category::Permission,
-            408 => Category::UnknownOutcome,
-            status if status >= 500 => Category::Server,
+            status if status == 408 || status >= 500 => Category::Server,
             _ => Category::Validation,
         }
     }
@@ -268,6 +270,38 @@ impl BinanceError {
         let msg = self.msg.to_ascii_lowercase();
         msg.contains("permission") && !msg.contains("invalid api-key")
     }
+}
+
+/// Whether a request changes state (places, amends or cancels orders), so
+/// that a failure without a clear answer leaves its outcome unknown.
+///
+/// `endpoint` is `METHOD /path` (REST: any method but `GET`) or
+/// `WS <method>` (WebSocket API: the order methods, not their `.status` or
+/// `.test` forms).
+pub fn endpoint_changes_state(endpoint: &str) -> bool {
+    match endpoint.split_once(' ') {
+        Some(("WS", method)) => ws_method_changes_state(method),
+        Some((method, path)) => method != "GET" && !path.ends_with("/test"),
+        None => false,
+    }
+}
+
+/// Whether a WebSocket API method changes state.
+pub fn ws_method_changes_state(method: &str) -> bool {
+    let reads = [
+        ".status",
+        ".test",
+        "order.amendments",
+        "openOrderLists.status",
+        "allOrderLists",
+    ];
+    (method.starts_with("order.")
+        || method.starts_with("orderList.")
+        || method.starts_with("sor.order.")
+        || method == "openOrders.cancelAll")
+        && !reads
+            .iter()
+            .any(|read| method.ends_with(read) || method == *read)
 }
 
 /// `45 s`, `2 min`, `1 min 30 s`.
@@ -376,7 +410,7 @@ pub enum ConfigError {
     #[error("no API key configured")]
     NoApiKey,
     /// An API key but no secret or private key to sign with.
-    #[error("no secret or private key configured for the API key")]
+    #[error("no secret configured")]
     NoSecret,
     /// The API key text is not a key.
     #[error(
@@ -399,7 +433,7 @@ pub enum ConfigError {
         kind: KeyProblem,
     },
     /// A key or secret file could not be read.
-    #[error("cannot read `{path}`")]
+    #[error("cannot read key file `{path}`")]
     Unreadable {
         /// The file.
         path: String,
@@ -416,7 +450,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// Plain `http://` or `ws://` to a host that is not loopback.
-    #[error("refusing `{url}`: plain {scheme}:// is allowed only to loopback")]
+    #[error("refusing `{url}`: plain {scheme} is allowed only to loopback")]
     InsecureUrl {
         /// The URL as given.
         url: String,
@@ -850,8 +884,17 @@ mod tests {
         category(418, Some(-1003), "m", Category::Ban);
         category(429, Some(-1015), "m", Category::RateLimit);
         category(400, Some(-1013), "m", Category::Validation);
-        category(408, Some(-1007), "m", Category::UnknownOutcome);
+        category(408, Some(-1007), "m", Category::Server);
         category(503, None, "m", Category::Server);
+        let order = |status, code| BinanceError::new(status, code, "m", "POST /api/v3/order");
+        assert_eq!(order(503, None).category(), Category::UnknownOutcome);
+        assert_eq!(order(408, Some(-1007)).category(), Category::UnknownOutcome);
+        assert_eq!(order(400, Some(-2010)).category(), Category::Validation);
+        let ws = BinanceError::new(400, Some(-1007), "m", "WS order.place");
+        assert_eq!(ws.category(), Category::UnknownOutcome);
+        assert!(!Error::Api(ws).is_retryable());
+        let test_order = BinanceError::new(500, None, "m", "POST /api/v3/order/test");
+        assert_eq!(test_order.category(), Category::Server);
         category(400, Some(-9999), "m", Category::Validation);
     }
 

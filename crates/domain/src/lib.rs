@@ -59,4 +59,7 @@ pub mod ports;
 pub mod rate_limit;
 pub mod stream;
 
-pub use error::{BinanceError, Category, Cause, ConfigError, Error, Hint, KeyProblem};
+pub use error::{
+    BinanceError, Category, Cause, ConfigError, Error, Hint, KeyProblem, endpoint_changes_state,
+    ws_method_changes_state,
+};

@@ -9,11 +9,11 @@ use async_trait::async_trait;
 
 use crate::error::Error;
 use crate::feed::{Feed, StreamItem, UserItem};
-use crate::rate_limit::ServerBackoff;
 use crate::model::{
     Account, AccountTrade, ApiRestrictions, Depth, ExchangeInfo, Kline, Millis, NewOrder, Order,
     OrderAck, PriceTicker, Trade,
 };
+use crate::rate_limit::ServerBackoff;
 
 /// Where the server time comes from. `adapters-rest` asks
 /// `GET /api/v3/time`; tests use a fixed clock.

@@ -3,9 +3,9 @@
 use mbx_adapters_rest::{Request, Security};
 
 use crate::cli::GlobalArgs;
-use crate::commands::stdout_result;
-use crate::context::{self, Context};
-use crate::output::{UserError, print_data};
+use crate::context::{self, ConnectArgs, Context};
+use crate::error::CliError as UserError;
+use crate::printer::written;
 
 /// Call any REST endpoint and print the raw JSON body.
 ///
@@ -17,14 +17,17 @@ use crate::output::{UserError, print_data};
 ///
 /// Examples:
 ///
-///   mbx api GET /api/v3/ticker/price -p symbol=BTCUSDT
+///   mbx api GET /api/v3/ticker/price -p symbol=BTCUSDT --sandbox
 ///
-///   mbx api GET /api/v3/account --signed -p omitZeroBalances=true
+///   mbx api GET /api/v3/account --signed -p omitZeroBalances=true --sandbox
 ///
-///   mbx api POST /api/v3/order/test --signed -p symbol=BTCUSDT -p side=BUY -p type=MARKET -p quantity=0.001
+///   mbx api POST /api/v3/order/test --signed -p symbol=BTCUSDT -p side=BUY -p type=MARKET -p quantity=0.001 --sandbox
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ApiArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+
     /// `GET`, `POST`, `PUT` or `DELETE`.
     #[arg(value_name = "METHOD")]
     method: String,
@@ -49,7 +52,7 @@ pub struct ApiArgs {
 pub fn run(global: &GlobalArgs, args: ApiArgs) -> Result<(), UserError> {
     let (request, security) = build_request(&args)?;
     context::block_on(async {
-        let ctx = Context::resolve(global).await?;
+        let ctx = Context::connect(global, &args.connect).await?;
         let res = call(&ctx, request, security).await;
         ctx.finish().await;
         res
@@ -58,10 +61,10 @@ pub fn run(global: &GlobalArgs, args: ApiArgs) -> Result<(), UserError> {
 
 async fn call(ctx: &Context, request: Request, security: Security) -> Result<(), UserError> {
     if security != Security::None {
-        ctx.require_credentials()?;
+        ctx.credentials()?;
     }
-    let response = ctx.client.send(request).await?;
-    stdout_result(print_data(response.body.trim_end()))
+    let response = ctx.rest.send(request).await?;
+    written(ctx.printer.line(response.body.trim_end()))
 }
 
 fn build_request(args: &ApiArgs) -> Result<(Request, Security), UserError> {

@@ -1,22 +1,26 @@
-//! `mbx balances`: the account's balances as a table or JSON.
+//! `mbx balances`: the account's balances as a table or JSON, once or live.
 
-use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
+use mbx_client::account_feed::{AccountFeed, AccountOutput, AccountState, CountBy, FeedNotice};
+use mbx_client::balances::{self, BalanceSheet, BalancesQuery, normalize_asset, round_value};
+use mbx_client::session::{Limits, Session};
 use mbx_domain::model::{Balance, Decimal};
-use mbx_domain::ports::{AccountData as _, MarketData as _};
 
 use crate::cli::GlobalArgs;
-use crate::commands::{balances_watch, stdout_result, stream};
-use crate::context::{self, Context};
-use crate::output::{UserError, print_data};
+use crate::commands::stream::describe_api_notice;
+use crate::commands::{ctrl_c, parse_duration};
+use crate::context::{self, ConnectArgs, Context};
+use crate::error::CliError;
+use crate::printer::{Align, Printer, Table, written};
 
 /// Show the account's balances.
 ///
 /// Prints the non-zero balances (asset, free, locked, total) with the exact
 /// decimals the server sent. `--all` includes zero balances. `--quote USDT`
 /// adds each balance's estimated value in USDT from the last ticker prices
-/// (directly, inverted, or through BTC), with a total.
+/// (directly, inverted, or through BTC, USDT, ETH or BNB), with a total.
 ///
 /// With `--json`, prints one array:
 /// `[{"asset":"BTC","free":"1.50000000","locked":"0.00000000"}, ...]`
@@ -34,8 +38,9 @@ use crate::output::{UserError, print_data};
 /// `{"asset":"BTC","free":"2.00000000","locked":"0.00000000","total":"2.00000000"}`
 /// plus `"value"` with `--quote`, and `"reconciled":true` on changes found
 /// over REST after a reconnect. Reconnects are said on stderr; after one the
-/// account is fetched again, so no change is lost. It runs until Ctrl-C,
-/// `--count` changes or `--duration`.
+/// account is fetched again (and again, with a growing wait, until it
+/// succeeds), so no change is lost. It runs until Ctrl-C, `--count`
+/// changes or `--duration`.
 ///
 /// Needs an API key with reading permission (`BINANCE_API_KEY` and
 /// `BINANCE_API_SECRET`, `BINANCE_PRIVATE_KEY_FILE`, or a profile). To try it
@@ -46,9 +51,9 @@ use crate::output::{UserError, print_data};
 ///
 ///   mbx balances --sandbox
 ///
-///   mbx balances --testnet --quote USDT
+///   mbx balances --sandbox --quote USDT --json
 ///
-///   mbx balances --watch --sandbox
+///   mbx balances --watch --sandbox --duration 2s
 ///
 /// `--watch --sandbox` shows the demo account, but nothing moves there
 /// unless you trade. The useful demo runs `mbx sandbox` in another terminal
@@ -61,6 +66,9 @@ use crate::output::{UserError, print_data};
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct BalancesArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+
     /// Include zero balances.
     #[arg(long)]
     all: bool,
@@ -79,7 +87,7 @@ pub struct BalancesArgs {
     count: Option<u64>,
 
     /// With `--watch`: stop after this long, e.g. `30s`, `5m`, `1h`.
-    #[arg(long, value_name = "DURATION", value_parser = stream::parse_duration, requires = "watch")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "watch")]
     duration: Option<Duration>,
 
     /// With `--watch`: the WebSocket API URL, when it cannot be derived from
@@ -88,18 +96,14 @@ pub struct BalancesArgs {
     ws_api_url: Option<String>,
 }
 
-pub fn run(global: &GlobalArgs, args: BalancesArgs) -> Result<(), UserError> {
+/// Quote prices are fetched again this often in the live table.
+const PRICE_REFRESH: Duration = Duration::from_secs(5);
+
+pub fn run(global: &GlobalArgs, args: BalancesArgs) -> Result<(), CliError> {
     context::block_on(async {
-        let ctx = Context::resolve(global).await?;
+        let ctx = Context::connect(global, &args.connect).await?;
         let res = if args.watch {
-            let options = balances_watch::Options {
-                all: args.all,
-                quote: normalized_quote(args.quote.as_deref()),
-                count: args.count,
-                duration: args.duration,
-                ws_api_url: args.ws_api_url.clone(),
-            };
-            balances_watch::watch(&ctx, &options).await
+            watch(&ctx, &args).await
         } else {
             show(&ctx, &args).await
         };
@@ -108,202 +112,367 @@ pub fn run(global: &GlobalArgs, args: BalancesArgs) -> Result<(), UserError> {
     })
 }
 
-async fn show(ctx: &Context, args: &BalancesArgs) -> Result<(), UserError> {
-    ctx.require_credentials()?;
-    let account = ctx.client.account(!args.all).await?;
-    let balances: Vec<Balance> = account
-        .balances
-        .into_iter()
-        .filter(|balance| args.all || !balance.is_zero())
-        .collect();
-    let quote = normalized_quote(args.quote.as_deref());
-    let values = match &quote {
-        Some(quote) => {
-            let prices = prices(ctx).await?;
-            Some(
-                balances
-                    .iter()
-                    .map(|balance| value_in(balance, quote, &prices))
-                    .collect::<Vec<_>>(),
-            )
-        }
-        None => None,
+async fn show(ctx: &Context, args: &BalancesArgs) -> Result<(), CliError> {
+    ctx.credentials()?;
+    let query = BalancesQuery {
+        include_zero: args.all,
+        quote: args.quote.clone(),
     };
-    let out = if ctx.json {
-        render_json(&balances, values.as_deref())
-    } else {
-        note_unpriced(values.as_deref());
-        render_table(&balances, quote.as_deref().zip(values.as_deref()))
-    };
-    stdout_result(print_data(&out))
-}
-
-fn normalized_quote(quote: Option<&str>) -> Option<String> {
-    quote.map(|quote| quote.trim().to_ascii_uppercase())
-}
-
-/// The last price of every symbol, for [`value_in`].
-pub(crate) async fn prices(ctx: &Context) -> Result<HashMap<String, Decimal>, UserError> {
-    let tickers = ctx.client.ticker_prices().await?;
-    Ok(tickers
-        .into_iter()
-        .map(|ticker| (ticker.symbol, ticker.price))
-        .collect())
-}
-
-/// Says on stderr how many assets have no price and are left out of the total.
-fn note_unpriced(values: Option<&[Option<Decimal>]>) {
-    let unpriced = values.map_or(0, |values| values.iter().filter(|v| v.is_none()).count());
-    if unpriced > 0 {
-        eprintln!("note: {unpriced} asset(s) have no price and are left out of the total");
+    let sheet = balances::fetch(ctx.account().as_ref(), ctx.market().as_ref(), &query).await?;
+    let printer = &ctx.printer;
+    if printer.is_json() {
+        let rows: Vec<serde_json::Value> = sheet
+            .rows
+            .iter()
+            .map(|row| {
+                let mut value = serde_json::json!({
+                    "asset": row.balance.asset,
+                    "free": row.balance.free.to_string(),
+                    "locked": row.balance.locked.to_string(),
+                });
+                if sheet.quote.is_some() {
+                    value["value"] = value_json(row.value);
+                }
+                value
+            })
+            .collect();
+        return written(printer.json(&rows));
     }
-}
-
-/// The value of a balance's total in `quote`: the asset itself, a direct
-/// market (`ASSETQUOTE`), an inverted one (`QUOTEASSET`), or through BTC,
-/// ETH, BNB or USDT. `None` when no price leads there, or when the value
-/// does not fit in a decimal (a hostile or broken ticker must not panic).
-pub fn value_in(
-    balance: &Balance,
-    quote: &str,
-    prices: &HashMap<String, Decimal>,
-) -> Option<Decimal> {
-    let rate = rate(&balance.asset, quote, prices).or_else(|| {
-        ["BTC", "USDT", "ETH", "BNB"].iter().find_map(|bridge| {
-            if *bridge == balance.asset || *bridge == quote {
-                return None;
-            }
-            rate(&balance.asset, bridge, prices)?.checked_mul(rate(bridge, quote, prices)?)
-        })
-    })?;
-    balance.free.checked_add(balance.locked)?.checked_mul(rate)
-}
-
-fn rate(from: &str, to: &str, prices: &HashMap<String, Decimal>) -> Option<Decimal> {
-    if from == to {
-        return Some(Decimal::ONE);
+    if sheet.unpriced() > 0 {
+        printer.notice(&format!(
+            "note: {} asset(s) have no price and are left out of the total",
+            sheet.unpriced()
+        ));
     }
-    if let Some(price) = prices.get(&format!("{from}{to}")) {
-        return Some(*price);
+    if sheet.rows.is_empty() {
+        return written(printer.line("no non-zero balances (use `--all` to list every asset)"));
     }
-    let inverse = prices.get(&format!("{to}{from}"))?;
-    Decimal::ONE.checked_div(*inverse)
-}
-
-fn render_json(balances: &[Balance], values: Option<&[Option<Decimal>]>) -> String {
-    let rows: Vec<serde_json::Value> = balances
-        .iter()
-        .enumerate()
-        .map(|(idx, balance)| {
-            let mut row = serde_json::json!({
-                "asset": balance.asset,
-                "free": balance.free.to_string(),
-                "locked": balance.locked.to_string(),
-            });
-            if let Some(values) = values {
-                row["value"] = match values[idx] {
-                    Some(value) => serde_json::Value::String(round_value(value).to_string()),
-                    None => serde_json::Value::Null,
-                };
-            }
-            row
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
+    written(printer.table(&sheet_table(&sheet)))
 }
 
 /// The table: a header, one row per balance, and a total with a quote.
-pub(crate) fn render_table(
-    balances: &[Balance],
-    quote: Option<(&str, &[Option<Decimal>])>,
-) -> String {
-    let mut header = vec![
-        "ASSET".to_owned(),
-        "FREE".into(),
-        "LOCKED".into(),
-        "TOTAL".into(),
+fn sheet_table(sheet: &BalanceSheet) -> Table {
+    let value_header = sheet.quote.as_ref().map(|quote| format!("VALUE ({quote})"));
+    let mut columns = vec![
+        ("ASSET", Align::Left),
+        ("FREE", Align::Right),
+        ("LOCKED", Align::Right),
+        ("TOTAL", Align::Right),
     ];
-    if let Some((asset, _)) = quote {
-        header.push(format!("VALUE ({asset})"));
+    if let Some(header) = &value_header {
+        columns.push((header.as_str(), Align::Right));
     }
-    let mut rows = vec![header];
-    let mut total = Decimal::ZERO;
-    for (idx, balance) in balances.iter().enumerate() {
-        let mut row = vec![
-            balance.asset.clone(),
-            balance.free.to_string(),
-            balance.locked.to_string(),
-            balance.total().to_string(),
-        ];
-        if let Some((_, values)) = quote {
-            match values[idx] {
-                Some(value) => {
-                    total = total.saturating_add(value);
-                    row.push(round_value(value).to_string());
-                }
-                None => row.push("-".to_owned()),
-            }
+    let mut table = Table::new(&columns);
+    for row in &sheet.rows {
+        let mut cells = balance_cells(&row.balance);
+        if sheet.quote.is_some() {
+            cells.push(value_text(row.value));
         }
-        rows.push(row);
+        table.row(cells);
     }
-    if quote.is_some() {
-        rows.push(vec![
+    if sheet.quote.is_some() {
+        table.row(vec![
             "TOTAL".into(),
             String::new(),
             String::new(),
             String::new(),
-            round_value(total).to_string(),
+            sheet.total().to_string(),
         ]);
     }
-    if balances.is_empty() {
-        return "no non-zero balances (use `--all` to list every asset)".to_owned();
-    }
-    format_table(&rows)
+    table
 }
 
-/// Aligns columns: the first left-aligned, numbers right-aligned, two
-/// spaces between columns, no trailing spaces.
-fn format_table(rows: &[Vec<String>]) -> String {
-    let n_columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n_columns)
-        .map(|col| {
-            rows.iter()
-                .map(|row| row.get(col).map_or(0, |c| c.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            let cells: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(col, cell)| {
-                    if col == 0 {
-                        format!("{cell:<width$}", width = widths[col])
-                    } else {
-                        format!("{cell:>width$}", width = widths[col])
+fn balance_cells(balance: &Balance) -> Vec<String> {
+    vec![
+        balance.asset.clone(),
+        balance.free.to_string(),
+        balance.locked.to_string(),
+        balance.total().to_string(),
+    ]
+}
+
+fn value_text(value: Option<Decimal>) -> String {
+    value.map_or("-".to_owned(), |value| round_value(value).to_string())
+}
+
+fn value_json(value: Option<Decimal>) -> serde_json::Value {
+    match value {
+        Some(value) => serde_json::Value::String(round_value(value).to_string()),
+        None => serde_json::Value::Null,
+    }
+}
+
+/// How `--watch` shows changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WatchMode {
+    /// The table, redrawn in place (stdout is a terminal).
+    Table,
+    /// `ASSET FREE LOCKED TOTAL [VALUE]`, one line per changed balance.
+    Lines,
+    /// One JSON object per changed balance.
+    Json,
+}
+
+async fn watch(ctx: &Context, args: &BalancesArgs) -> Result<(), CliError> {
+    let printer = &ctx.printer;
+    let mode = if printer.is_json() {
+        WatchMode::Json
+    } else if printer.stdout_is_terminal() {
+        WatchMode::Table
+    } else {
+        WatchMode::Lines
+    };
+    let quote = args.quote.as_deref().map(normalize_asset);
+    let feed = AccountFeed {
+        user_data: ctx.user_data(args.ws_api_url.as_deref())?,
+        account: ctx.account(),
+        market: quote.is_some().then(|| ctx.market()),
+        quote: quote.map(|asset| {
+            let refresh = (mode == WatchMode::Table).then_some(PRICE_REFRESH);
+            (asset, refresh)
+        }),
+        count_by: CountBy::BalanceChanges,
+    };
+    let limits = Limits {
+        count: args.count,
+        duration: args.duration,
+    };
+    let mut session = Session::new(limits, ctrl_c());
+    let mut view = View {
+        printer: printer.clone(),
+        mode,
+        all: args.all,
+        drawn_lines: 0,
+        highlight: Vec::new(),
+        failed: None,
+    };
+    feed.run(&mut session, |state, output| view.show(state, output))
+        .await?;
+    match view.failed {
+        Some(err) => written(Err(err)),
+        None => Ok(()),
+    }
+}
+
+/// What is on the screen (or already printed).
+struct View {
+    printer: Printer,
+    mode: WatchMode,
+    all: bool,
+    /// Lines of the last table drawn, to go back over; 0 after stderr
+    /// output, so the next table is drawn below it.
+    drawn_lines: usize,
+    /// Assets that changed last, shown in bold.
+    highlight: Vec<String>,
+    /// A write to stdout that failed.
+    failed: Option<std::io::Error>,
+}
+
+impl View {
+    fn show(&mut self, state: &AccountState, output: AccountOutput) -> ControlFlow<()> {
+        let res = match output {
+            AccountOutput::Started {
+                subscription_id,
+                balances,
+            } => {
+                if let Some(id) = subscription_id {
+                    self.notice(&format!(
+                        "subscribed to the user-data stream (subscription {id})"
+                    ));
+                }
+                match self.mode {
+                    WatchMode::Table => self.redraw(state),
+                    WatchMode::Lines | WatchMode::Json => {
+                        let shown: Vec<Balance> = balances
+                            .into_iter()
+                            .filter(|balance| self.all || !balance.is_zero())
+                            .collect();
+                        self.print_lines(state, &shown, false)
                     }
+                }
+            }
+            AccountOutput::Event { changed, .. } => self.changed(state, &changed, false),
+            AccountOutput::BalancesReconciled { balances, .. } => {
+                self.changed(state, &balances, true)
+            }
+            AccountOutput::PricesRefreshed => self.redraw(state),
+            AccountOutput::Notice(notice) => {
+                self.notice(&describe_feed_notice(&notice));
+                if matches!(notice, FeedNotice::Reconciled { .. }) && self.mode == WatchMode::Table
+                {
+                    self.redraw(state)
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        };
+        match res {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(err) => {
+                self.failed = Some(err);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.printer.notice(text);
+        self.drawn_lines = 0;
+    }
+
+    fn changed(
+        &mut self,
+        state: &AccountState,
+        changed: &[Balance],
+        reconciled: bool,
+    ) -> std::io::Result<()> {
+        match self.mode {
+            WatchMode::Table => {
+                self.highlight = changed.iter().map(|b| b.asset.clone()).collect();
+                self.redraw(state)
+            }
+            WatchMode::Lines | WatchMode::Json => self.print_lines(state, changed, reconciled),
+        }
+    }
+
+    fn print_lines(
+        &self,
+        state: &AccountState,
+        balances: &[Balance],
+        reconciled: bool,
+    ) -> std::io::Result<()> {
+        for balance in balances {
+            let value = state.quote().map(|_| state.value(balance));
+            if self.mode == WatchMode::Json {
+                let mut object = serde_json::json!({
+                    "asset": balance.asset,
+                    "free": balance.free.to_string(),
+                    "locked": balance.locked.to_string(),
+                    "total": balance.total().to_string(),
+                });
+                if let Some(value) = value {
+                    object["value"] = value_json(value);
+                }
+                if reconciled {
+                    object["reconciled"] = serde_json::Value::Bool(true);
+                }
+                self.printer.json(&object)?;
+            } else {
+                let mut line = balance_cells(balance).join(" ");
+                if let Some(value) = value {
+                    line.push(' ');
+                    line.push_str(&value_text(value));
+                }
+                self.printer.line(&line)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws the table over the previous one.
+    fn redraw(&mut self, state: &AccountState) -> std::io::Result<()> {
+        if self.mode != WatchMode::Table {
+            return Ok(());
+        }
+        let balances: Vec<Balance> = state
+            .balances()
+            .into_iter()
+            .filter(|balance| self.all || !balance.is_zero())
+            .collect();
+        let prices_known = state.quote().is_some();
+        let sheet = BalanceSheet {
+            rows: balances
+                .iter()
+                .map(|balance| mbx_client::balances::BalanceRow {
+                    balance: balance.clone(),
+                    value: state.value(balance),
                 })
-                .collect();
-            cells.join("  ").trim_end().to_owned()
-        })
-        .collect();
-    lines.join("\n")
+                .collect(),
+            quote: state.quote().map(str::to_owned),
+        };
+        let mut text = if balances.is_empty() {
+            "no non-zero balances (use `--all` to list every asset)".to_owned()
+        } else {
+            screen(
+                &sheet,
+                if self.printer.color() {
+                    &self.highlight
+                } else {
+                    &[]
+                },
+            )
+        };
+        if prices_known && sheet.unpriced() > 0 {
+            text.push_str(&format!(
+                "\nnote: {} asset(s) have no price and are left out of the total",
+                sheet.unpriced()
+            ));
+        }
+        text.push_str("\nwatching for changes; Ctrl-C to stop");
+        let mut out = String::new();
+        if self.drawn_lines > 0 {
+            // Back to the start of the previous table, and clear below.
+            out.push_str(&format!("\r\x1b[{}A\x1b[J", self.drawn_lines));
+        }
+        out.push_str(&text);
+        out.push('\n');
+        self.drawn_lines = text.lines().count();
+        self.printer.raw(&out)
+    }
 }
 
-/// Values are estimates: 8 decimals at most, trailing zeros kept to two.
-pub(crate) fn round_value(value: Decimal) -> Decimal {
-    let mut rounded = value.round_dp(8).normalize();
-    if rounded.scale() < 2 {
-        rounded.rescale(2);
+/// The balances table with the rows of `highlight` in bold.
+fn screen(sheet: &BalanceSheet, highlight: &[String]) -> String {
+    let table = sheet_table(sheet).render();
+    // Row i + 1 is sheet.rows[i] (row 0 is the header).
+    table
+        .lines()
+        .enumerate()
+        .map(|(idx, line)| {
+            let is_highlighted = idx
+                .checked_sub(1)
+                .and_then(|idx| sheet.rows.get(idx))
+                .is_some_and(|row| highlight.contains(&row.balance.asset));
+            if is_highlighted {
+                format!("\x1b[1m{line}\x1b[0m")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A feed notice as one line for stderr.
+pub fn describe_feed_notice(notice: &FeedNotice) -> String {
+    match notice {
+        FeedNotice::Connection(notice) => describe_api_notice(notice),
+        FeedNotice::Reconciling { subscription_id } => {
+            format!("subscribed again (subscription {subscription_id}); reconciling over REST")
+        }
+        FeedNotice::Reconciled { balances, orders } => format!(
+            "reconciled: {balances} balance(s) and {orders} order(s) changed while disconnected"
+        ),
+        FeedNotice::ReconcileFailed { error, retry_in } => format!(
+            "warning: cannot reconcile over REST ({}); trying again in {} s",
+            error,
+            retry_in.as_secs().max(1)
+        ),
+        FeedNotice::OpenOrdersUnavailable { error } => format!(
+            "warning: cannot read the open orders ({error}); orders are reconciled only on symbols seen in events"
+        ),
+        FeedNotice::PricesUnavailable { error } => {
+            format!("warning: cannot refresh the prices ({error}); keeping the old ones")
+        }
+        other => format!("{other:?}"),
     }
-    rounded
 }
 
 #[cfg(test)]
 mod tests {
+    use mbx_client::balances::BalanceRow;
+
     use super::*;
 
     fn balance(asset: &str, free: &str, locked: &str) -> Balance {
@@ -314,84 +483,50 @@ mod tests {
         }
     }
 
-    fn prices() -> HashMap<String, Decimal> {
-        [
-            ("BTCUSDT", "60000.00"),
-            ("ETHBTC", "0.05"),
-            ("USDTTRY", "40"),
-        ]
-        .into_iter()
-        .map(|(s, p)| (s.to_owned(), p.parse().unwrap()))
-        .collect()
-    }
-
-    #[track_caller]
-    fn check(asset: &str, quote: &str, expected: Option<&str>) {
-        let value = value_in(&balance(asset, "1.5", "0.5"), quote, &prices());
-        assert_eq!(
-            value.map(|v| round_value(v).to_string()).as_deref(),
-            expected
-        );
-    }
-
-    #[test]
-    fn direct() {
-        check("BTC", "USDT", Some("120000.00"))
-    }
-    #[test]
-    fn itself() {
-        check("USDT", "USDT", Some("2.00"))
-    }
-    #[test]
-    fn inverted() {
-        check("TRY", "USDT", Some("0.05"))
-    }
-    #[test]
-    fn through_btc() {
-        check("ETH", "USDT", Some("6000.00"))
-    }
-    #[test]
-    fn no_price() {
-        check("XYZ", "USDT", None)
-    }
-
-    #[test]
-    fn a_value_too_large_for_a_decimal_is_unknown_not_a_panic() {
-        let huge = balance("ABC", "70000000000000000000000000", "0");
-        let prices: HashMap<String, Decimal> = [
-            ("ABCUSDT", "1000000000"),
-            ("USDTXYZ", "0.0000000000000000000000000001"),
-        ]
-        .into_iter()
-        .map(|(s, p)| (s.to_owned(), p.parse().unwrap()))
-        .collect();
-        assert_eq!(value_in(&huge, "USDT", &prices), None);
-        assert_eq!(value_in(&balance("XYZ", "10", "0"), "USDT", &prices), None);
-    }
-
-    #[test]
-    fn json_keeps_the_server_strings() {
-        let out = render_json(&[balance("BTC", "1.50000000", "0.00000000")], None);
-        assert_eq!(
-            out,
-            r#"[{"asset":"BTC","free":"1.50000000","locked":"0.00000000"}]"#
-        );
+    fn sheet(balances: Vec<Balance>) -> BalanceSheet {
+        BalanceSheet {
+            rows: balances
+                .into_iter()
+                .map(|balance| BalanceRow {
+                    balance,
+                    value: None,
+                })
+                .collect(),
+            quote: None,
+        }
     }
 
     #[test]
     fn table_aligns_numbers_right() {
-        let out = render_table(
-            &[
-                balance("BTC", "1.50000000", "0.00000000"),
-                balance("USDT", "10000.00", "5.00"),
-            ],
-            None,
-        );
+        let out = sheet_table(&sheet(vec![
+            balance("BTC", "1.50000000", "0.00000000"),
+            balance("USDT", "10000.00", "5.00"),
+        ]))
+        .render();
         let expected = [
             "ASSET        FREE      LOCKED       TOTAL",
             "BTC    1.50000000  0.00000000  1.50000000",
             "USDT     10000.00        5.00    10005.00",
         ];
         assert_eq!(out, expected.join("\n"));
+    }
+
+    #[test]
+    fn the_screen_shows_changed_rows_in_bold() {
+        let sheet = sheet(vec![
+            balance("BTC", "1.50000000", "0.00000000"),
+            balance("USDT", "10000.00", "5.00"),
+        ]);
+        let expected = [
+            "ASSET        FREE      LOCKED       TOTAL",
+            "BTC    1.50000000  0.00000000  1.50000000",
+            "\x1b[1mUSDT     10000.00        5.00    10005.00\x1b[0m",
+        ];
+        assert_eq!(screen(&sheet, &["USDT".to_owned()]), expected.join("\n"));
+        assert_eq!(
+            screen(&sheet, &[]),
+            sheet_table(&sheet).render(),
+            "nothing changed, nothing in bold"
+        );
     }
 }

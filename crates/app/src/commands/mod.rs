@@ -1,51 +1,78 @@
-//! One module per subcommand. Each exposes its clap `Args` and a `run`.
+//! One module per subcommand. Each exposes its clap `Args` and a `run` that
+//! resolves the context, calls one use-case and prints.
 
 pub mod api;
 pub mod balances;
-pub mod balances_watch;
+pub mod config;
 pub mod doctor;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
 pub mod time;
 
-use std::io;
-
 use crate::cli::{Cli, Command};
+use crate::error::CliError;
 use crate::exit::ExitStatus;
-use crate::output::{self, UserError};
+use crate::printer::Printer;
 
 /// Runs the parsed command line and returns how it ended.
 pub fn run(cli: Cli) -> ExitStatus {
-    let json = cli.global.json;
+    let global = cli.global;
     let res = match cli.command {
-        Command::Sign(args) => sign::run(&cli.global, args),
-        Command::Balances(args) => balances::run(&cli.global, args),
-        Command::Api(args) => api::run(&cli.global, args),
-        Command::Time(args) => time::run(&cli.global, args),
-        Command::Sandbox(args) => sandbox::run(&cli.global, args),
-        Command::Stream(args) => stream::run(&cli.global, args),
-        Command::UserStream(args) => stream::run_user_stream(&cli.global, args),
-        Command::Doctor(args) => match doctor::run(&cli.global, args) {
+        Command::Sign(args) => sign::run(&global, args),
+        Command::Balances(args) => balances::run(&global, args),
+        Command::Api(args) => api::run(&global, args),
+        Command::Time(args) => time::run(&global, args),
+        Command::Config(args) => config::run(&global, args),
+        Command::Sandbox(args) => sandbox::run(&global, args),
+        Command::Stream(args) => stream::run(&global, args),
+        Command::UserStream(args) => stream::run_user_stream(&global, args),
+        Command::Doctor(args) => match doctor::run(&global, args) {
             Ok(status) => return status,
             Err(err) => Err(err),
         },
     };
     match res {
         Ok(()) => ExitStatus::Success,
-        Err(err) => output::report_error(&err, json),
+        Err(err) => report(&global, &err),
     }
 }
 
-/// Turns a failed write to stdout into an outcome: a closed pipe ends the
-/// command quietly with success.
-pub fn stdout_result(res: io::Result<()>) -> Result<(), UserError> {
-    match res {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(err) => Err(UserError::usage(
-            format!("cannot write to stdout: {err}"),
-            None,
-        )),
+fn report(global: &crate::cli::GlobalArgs, err: &CliError) -> ExitStatus {
+    Printer::new(global.json, global.quiet).error(err)
+}
+
+/// Parses `500ms`, `30s`, `5m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` needs a unit: ms, s, m or h"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number"))?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}`; use ms, s, m or h"
+            ));
+        }
+    };
+    millis
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}
+
+/// Ctrl-C, as the stop signal of a live use-case.
+pub fn ctrl_c() -> impl std::future::Future<Output = ()> + Send + 'static {
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler: run until the other limits end it.
+            std::future::pending::<()>().await;
+        }
     }
 }

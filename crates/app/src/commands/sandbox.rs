@@ -10,9 +10,9 @@ use mbx_sandbox::{
 use serde::Deserialize;
 
 use crate::cli::GlobalArgs;
-use crate::commands::stdout_result;
 use crate::env;
-use crate::output::{UserError, print_data};
+use crate::error::CliError as UserError;
+use crate::printer::{Printer, written};
 
 /// Run a local Binance-compatible Spot exchange (REST, WebSocket Streams, WebSocket API) for offline testing.
 ///
@@ -168,6 +168,7 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
         ws_pong_timeout_ms: args.ws_pong_timeout_ms,
         ws_lifetime_secs: args.ws_lifetime_secs,
     };
+    crate::context::init_tracing(global.verbose);
     let (config, lines) = resolve(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -208,7 +209,7 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
             text.push_str("Press Ctrl-C to stop.");
             text
         };
-        stdout_result(print_data(&text))?;
+        written(Printer::new(global.json, global.quiet).line(&text))?;
         stop.await;
         eprintln!("mbx sandbox: shutting down");
         sandbox.shutdown().await;

@@ -1,19 +1,17 @@
 //! `mbx sign`: signatures and ready-to-run curl commands.
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mbx_adapters_rest::{ApiKey, Environment, check_base_url};
+use mbx_adapters_rest::{ClientConfig, RestClient};
+use mbx_client::config::Resolved;
+use mbx_domain::ports::ServerClock as _;
 use mbx_signing::payload::{self, Payload};
-use mbx_signing::{HmacKey, Signer};
-use zeroize::Zeroizing;
 
 use crate::cli::GlobalArgs;
-use crate::commands::stdout_result;
-use crate::context::{self, ConnectArgs};
-use crate::env;
-use crate::output::{UserError, print_data};
+use crate::context::{self, TargetArgs};
+use crate::error::CliError;
+use crate::printer::{Printer, written};
 
 /// Sign a payload, or print a signed curl command.
 ///
@@ -21,15 +19,22 @@ use crate::output::{UserError, print_data};
 /// `--key-file` (or `BINANCE_PRIVATE_KEY_FILE`) signs with an Ed25519 or RSA
 /// private key, its type read from the PEM. A secret is never taken as an
 /// argument, so it never lands in shell history, and it is never printed.
+/// Credentials follow the same order as every command: `--profile`, then
+/// the environment, then the default profile (`mbx config` shows it).
 ///
 /// With `--payload`, the exact bytes given are signed: for REST that is the
 /// query string followed by the body, non-ASCII values percent-encoded, no
-/// `signature` pair. HMAC signatures are hex; Ed25519 and RSA are base64.
+/// `signature` pair. HMAC signatures are hex; Ed25519 and RSA are base64. A
+/// `timestamp` in the payload that looks like seconds, or that is further
+/// from now than `recvWindow`, gets a warning on stderr.
 ///
-/// With `--curl METHOD PATH`, mbx adds `timestamp` (and `recvWindow` if
-/// given) after your `-p` parameters, signs, appends `signature` last, and
-/// prints a curl command with the API key (`BINANCE_API_KEY`) in the
-/// `X-MBX-APIKEY` header, never in the URL.
+/// With `--curl METHOD PATH`, mbx asks the server's time first (one
+/// `GET /api/v3/time`), so the command works on a machine whose clock is off;
+/// `--local-time` signs with the local clock instead. It adds `timestamp`
+/// (and `recvWindow` if given) after your `-p` parameters, signs, appends
+/// `signature` last, and prints a curl command with the API key
+/// (`BINANCE_API_KEY`) in the `X-MBX-APIKEY` header, never in the URL. Run
+/// it within `recvWindow` (5 s by default).
 ///
 /// Examples:
 ///
@@ -40,6 +45,9 @@ use crate::output::{UserError, print_data};
 #[command(verbatim_doc_comment)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["payload", "curl"])))]
 pub struct SignArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+
     /// The exact payload to sign; `-` reads it from stdin.
     #[arg(long, value_name = "TEXT")]
     payload: Option<String>,
@@ -57,33 +65,43 @@ pub struct SignArgs {
     )]
     params: Vec<String>,
 
-    /// Use this timestamp (milliseconds) instead of the current time, for
+    /// Use this timestamp (milliseconds) instead of the server's time, for
     /// `--curl`.
-    #[arg(long, value_name = "MS", requires = "curl")]
+    #[arg(
+        long,
+        value_name = "MS",
+        requires = "curl",
+        conflicts_with = "local_time"
+    )]
     timestamp: Option<u64>,
 
-    /// Read the HMAC secret from this file (trailing newline ignored).
-    #[arg(long, value_name = "FILE", conflicts_with = "key_file")]
-    secret_file: Option<PathBuf>,
-
-    /// Sign with the Ed25519 or RSA private key in this PEM file.
-    #[arg(long, value_name = "PEM")]
-    key_file: Option<PathBuf>,
+    /// With `--curl`: sign with this machine's clock instead of asking the
+    /// server's time first.
+    #[arg(long, requires = "curl")]
+    local_time: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: SignArgs) -> Result<(), UserError> {
-    let (signer, profile_api_key) = load_signer(global, &args)?;
+pub fn run(global: &GlobalArgs, args: SignArgs) -> Result<(), CliError> {
+    let printer = Printer::new(global.json, global.quiet);
+    context::init_tracing(global.verbose);
+    let resolved = args.target.resolve(&printer)?;
     if let Some(curl) = &args.curl {
         let (method, path) = (curl[0].as_str(), curl[1].as_str());
-        return sign_curl(global, &args, &signer, profile_api_key, method, path);
+        return context::block_on(sign_curl(&printer, &args, &resolved, method, path));
     }
+    let signer = resolved.signer.clone()?.signer;
     let text = match args.payload.as_deref() {
         Some("-") => read_stdin()?,
         Some(text) => text.to_owned(),
-        None => unreachable!("clap requires --payload or --curl"),
+        None => {
+            return Err(CliError::usage(
+                "give `--payload TEXT` or `--curl METHOD PATH`",
+                None,
+            ));
+        }
     };
     if payload::split_signature(&text).1.is_some() {
-        return Err(UserError::usage(
+        return Err(CliError::usage(
             "the payload already contains a `signature=` parameter",
             Some(
                 "remove `signature=...` from the payload: the signature is computed over everything else and appended last",
@@ -91,76 +109,78 @@ pub fn run(global: &GlobalArgs, args: SignArgs) -> Result<(), UserError> {
         ));
     }
     if !text.is_ascii() {
-        eprintln!(
-            "warning: the payload has non-ASCII characters; Binance REST verifies the percent-encoded text (e.g. `%EF%BC%91`), so encode values before signing unless this is a WebSocket API payload"
+        printer.warn(
+            "the payload has non-ASCII characters; Binance REST verifies the percent-encoded text (e.g. `%EF%BC%91`), so encode values before signing unless this is a WebSocket API payload",
         );
     }
+    if let Some(warning) =
+        timestamp_warning(&text, resolved.recv_window_ms.unwrap_or(5000), now_millis())
+    {
+        printer.warn(&warning);
+    }
     let signature = signer.sign(text.as_bytes());
-    let out = if global.json {
-        serde_json::json!({
+    if printer.is_json() {
+        return written(printer.json(&serde_json::json!({
             "payload": text,
             "signature": signature.as_str(),
             "keyType": signer.kind().to_string(),
-        })
-        .to_string()
-    } else {
-        signature.as_str().to_owned()
-    };
-    stdout_result(print_data(&out))
+        })));
+    }
+    written(printer.line(signature.as_str()))
 }
 
-fn sign_curl(
-    global: &GlobalArgs,
+async fn sign_curl(
+    printer: &Printer,
     args: &SignArgs,
-    signer: &Signer,
-    profile_api_key: Option<ApiKey>,
+    resolved: &Resolved,
     method: &str,
     path: &str,
-) -> Result<(), UserError> {
+) -> Result<(), CliError> {
     let method = method.to_ascii_uppercase();
     if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE") {
-        return Err(UserError::usage(
+        return Err(CliError::usage(
             format!("unsupported HTTP method `{method}`"),
             Some("use one of `GET`, `POST`, `PUT` or `DELETE`"),
         ));
     }
     if !path.starts_with('/') {
-        return Err(UserError::usage(
+        return Err(CliError::usage(
             format!("the path `{path}` must start with `/`"),
             Some("give the endpoint path, e.g. `/api/v3/account`"),
         ));
     }
-    let base_url = curl_base_url(&global.connect)?;
-    let api_key = match profile_api_key {
-        Some(key) => key,
-        None => api_key_from_env()?,
-    };
-    let api_key = api_key.as_str();
+    let credentials = resolved.credentials()?;
+    let base_url = resolved.environment.rest_url();
 
     let mut query = Payload::new();
     for param in &args.params {
         let Some((name, value)) = param.split_once('=') else {
-            return Err(UserError::usage(
+            return Err(CliError::usage(
                 format!("parameter `{param}` is not KEY=VALUE"),
                 Some("write each parameter as `-p name=value`, e.g. `-p symbol=BTCUSDT`"),
             ));
         };
         if matches!(name, "signature" | "timestamp") {
-            return Err(UserError::usage(
+            return Err(CliError::usage(
                 format!("`{name}` is added by mbx sign; do not pass it with -p"),
-                None,
+                Some("drop it; `--timestamp MS` sets a fixed timestamp"),
             ));
         }
         query.push(name, value);
     }
-    if let Some(recv_window) = global.connect.recv_window {
+    if let Some(recv_window) = resolved.recv_window_ms {
         query.push("recvWindow", &recv_window.to_string());
     }
-    let timestamp = args.timestamp.unwrap_or_else(now_millis);
+    let timestamp = match (args.timestamp, args.local_time) {
+        (Some(timestamp), _) => timestamp,
+        (None, true) => now_millis(),
+        (None, false) => server_time(&base_url).await?,
+    };
     query.push("timestamp", &timestamp.to_string());
-    let signature = signer.sign(query.as_bytes());
+    let signature = credentials.signer().sign(query.as_bytes());
     query.push_signature(&signature);
 
+    let api_key = credentials.api_key().as_str();
     let url = format!("{base_url}{path}?{query}");
     let header = format!("X-MBX-APIKEY: {api_key}");
     let command = format!(
@@ -168,114 +188,65 @@ fn sign_curl(
         shell_quote(&header),
         shell_quote(&url)
     );
-    let out = if global.json {
-        serde_json::json!({
+    if printer.is_json() {
+        return written(printer.json(&serde_json::json!({
             "method": method,
             "url": url,
             "headers": { "X-MBX-APIKEY": api_key },
             "signature": signature.as_str(),
-            "keyType": signer.kind().to_string(),
+            "keyType": credentials.signer().kind().to_string(),
             "curl": command,
-        })
-        .to_string()
-    } else {
-        command
-    };
-    stdout_result(print_data(&out))
+        })));
+    }
+    written(printer.line(&command))
 }
 
-/// The signer and, when known, the API key that goes with it. Flags win over
-/// the environment, the environment over a profile.
-fn load_signer(
-    global: &GlobalArgs,
-    args: &SignArgs,
-) -> Result<(Signer, Option<ApiKey>), UserError> {
-    if let Some(path) = &args.key_file {
-        return Ok((context::signer_from_pem_file(path)?, None));
-    }
-    if let Some(path) = &args.secret_file {
-        let text = context::read_secret_file(path)?;
-        let key = HmacKey::from_secret_text(&text)
-            .map_err(|err| context::secret_error(&err, path.display()))?;
-        return Ok((Signer::Hmac(key), None));
-    }
-    if let Some(path) = std::env::var_os(env::BINANCE_PRIVATE_KEY_FILE) {
-        return Ok((context::signer_from_pem_file(Path::new(&path))?, None));
-    }
-    if let Ok(secret) = std::env::var(env::BINANCE_API_SECRET) {
-        let secret = Zeroizing::new(secret);
-        let key = HmacKey::from_secret_text(&secret)
-            .map_err(|err| context::secret_error(&err, format!("`{}`", env::BINANCE_API_SECRET)))?;
-        return Ok((Signer::Hmac(key), None));
-    }
-    if let Some(profile) = context::select_profile(global.connect.profile.as_deref())? {
-        let (credentials, _) = context::load_credentials(Some(&profile))?;
-        return Ok((
-            credentials.signer().clone(),
-            Some(credentials.api_key().clone()),
-        ));
-    }
-    Err(UserError::usage(
-        "no secret configured",
-        Some(
-            "set `BINANCE_API_SECRET` (HMAC), or pass `--secret-file FILE` or `--key-file PEM` (Ed25519 or RSA); never pass a secret as an argument",
-        ),
-    ))
-}
-
-fn api_key_from_env() -> Result<ApiKey, UserError> {
-    let key = std::env::var(env::BINANCE_API_KEY).map_err(|_| {
-        UserError::usage(
-            "no API key configured",
-            Some(
-                "set `BINANCE_API_KEY`; it is sent in the `X-MBX-APIKEY` header, never in the URL",
-            ),
+/// The server's time, from one `GET /api/v3/time` (plus the half round
+/// trip, so the timestamp is the server's now).
+async fn server_time(base_url: &str) -> Result<u64, CliError> {
+    let client = RestClient::new(ClientConfig::new(base_url)?, None)?;
+    let sent = now_millis();
+    let server = client.server_time().await.map_err(|err| {
+        CliError::from(err).with_hint(
+            "check the network and the base URL, or sign with this machine's clock with `--local-time`",
         )
     })?;
-    ApiKey::new(&key).map_err(|err| {
-        UserError::usage(
-            format!("`{}`: {err}", env::BINANCE_API_KEY),
-            Some(
-                "copy the API key again from API Management, without quotes, spaces or line breaks",
-            ),
+    let half_trip = now_millis().saturating_sub(sent) / 2;
+    Ok(u64::try_from(server).unwrap_or(0) + half_trip)
+}
+
+/// A warning when the payload's `timestamp` looks like seconds or is
+/// further from `now_ms` than `recv_window_ms`.
+fn timestamp_warning(text: &str, recv_window_ms: u32, now_ms: u64) -> Option<String> {
+    let value = text
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("timestamp="))?;
+    let timestamp: u64 = value.parse().ok()?;
+    if timestamp < 100_000_000_000 {
+        return Some(format!(
+            "`timestamp={timestamp}` looks like seconds; Binance wants milliseconds (e.g. `$(date +%s%3N)`), and answers -1021 otherwise"
+        ));
+    }
+    // Microseconds are accepted too.
+    let millis = if timestamp >= 100_000_000_000_000 {
+        timestamp / 1000
+    } else {
+        timestamp
+    };
+    let distance = now_ms.abs_diff(millis);
+    (distance > u64::from(recv_window_ms)).then(|| {
+        format!(
+            "`timestamp` is {} s from now, outside recvWindow ({} ms): the server will answer -1021 unless this is a known vector",
+            distance / 1000,
+            recv_window_ms
         )
     })
 }
 
-/// The REST base URL from the global flags: `--base-url`, `--testnet`,
-/// `--demo`, or production.
-fn curl_base_url(connect: &ConnectArgs) -> Result<String, UserError> {
-    if connect.sandbox {
-        return Err(UserError::usage(
-            "`--sandbox` cannot be used with `sign --curl`: the embedded sandbox stops when mbx exits",
-            Some(
-                "start `mbx sandbox --port 9900` in another terminal and pass `--base-url http://127.0.0.1:9900`",
-            ),
-        ));
-    }
-    let environment = if let Some(url) = &connect.base_url {
-        Environment::Custom(url.clone())
-    } else if connect.testnet {
-        Environment::Testnet
-    } else if connect.demo {
-        Environment::Demo
-    } else {
-        Environment::Production
-    };
-    let base_url = environment.base_url();
-    check_base_url(&base_url).map_err(|err| {
-        UserError::usage(
-            err.to_string(),
-            Some("use an `https://` URL, or `http://127.0.0.1:PORT` for a local sandbox"),
-        )
-    })?;
-    Ok(base_url.trim_end_matches('/').to_owned())
-}
-
-fn read_stdin() -> Result<String, UserError> {
+fn read_stdin() -> Result<String, CliError> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text).map_err(|err| {
-        UserError::usage(format!("cannot read the payload from stdin: {err}"), None)
+        CliError::usage(format!("cannot read the payload from stdin: {err}"), None)
     })?;
     while text.ends_with('\n') || text.ends_with('\r') {
         text.pop();
@@ -291,4 +262,33 @@ fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_seconds_or_far_away_are_warned_about() {
+        let now = 1_764_100_000_000;
+        assert!(
+            timestamp_warning("symbol=X&timestamp=1764100000", 5000, now)
+                .unwrap()
+                .contains("seconds")
+        );
+        assert!(
+            timestamp_warning("timestamp=1764099990000", 5000, now)
+                .unwrap()
+                .contains("10 s from now")
+        );
+        assert_eq!(
+            timestamp_warning("timestamp=1764099999000", 5000, now),
+            None
+        );
+        assert_eq!(
+            timestamp_warning("timestamp=1764099999000000", 5000, now),
+            None
+        );
+        assert_eq!(timestamp_warning("symbol=X", 5000, now), None);
+    }
 }

@@ -1,22 +1,22 @@
 //! `mbx stream` and `mbx user-stream`: live market streams and the account's
 //! user-data events, as NDJSON or readable lines.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
-use mbx_adapters_ws::{
-    ApiConfig, ApiNotice, Credentials, MarketStreamConfig, MarketStreams, Notice, StreamItem,
-    UserItem, WsApi,
-};
-use mbx_domain::balance_mirror::BalanceMirror;
-use mbx_domain::model::Balance;
-use mbx_domain::ports::AccountData as _;
+use mbx_client::account_feed::{AccountFeed, AccountOutput, CountBy};
+use mbx_client::market_feed;
+use mbx_client::session::{Limits, Session};
+use mbx_domain::feed::{ApiNotice, Notice, StreamItem};
+use mbx_domain::model::{Balance, Order};
 use mbx_domain::stream::{MarketEvent, UserEvent};
 
 use crate::cli::GlobalArgs;
-use crate::commands::stdout_result;
-use crate::context::{self, Context};
-use crate::exit::ExitStatus;
-use crate::output::{UserError, print_data};
+use crate::commands::balances::describe_feed_notice;
+use crate::commands::{ctrl_c, parse_duration};
+use crate::context::{self, ConnectArgs, Context};
+use crate::error::CliError;
+use crate::printer::{Printer, written};
 
 /// Follow live market streams: trades, klines, depth, tickers.
 ///
@@ -36,12 +36,17 @@ use crate::output::{UserError, print_data};
 /// The stream keeps running across reconnects (said on stderr) until
 /// `--count` events, `--duration` or Ctrl-C.
 ///
-/// Example:
+/// Examples:
 ///
 ///   mbx stream btcusdt@aggTrade ethusdt@trade --sandbox --count 10
+///
+///   mbx stream btcusdt@bookTicker --sandbox --format line --duration 2s
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct StreamArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+
     /// Stream names, e.g. `btcusdt@aggTrade`.
     #[arg(required = true, value_name = "STREAM")]
     streams: Vec<String>,
@@ -73,9 +78,9 @@ enum Format {
     Line,
 }
 
-pub fn run(global: &GlobalArgs, args: StreamArgs) -> Result<(), UserError> {
+pub fn run(global: &GlobalArgs, args: StreamArgs) -> Result<(), CliError> {
     if let Some(name) = args.streams.iter().find(|name| looks_like_listen_key(name)) {
-        return Err(UserError::usage(
+        return Err(CliError::usage(
             format!(
                 "`{name}` looks like a listenKey; Spot removed listenKey user-data streams on 2026-02-20"
             ),
@@ -85,133 +90,49 @@ pub fn run(global: &GlobalArgs, args: StreamArgs) -> Result<(), UserError> {
         ));
     }
     context::block_on(async {
-        let ctx = Context::resolve(global).await?;
+        let ctx = Context::connect(global, &args.connect).await?;
         let res = follow(&ctx, &args).await;
         ctx.finish().await;
         res
     })
 }
 
-async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), UserError> {
-    let url = match &args.stream_url {
-        Some(url) => url.clone(),
-        None => stream_url(ctx.client.base_url()).ok_or_else(|| {
-            UserError::usage(
-                format!(
-                    "no WebSocket Streams URL is known for {}",
-                    ctx.client.base_url()
-                ),
-                Some("pass the streams base URL with `--stream-url`"),
-            )
-        })?,
+async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), CliError> {
+    let source = ctx.market_streams(args.stream_url.as_deref())?;
+    let limits = Limits {
+        count: args.count,
+        duration: args.duration,
     };
-    let names: Vec<&str> = args.streams.iter().map(String::as_str).collect();
-    let (streams, mut items) = MarketStreams::connect(MarketStreamConfig::new(url), &names)
-        .await
-        .map_err(ws_error)?;
-    let deadline = args
-        .duration
-        .map(|duration| tokio::time::Instant::now() + duration);
-    let mut n_events = 0u64;
-    let res = loop {
-        if args.count.is_some_and(|count| n_events >= count) {
-            break Ok(());
-        }
-        let item = tokio::select! {
-            item = items.recv() => item,
-            () = sleep_until_deadline(deadline) => break Ok(()),
-            _ = tokio::signal::ctrl_c() => break Ok(()),
-        };
-        let Some(item) = item else { break Ok(()) };
-        match item {
-            // Not data: the reconnect that follows is reported on stderr.
-            StreamItem::Event {
-                event: MarketEvent::ServerShutdown(_),
-                ..
-            } => {}
+    let mut session = Session::new(limits, ctrl_c());
+    let printer = &ctx.printer;
+    let mut failed = None;
+    market_feed::follow(source.as_ref(), &args.streams, &mut session, |item| {
+        let res = match item {
             StreamItem::Event { stream, event } => {
-                n_events += 1;
                 let text = match args.format {
                     Format::Json => json_line(stream.as_deref(), &event),
                     Format::Line => readable_line(stream.as_deref(), &event),
                 };
-                if let Err(err) = print_data(&text) {
-                    break stdout_result(Err(err));
-                }
+                printer.line(&text)
             }
-            StreamItem::Notice(notice) => report(&notice),
+            StreamItem::Notice(notice) => {
+                printer.notice(&describe_notice(&notice));
+                Ok(())
+            }
+        };
+        match res {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(err) => {
+                failed = Some(err);
+                ControlFlow::Break(())
+            }
         }
-    };
-    streams.close().await;
-    res
-}
-
-pub(crate) async fn sleep_until_deadline(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The Binance environments whose WebSocket hosts differ from the REST
-/// host, keyed by the REST host (`shared/binance-docs/DIGEST.md` § 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KnownHost {
-    Production,
-    MarketDataOnly,
-    Testnet,
-    Demo,
-}
-
-fn known_host(host: &str) -> Option<KnownHost> {
-    Some(match host {
-        "api.binance.com"
-        | "api-gcp.binance.com"
-        | "api1.binance.com"
-        | "api2.binance.com"
-        | "api3.binance.com"
-        | "api4.binance.com" => KnownHost::Production,
-        "data-api.binance.vision" => KnownHost::MarketDataOnly,
-        "testnet.binance.vision" | "api1.testnet.binance.vision" => KnownHost::Testnet,
-        "demo-api.binance.com" => KnownHost::Demo,
-        _ => return None,
     })
-}
-
-/// The WebSocket URL that goes with a REST base URL: the environment's own
-/// host from `known`, or else (the sandbox) the REST host and port with
-/// `path`.
-fn websocket_url(
-    rest_base_url: &str,
-    known: impl Fn(KnownHost) -> Option<&'static str>,
-    path: &str,
-) -> Option<String> {
-    let base = rest_base_url.trim_end_matches('/');
-    let (scheme, host) = base.split_once("://")?;
-    if let Some(environment) = known_host(host) {
-        return known(environment).map(str::to_owned);
+    .await?;
+    match failed {
+        Some(err) => written(Err(err)),
+        None => Ok(()),
     }
-    match scheme {
-        "http" => Some(format!("ws://{host}{path}")),
-        "https" => Some(format!("wss://{host}{path}")),
-        _ => None,
-    }
-}
-
-/// The WebSocket Streams base URL that goes with a REST base URL.
-fn stream_url(rest_base_url: &str) -> Option<String> {
-    websocket_url(
-        rest_base_url,
-        |environment| {
-            Some(match environment {
-                KnownHost::Production => "wss://stream.binance.com:9443",
-                KnownHost::MarketDataOnly => "wss://data-stream.binance.vision",
-                KnownHost::Testnet => "wss://stream.testnet.binance.vision",
-                KnownHost::Demo => "wss://demo-stream.binance.com",
-            })
-        },
-        "",
-    )
 }
 
 /// A listenKey is 60 or more letters and digits, with no `@`.
@@ -219,8 +140,12 @@ fn looks_like_listen_key(name: &str) -> bool {
     name.len() >= 60 && name.bytes().all(|byte| byte.is_ascii_alphanumeric())
 }
 
+/// The event as JSON, with its stream name.
 fn json_line(stream: Option<&str>, event: &MarketEvent) -> String {
-    let mut value = serde_json::to_value(event).unwrap_or_default();
+    let mut value = match serde_json::to_value(event) {
+        Ok(value) => value,
+        Err(err) => serde_json::json!({ "type": "unprintable", "error": err.to_string() }),
+    };
     if let (Some(stream), Some(object)) = (stream, value.as_object_mut()) {
         object.insert("stream".to_owned(), serde_json::Value::from(stream));
     }
@@ -283,7 +208,7 @@ fn readable_line(stream: Option<&str>, event: &MarketEvent) -> String {
             it.symbol, it.last_price, it.price_change, it.price_change_percent, it.volume
         ),
         MarketEvent::ServerShutdown(_) => "serverShutdown".to_owned(),
-        other => format!("{other:?}"),
+        other => json_line(None, other),
     };
     match stream {
         Some(stream) => format!("{stream:<24} {body}"),
@@ -299,81 +224,52 @@ fn taker_side(buyer_is_maker: bool) -> &'static str {
     }
 }
 
-/// Connection notices go to stderr.
-fn report(notice: &Notice) {
+/// A market-stream connection notice as one line for stderr.
+fn describe_notice(notice: &Notice) -> String {
     match notice {
         Notice::Connected {
             connection,
             streams,
         } => {
             let plural = if *streams == 1 { "" } else { "s" };
-            eprintln!("connected (connection {connection}, {streams} stream{plural})")
+            format!("connected (connection {connection}, {streams} stream{plural})")
         }
         Notice::Disconnected {
             connection,
             reason,
             retry_in,
-        } => eprintln!(
+        } => format!(
             "disconnected (connection {connection}): {reason}; reconnecting in {} ms",
             retry_in.as_millis()
         ),
         Notice::Rotated { connection } => {
-            eprintln!("replaced connection {connection} before the 24 h limit")
+            format!("replaced connection {connection} before the 24 h limit")
         }
-        Notice::Skipped { reason, .. } => eprintln!("warning: skipped a frame: {reason}"),
-        other => eprintln!("{other:?}"),
+        Notice::Skipped { reason, .. } => format!("warning: skipped a frame: {reason}"),
+        other => format!("{other:?}"),
     }
 }
 
-pub(crate) fn ws_error(err: mbx_adapters_ws::Error) -> UserError {
-    let is_network = err.is_retryable();
-    let mut msg = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !msg.contains(&cause_text) {
-            msg.push_str(": ");
-            msg.push_str(&cause_text);
+/// A WebSocket API connection notice as one line for stderr.
+pub fn describe_api_notice(notice: &ApiNotice) -> String {
+    match notice {
+        ApiNotice::Connected => "connected to the WebSocket API".to_owned(),
+        ApiNotice::Subscribed { subscription_id } => {
+            format!("subscribed to the user-data stream (subscription {subscription_id})")
         }
-        source = cause.source();
-    }
-    UserError {
-        status: if is_network {
-            ExitStatus::Network
-        } else {
-            ExitStatus::Usage
-        },
-        code: 0,
-        msg,
-        hint: is_network
-            .then(|| "check the URL, or start a local sandbox with `mbx sandbox`".to_owned()),
-        endpoint: None,
-    }
-}
-
-/// Parses `500ms`, `30s`, `5m`, `1h`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("`{text}` needs a unit: ms, s, m or h"))?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` does not start with a number"))?;
-    let millis = match unit {
-        "ms" => Some(number),
-        "s" => number.checked_mul(1000),
-        "m" => number.checked_mul(60_000),
-        "h" => number.checked_mul(3_600_000),
-        _ => {
-            return Err(format!(
-                "unknown unit `{unit}` in `{text}`; use ms, s, m or h"
-            ));
+        ApiNotice::Disconnected { reason, retry_in } => format!(
+            "disconnected: {reason}; reconnecting in {} ms",
+            retry_in.as_millis()
+        ),
+        ApiNotice::Resubscribed { subscription_id } => {
+            format!("subscribed again (subscription {subscription_id})")
         }
-    };
-    millis
-        .map(Duration::from_millis)
-        .ok_or_else(|| format!("`{text}` is too long"))
+        ApiNotice::ResubscribeFailed { reason } => {
+            format!("warning: cannot subscribe again after a reconnect: {reason}")
+        }
+        ApiNotice::Skipped { reason } => format!("warning: skipped a frame: {reason}"),
+        other => format!("{other:?}"),
+    }
 }
 
 /// Follow the account's user-data stream: balances, orders, order lists.
@@ -386,18 +282,31 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `eventStreamTerminated`, `externalLockUpdate`) and `"subscriptionId"`.
 /// Fields may be added.
 ///
-/// After a reconnect it subscribes again, fetches the account over REST and
-/// prints one `accountPosition` line with `"reconciled":true` listing the
-/// balances that changed while it was away, so no change is missed.
-/// Connection notices go to stderr. It runs until `--count` events,
-/// `--duration` or Ctrl-C.
+/// After a reconnect it subscribes again and catches up over REST, so
+/// nothing that changed while it was away is missed:
 ///
-/// Example:
+///   * one `accountPosition` line with `"reconciled":true` listing the
+///     balances that changed;
+///   * one `orderUpdate` line with `"reconciled":true` per order that was
+///     placed, filled or canceled meanwhile (its latest state, as
+///     `GET /api/v3/allOrders` gives it), oldest first, each once: a live
+///     event repeating a state already printed is not printed again.
 ///
-///   mbx user-stream --sandbox --duration 1m
+/// Individual fills missed meanwhile are not replayed (`mbx api GET
+/// /api/v3/myTrades --signed` lists them). Connection notices go to stderr.
+/// It runs until `--count` events, `--duration` or Ctrl-C.
+///
+/// Examples:
+///
+///   mbx user-stream --sandbox --duration 2s
+///
+///   mbx user-stream --sandbox --count 1 --duration 2s
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct UserStreamArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+
     /// Stop after this many events.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
@@ -412,141 +321,77 @@ pub struct UserStreamArgs {
     ws_api_url: Option<String>,
 }
 
-pub fn run_user_stream(global: &GlobalArgs, args: UserStreamArgs) -> Result<(), UserError> {
+pub fn run_user_stream(global: &GlobalArgs, args: UserStreamArgs) -> Result<(), CliError> {
     context::block_on(async {
-        let ctx = Context::resolve(global).await?;
+        let ctx = Context::connect(global, &args.connect).await?;
         let res = follow_user_data(&ctx, &args).await;
         ctx.finish().await;
         res
     })
 }
 
-async fn follow_user_data(ctx: &Context, args: &UserStreamArgs) -> Result<(), UserError> {
-    let (api, mut items) = subscribe_user_data(ctx, args.ws_api_url.as_deref()).await?;
-    // The snapshot comes after the subscription: events older than it are
-    // ignored by the mirror, newer ones are applied on top.
-    let account = ctx.client.account(false).await?;
-    let mut mirror = BalanceMirror::new(account.update_time, account.balances);
-
-    let deadline = args
-        .duration
-        .map(|duration| tokio::time::Instant::now() + duration);
-    let mut n_events = 0u64;
-    let mut is_reconnect = false;
-    let res = loop {
-        if args.count.is_some_and(|count| n_events >= count) {
-            break Ok(());
-        }
-        let item = tokio::select! {
-            item = items.recv() => item,
-            () = sleep_until_deadline(deadline) => break Ok(()),
-            _ = tokio::signal::ctrl_c() => break Ok(()),
-        };
-        let Some(item) = item else { break Ok(()) };
-        let line = match item {
-            UserItem::Event {
+async fn follow_user_data(ctx: &Context, args: &UserStreamArgs) -> Result<(), CliError> {
+    let feed = AccountFeed {
+        user_data: ctx.user_data(args.ws_api_url.as_deref())?,
+        account: ctx.account(),
+        market: None,
+        quote: None,
+        count_by: CountBy::Events,
+    };
+    let limits = Limits {
+        count: args.count,
+        duration: args.duration,
+    };
+    let mut session = Session::new(limits, ctrl_c());
+    let printer: &Printer = &ctx.printer;
+    let mut failed = None;
+    feed.run(&mut session, |_, output| {
+        let res = match output {
+            AccountOutput::Started {
+                subscription_id: Some(id),
+                ..
+            } => {
+                printer.notice(&format!(
+                    "subscribed to the user-data stream (subscription {id})"
+                ));
+                Ok(())
+            }
+            AccountOutput::Event {
                 subscription_id,
                 event,
-            } => {
-                mirror.apply(&event);
-                n_events += 1;
-                event_line(subscription_id, &event)
+                ..
+            } => printer.line(&event_line(subscription_id, &event)),
+            AccountOutput::BalancesReconciled {
+                update_time,
+                balances,
+            } => printer.line(&reconciled_line(update_time, &balances)),
+            AccountOutput::OrderReconciled(order) => printer.line(&order_line(&order)),
+            AccountOutput::Notice(notice) => {
+                printer.notice(&describe_feed_notice(&notice));
+                Ok(())
             }
-            UserItem::Notice(ApiNotice::Resubscribed { subscription_id }) => {
-                eprintln!(
-                    "subscribed again (subscription {subscription_id}); reconciling balances over REST"
-                );
-                match ctx.client.account(false).await {
-                    Ok(account) => {
-                        let changed = mirror.reset(account.update_time, account.balances);
-                        if changed.is_empty() {
-                            continue;
-                        }
-                        n_events += 1;
-                        reconciled_line(account.update_time, &changed)
-                    }
-                    Err(err) => {
-                        eprintln!("warning: cannot fetch the account to reconcile: {err}");
-                        continue;
-                    }
-                }
-            }
-            // The first connection was reported with the subscription.
-            UserItem::Notice(ApiNotice::Connected) if !is_reconnect => continue,
-            UserItem::Notice(notice) => {
-                is_reconnect |= matches!(notice, ApiNotice::Disconnected { .. });
-                report_api_notice(&notice);
-                continue;
-            }
+            _ => Ok(()),
         };
-        if let Err(err) = print_data(&line) {
-            break stdout_result(Err(err));
+        match res {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(err) => {
+                failed = Some(err);
+                ControlFlow::Break(())
+            }
         }
-    };
-    api.close().await;
-    res
-}
-
-/// Connects to the WebSocket API that goes with the REST target (or
-/// `url_override`), signs with the server's time and subscribes to the
-/// user-data stream with `userDataStream.subscribe.signature`; says so on
-/// stderr. The subscription is repeated after every reconnect
-/// ([`ApiNotice::Resubscribed`]).
-pub(crate) async fn subscribe_user_data(
-    ctx: &Context,
-    url_override: Option<&str>,
-) -> Result<(WsApi, tokio::sync::mpsc::Receiver<UserItem>), UserError> {
-    ctx.require_credentials()?;
-    let rest_credentials = ctx
-        .client
-        .credentials()
-        .ok_or_else(|| UserError::usage("no API key configured", None))?;
-    let credentials = Credentials::new(
-        rest_credentials.api_key().as_str(),
-        rest_credentials.signer().clone(),
-    );
-    let url = match url_override {
-        Some(url) => url.to_owned(),
-        None => ws_api_url(ctx.client.base_url()).ok_or_else(|| {
-            UserError::usage(
-                format!(
-                    "no WebSocket API URL is known for {}",
-                    ctx.client.base_url()
-                ),
-                Some("pass the WebSocket API URL with `--ws-api-url`"),
-            )
-        })?,
-    };
-    // Sign with the server's time, as the REST client does.
-    let offset_ms = ctx.client.sync_clock().await?.offset_ms;
-    let mut config = ApiConfig::new(url);
-    config.recv_window_ms = Some(ctx.recv_window_ms);
-    let (api, items) = WsApi::connect(config, Some(credentials))
-        .await
-        .map_err(ws_error)?;
-    api.set_time_offset_ms(offset_ms);
-    let subscription_id = api.subscribe_user_data().await.map_err(ws_error)?;
-    eprintln!("subscribed to the user-data stream (subscription {subscription_id})");
-    Ok((api, items))
-}
-
-/// The WebSocket API URL that goes with a REST base URL.
-fn ws_api_url(rest_base_url: &str) -> Option<String> {
-    websocket_url(
-        rest_base_url,
-        |environment| match environment {
-            KnownHost::Production => Some("wss://ws-api.binance.com:443/ws-api/v3"),
-            // The market-data-only hosts have no WebSocket API.
-            KnownHost::MarketDataOnly => None,
-            KnownHost::Testnet => Some("wss://ws-api.testnet.binance.vision/ws-api/v3"),
-            KnownHost::Demo => Some("wss://demo-ws-api.binance.com/ws-api/v3"),
-        },
-        "/ws-api/v3",
-    )
+    })
+    .await?;
+    match failed {
+        Some(err) => written(Err(err)),
+        None => Ok(()),
+    }
 }
 
 fn event_line(subscription_id: Option<u64>, event: &UserEvent) -> String {
-    let mut value = serde_json::to_value(event).unwrap_or_default();
+    let mut value = match serde_json::to_value(event) {
+        Ok(value) => value,
+        Err(err) => serde_json::json!({ "type": "unprintable", "error": err.to_string() }),
+    };
     if let (Some(id), Some(object)) = (subscription_id, value.as_object_mut()) {
         object.insert("subscriptionId".to_owned(), serde_json::Value::from(id));
     }
@@ -564,19 +409,17 @@ fn reconciled_line(update_time: i64, changed: &[Balance]) -> String {
     .to_string()
 }
 
-pub(crate) fn report_api_notice(notice: &ApiNotice) {
-    match notice {
-        ApiNotice::Connected => eprintln!("connected to the WebSocket API"),
-        ApiNotice::Disconnected { reason, retry_in } => eprintln!(
-            "disconnected: {reason}; reconnecting in {} ms",
-            retry_in.as_millis()
-        ),
-        ApiNotice::ResubscribeFailed { reason } => {
-            eprintln!("warning: cannot subscribe again after a reconnect: {reason}")
-        }
-        ApiNotice::Skipped { reason } => eprintln!("warning: skipped a frame: {reason}"),
-        other => eprintln!("{other:?}"),
+/// `{"type":"orderUpdate","reconciled":true, ...the order as REST gives it}`.
+fn order_line(order: &Order) -> String {
+    let mut value = match serde_json::to_value(order) {
+        Ok(value) => value,
+        Err(err) => serde_json::json!({ "error": err.to_string() }),
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert("type".to_owned(), serde_json::Value::from("orderUpdate"));
+        object.insert("reconciled".to_owned(), serde_json::Value::Bool(true));
     }
+    value.to_string()
 }
 
 #[cfg(test)]
@@ -584,31 +427,7 @@ mod tests {
     use mbx_domain::stream::{AggTrade, BalanceUpdate};
 
     use super::*;
-
-    #[test]
-    fn stream_urls() {
-        let check = |rest: &str, expected: Option<&str>| {
-            assert_eq!(stream_url(rest).as_deref(), expected, "{rest}")
-        };
-        check(
-            "https://api.binance.com",
-            Some("wss://stream.binance.com:9443"),
-        );
-        check(
-            "https://testnet.binance.vision/",
-            Some("wss://stream.testnet.binance.vision"),
-        );
-        check(
-            "https://demo-api.binance.com",
-            Some("wss://demo-stream.binance.com"),
-        );
-        check("http://127.0.0.1:8080", Some("ws://127.0.0.1:8080"));
-        check(
-            "https://sandbox.example:8443",
-            Some("wss://sandbox.example:8443"),
-        );
-        check("not a url", None);
-    }
+    use crate::commands::parse_duration;
 
     #[test]
     fn durations() {
@@ -660,29 +479,6 @@ mod tests {
             readable_line(Some("btcusdt@aggTrade"), &trade()),
             "btcusdt@aggTrade         aggTrade   BTCUSDT 98000.50 x 0.00100 (taker sold)"
         );
-    }
-
-    #[test]
-    fn ws_api_urls() {
-        let check = |rest: &str, expected: Option<&str>| {
-            assert_eq!(ws_api_url(rest).as_deref(), expected, "{rest}")
-        };
-        check(
-            "https://api.binance.com",
-            Some("wss://ws-api.binance.com:443/ws-api/v3"),
-        );
-        // The market-data-only host has no WebSocket API; guessing one on
-        // its host would only fail later with a less useful error.
-        check("https://data-api.binance.vision", None);
-        check(
-            "https://testnet.binance.vision",
-            Some("wss://ws-api.testnet.binance.vision/ws-api/v3"),
-        );
-        check(
-            "http://127.0.0.1:8080/",
-            Some("ws://127.0.0.1:8080/ws-api/v3"),
-        );
-        check("ftp://x", None);
     }
 
     #[test]

@@ -34,7 +34,7 @@ const fn code(code: i64, name: &'static str, category: Category, hint: &'static 
     }
 }
 
-use Category::{Auth, Clock, RateLimit, Server, Signature, UnknownOutcome, Usage, Validation};
+use Category::{Auth, Clock, RateLimit, Server, Signature, Usage, Validation};
 
 const FIX_ONLY: &str =
     "this code belongs to the FIX API; check the FIX session's messages against fix-api.md";
@@ -68,13 +68,13 @@ pub const ALL: &[KnownCode] = &[
     code(
         -1006,
         "UNEXPECTED_RESP",
-        UnknownOutcome,
+        Server,
         "the execution status is unknown: query the order by its `newClientOrderId` before sending it again",
     ),
     code(
         -1007,
         "TIMEOUT",
-        UnknownOutcome,
+        Server,
         "the execution status is unknown: query the order by its `newClientOrderId` before sending it again; a read can simply be sent again",
     ),
     code(

@@ -56,6 +56,9 @@ pub struct ApiError {
     pub msg: String,
     /// Seconds for a `Retry-After` header (429 and 418).
     pub retry_after: Option<u64>,
+    /// Details some errors carry next to `code` and `msg` (cancel-replace
+    /// failures say what happened to each part).
+    pub data: Option<serde_json::Value>,
 }
 
 /// The Binance error code of a response, kept in its extensions.
@@ -66,6 +69,8 @@ pub struct ErrorCode(pub i64);
 struct Body<'a> {
     code: i64,
     msg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
@@ -81,7 +86,14 @@ impl ApiError {
             code,
             msg: msg.into(),
             retry_after: None,
+            data: None,
         }
+    }
+
+    /// The same error, carrying `data` next to its code and message.
+    pub fn with_data(mut self, data: &impl Serialize) -> ApiError {
+        self.data = serde_json::to_value(data).ok();
+        self
     }
 
     /// -1000 with status 500: the client never sees internals.
@@ -189,11 +201,12 @@ impl ApiError {
         )
     }
 
-    /// The body text, `{"code":..,"msg":".."}`.
+    /// The body text, `{"code":..,"msg":".."}` (and `"data"` if any).
     pub fn body(&self) -> String {
         serde_json::to_string(&Body {
             code: self.code,
             msg: &self.msg,
+            data: self.data.as_ref(),
         })
         .unwrap_or_else(|_| String::from("{\"code\":-1000,\"msg\":\"\"}"))
     }
@@ -206,6 +219,7 @@ impl IntoResponse for ApiError {
             Json(Body {
                 code: self.code,
                 msg: &self.msg,
+                data: self.data.as_ref(),
             }),
         )
             .into_response();

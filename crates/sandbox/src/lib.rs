@@ -42,6 +42,7 @@ mod exchange;
 mod limits;
 pub mod market;
 pub mod model;
+pub mod ops;
 pub mod params;
 pub mod stats;
 pub mod wire;
@@ -59,7 +60,7 @@ pub use config::{
     RateLimitConfig, SandboxConfig, demo_balances,
 };
 pub use error::{ApiError, Error, ErrorCode};
-pub use exchange::{Caller, Exchange, Fault, Need, RequestLogEntry};
+pub use exchange::{Caller, EngineGuard, Exchange, Fault, Need, Proof, RequestLogEntry};
 pub use limits::Limiter;
 
 /// The sandbox's routes over `exchange`; serve it, or call it with `oneshot`.

@@ -35,6 +35,7 @@
 pub mod admin;
 pub mod api;
 mod config;
+pub mod config_file;
 pub mod engine;
 mod error;
 pub mod events;
@@ -59,6 +60,7 @@ pub use config::{
     AccountConfig, ApiKeyConfig, Credential, DEMO_API_KEY, DEMO_API_SECRET, Permissions,
     RateLimitConfig, SandboxConfig, demo_balances,
 };
+pub use config_file::{ConfigFile, Overrides, Resolved};
 pub use error::{ApiError, Error, ErrorCode};
 pub use exchange::{Caller, EngineGuard, Exchange, Fault, Need, Proof, RequestLogEntry};
 pub use limits::Limiter;

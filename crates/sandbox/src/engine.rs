@@ -1667,6 +1667,30 @@ mod tests {
                                     }
                                 }
                             }
+                            // The owner's reports: NEW with nothing filled,
+                            // one TRADE per fill with growing cumulative
+                            // quantities, and the last one in the final status.
+                            let reports: Vec<(&str, OrderStatus, Decimal)> = events
+                                .iter()
+                                .filter_map(|event| match event {
+                                    Event::Account(AccountEvent::Execution { execution_type, order: report, .. })
+                                        if report.order_id == order.order_id =>
+                                    {
+                                        Some((*execution_type, report.status, report.executed_qty))
+                                    }
+                                    _ => None,
+                                })
+                                .collect();
+                            prop_assert_eq!(reports[0], ("NEW", OrderStatus::New, Decimal::ZERO));
+                            let trades: Vec<Decimal> = reports
+                                .iter()
+                                .filter(|(kind, _, _)| *kind == "TRADE")
+                                .map(|(_, _, filled)| *filled)
+                                .collect();
+                            prop_assert_eq!(trades.len(), fills.len());
+                            prop_assert!(trades.windows(2).all(|pair| pair[0] < pair[1]));
+                            let last = reports[reports.len() - 1];
+                            prop_assert_eq!((last.1, last.2), (order.status, order.executed_qty));
                             // Makers in the order they were hit: best price
                             // first, oldest first at one price.
                             let mut makers = Vec::new();

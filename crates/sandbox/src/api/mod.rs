@@ -23,7 +23,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, any, delete, get, post};
+use axum::routing::{MethodRouter, any, delete, get, post, put};
 use mbx_signing::payload::redact_signature;
 
 use crate::error::{ApiError, ErrorCode};
@@ -45,6 +45,7 @@ pub fn router(exchange: Exchange) -> Router {
         let route = match endpoint.http_method {
             HttpMethod::Get => route.merge(get(handler)),
             HttpMethod::Post => route.merge(post(handler)),
+            HttpMethod::Put => route.merge(put(handler)),
             HttpMethod::Delete => route.merge(delete(handler)),
         };
         by_path.insert(endpoint.path, route);
@@ -323,6 +324,27 @@ mod tests {
             &body[..],
             br#"{"code":-1101,"msg":"Duplicate values for a parameter detected."}"#
         );
+    }
+
+    #[tokio::test]
+    async fn every_row_of_the_table_is_routed() {
+        let exchange = Exchange::new(&SandboxConfig::demo()).unwrap();
+        let app = crate::router(exchange);
+        for endpoint in ops::ENDPOINTS {
+            let request = Request::builder()
+                .method(endpoint.http_method.as_str())
+                .uri(endpoint.path)
+                .body(Body::empty())
+                .unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{} {}: {status}",
+                endpoint.http_method.as_str(),
+                endpoint.path
+            );
+        }
     }
 
     #[tokio::test]

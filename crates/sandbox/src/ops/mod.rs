@@ -51,6 +51,8 @@ pub enum HttpMethod {
     Get,
     /// `POST`.
     Post,
+    /// `PUT` (e.g. `order/amend/keepPriority`).
+    Put,
     /// `DELETE`.
     Delete,
 }
@@ -61,6 +63,7 @@ impl HttpMethod {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
             HttpMethod::Delete => "DELETE",
         }
     }
@@ -136,15 +139,16 @@ macro_rules! signed {
     };
 }
 
-const fn row(
-    ws_method: Option<&'static str>,
+/// A row served on both transports.
+const fn both(
+    ws_method: &'static str,
     http_method: HttpMethod,
     path: &'static str,
     op: Op,
     weight: Weight,
 ) -> Endpoint {
     Endpoint {
-        ws_method,
+        ws_method: Some(ws_method),
         http_method,
         path,
         op,
@@ -154,251 +158,83 @@ const fn row(
     }
 }
 
-const fn refunded(endpoint: Endpoint) -> Endpoint {
+/// A row served over REST only.
+const fn rest(http_method: HttpMethod, path: &'static str, op: Op, weight: Weight) -> Endpoint {
     Endpoint {
-        refund: Refund::OnSuccess,
-        ..endpoint
+        ws_method: None,
+        http_method,
+        path,
+        op,
+        weight,
+        refund: Refund::Never,
+        shows_order_counts: false,
     }
 }
 
-const fn counting_orders(endpoint: Endpoint) -> Endpoint {
-    Endpoint {
-        shows_order_counts: true,
-        ..endpoint
+impl Endpoint {
+    /// The same row, its weight given back on success.
+    const fn refunded_on_success(self) -> Endpoint {
+        Endpoint {
+            refund: Refund::OnSuccess,
+            ..self
+        }
+    }
+
+    /// The same row, its answers showing the caller's order counts.
+    const fn showing_order_counts(self) -> Endpoint {
+        Endpoint {
+            shows_order_counts: true,
+            ..self
+        }
     }
 }
 
 /// Every endpoint the sandbox serves over REST and the WebSocket API.
 /// Weights are rest-api.md's (DIGEST § 9), the same on both transports.
+#[rustfmt::skip]
 pub static ENDPOINTS: &[Endpoint] = &[
     // Market data (security NONE).
-    row(
-        Some("ping"),
-        Get,
-        "/api/v3/ping",
-        public!(market::ping),
-        Fixed(1),
-    ),
-    row(
-        Some("time"),
-        Get,
-        "/api/v3/time",
-        public!(market::time),
-        Fixed(1),
-    ),
-    row(
-        Some("exchangeInfo"),
-        Get,
-        "/api/v3/exchangeInfo",
-        public!(market::exchange_info),
-        Fixed(20),
-    ),
-    row(
-        Some("depth"),
-        Get,
-        "/api/v3/depth",
-        public!(market::depth),
-        ByParams(depth_weight),
-    ),
-    row(
-        Some("trades.recent"),
-        Get,
-        "/api/v3/trades",
-        public!(market::trades),
-        Fixed(25),
-    ),
-    row(
-        Some("trades.historical"),
-        Get,
-        "/api/v3/historicalTrades",
-        public!(market::historical_trades),
-        Fixed(25),
-    ),
-    row(
-        Some("trades.aggregate"),
-        Get,
-        "/api/v3/aggTrades",
-        public!(market::agg_trades),
-        Fixed(4),
-    ),
-    row(
-        Some("klines"),
-        Get,
-        "/api/v3/klines",
-        public!(market::klines),
-        Fixed(2),
-    ),
-    row(
-        Some("uiKlines"),
-        Get,
-        "/api/v3/uiKlines",
-        public!(market::klines),
-        Fixed(2),
-    ),
-    row(
-        Some("avgPrice"),
-        Get,
-        "/api/v3/avgPrice",
-        public!(market::avg_price),
-        Fixed(2),
-    ),
-    row(
-        Some("ticker.price"),
-        Get,
-        "/api/v3/ticker/price",
-        public!(market::ticker_price),
-        ByParams(one_symbol_or_all_weight),
-    ),
-    row(
-        Some("ticker.book"),
-        Get,
-        "/api/v3/ticker/bookTicker",
-        public!(market::book_ticker),
-        ByParams(one_symbol_or_all_weight),
-    ),
-    row(
-        Some("ticker.24hr"),
-        Get,
-        "/api/v3/ticker/24hr",
-        public!(market::ticker_24hr),
-        ByParams(ticker_24hr_weight),
-    ),
-    row(
-        Some("ticker"),
-        Get,
-        "/api/v3/ticker",
-        public!(market::ticker_rolling),
-        ByParams(rolling_ticker_weight),
-    ),
+    both("ping", Get, "/api/v3/ping", public!(market::ping), Fixed(1)),
+    both("time", Get, "/api/v3/time", public!(market::time), Fixed(1)),
+    both("exchangeInfo", Get, "/api/v3/exchangeInfo", public!(market::exchange_info), Fixed(20)),
+    both("depth", Get, "/api/v3/depth", public!(market::depth), ByParams(depth_weight)),
+    both("trades.recent", Get, "/api/v3/trades", public!(market::trades), Fixed(25)),
+    both("trades.historical", Get, "/api/v3/historicalTrades", public!(market::historical_trades), Fixed(25)),
+    both("trades.aggregate", Get, "/api/v3/aggTrades", public!(market::agg_trades), Fixed(4)),
+    both("klines", Get, "/api/v3/klines", public!(market::klines), Fixed(2)),
+    both("uiKlines", Get, "/api/v3/uiKlines", public!(market::klines), Fixed(2)),
+    both("avgPrice", Get, "/api/v3/avgPrice", public!(market::avg_price), Fixed(2)),
+    both("ticker.price", Get, "/api/v3/ticker/price", public!(market::ticker_price), ByParams(one_symbol_or_all_weight)),
+    both("ticker.book", Get, "/api/v3/ticker/bookTicker", public!(market::book_ticker), ByParams(one_symbol_or_all_weight)),
+    both("ticker.24hr", Get, "/api/v3/ticker/24hr", public!(market::ticker_24hr), ByParams(ticker_24hr_weight)),
+    both("ticker", Get, "/api/v3/ticker", public!(market::ticker_rolling), ByParams(rolling_ticker_weight)),
     // Account (USER_DATA).
-    row(
-        Some("account.status"),
-        Get,
-        "/api/v3/account",
-        signed!(Read, account::account),
-        Fixed(20),
-    ),
-    row(
-        Some("account.commission"),
-        Get,
-        "/api/v3/account/commission",
-        signed!(Read, account::commission),
-        Fixed(20),
-    ),
-    row(
-        Some("account.rateLimits.orders"),
-        Get,
-        "/api/v3/rateLimit/order",
-        signed!(Read, account::rate_limit_order),
-        Fixed(40),
-    ),
-    row(
-        Some("myTrades"),
-        Get,
-        "/api/v3/myTrades",
-        signed!(Read, account::my_trades),
-        ByParams(my_trades_weight),
-    ),
-    row(
-        Some("allOrders"),
-        Get,
-        "/api/v3/allOrders",
-        signed!(Read, account::all_orders),
-        Fixed(20),
-    ),
-    // Trading (TRADE), and order queries (USER_DATA).
-    counting_orders(refunded(row(
-        Some("order.place"),
-        Post,
-        "/api/v3/order",
-        signed!(Trade, trade::new_order),
-        Fixed(1),
-    ))),
-    row(
-        Some("order.test"),
-        Post,
-        "/api/v3/order/test",
-        signed!(Trade, trade::test_order),
-        ByParams(test_order_weight),
-    ),
-    row(
-        Some("order.status"),
-        Get,
-        "/api/v3/order",
-        signed!(Read, trade::query_order),
-        Fixed(4),
-    ),
-    refunded(row(
-        Some("order.cancel"),
-        Delete,
-        "/api/v3/order",
-        signed!(Trade, trade::cancel_order),
-        Fixed(1),
-    )),
-    counting_orders(refunded(row(
-        Some("order.cancelReplace"),
-        Post,
-        "/api/v3/order/cancelReplace",
-        signed!(Trade, trade::cancel_replace),
-        Fixed(1),
-    ))),
-    row(
-        Some("openOrders.status"),
-        Get,
-        "/api/v3/openOrders",
-        signed!(Read, trade::open_orders),
-        ByParams(open_orders_weight),
-    ),
-    refunded(row(
-        Some("openOrders.cancelAll"),
-        Delete,
-        "/api/v3/openOrders",
-        signed!(Trade, trade::cancel_open_orders),
-        Fixed(1),
-    )),
-    // Wallet (REST only).
-    row(
-        None,
-        Get,
-        "/sapi/v1/account/status",
-        signed!(Read, wallet::account_status),
-        Fixed(1),
-    ),
-    row(
-        None,
-        Get,
-        "/sapi/v1/account/apiRestrictions",
-        signed!(Read, wallet::api_restrictions),
-        Fixed(1),
-    ),
-    row(
-        None,
-        Get,
-        "/sapi/v1/capital/config/getall",
-        signed!(Read, wallet::capital_config),
-        Fixed(10),
-    ),
-    row(
-        None,
-        Get,
-        "/sapi/v1/system/status",
-        public!(wallet::system_status),
-        Fixed(1),
-    ),
-    row(
-        None,
-        Get,
-        "/sapi/v1/margin/allPairs",
-        signed!(Read, wallet::margin_pairs),
-        Fixed(1),
-    ),
-    row(
-        None,
-        Get,
-        "/sapi/v1/margin/isolated/allPairs",
-        signed!(Read, wallet::margin_pairs),
-        Fixed(1),
-    ),
+    both("account.status", Get, "/api/v3/account", signed!(Read, account::account), Fixed(20)),
+    both("account.commission", Get, "/api/v3/account/commission", signed!(Read, account::commission), Fixed(20)),
+    both("account.rateLimits.orders", Get, "/api/v3/rateLimit/order", signed!(Read, account::rate_limit_order), Fixed(40)),
+    both("myTrades", Get, "/api/v3/myTrades", signed!(Read, account::my_trades), ByParams(my_trades_weight)),
+    both("allOrders", Get, "/api/v3/allOrders", signed!(Read, account::all_orders), Fixed(20)),
+    // Orders (TRADE to change them, USER_DATA to read them).
+    both("order.place", Post, "/api/v3/order", signed!(Trade, trade::new_order), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("order.test", Post, "/api/v3/order/test", signed!(Trade, trade::test_order), ByParams(test_order_weight)),
+    both("order.status", Get, "/api/v3/order", signed!(Read, trade::query_order), Fixed(4)),
+    both("order.cancel", Delete, "/api/v3/order", signed!(Trade, trade::cancel_order), Fixed(1))
+        .refunded_on_success(),
+    both("order.cancelReplace", Post, "/api/v3/order/cancelReplace", signed!(Trade, trade::cancel_replace), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("openOrders.status", Get, "/api/v3/openOrders", signed!(Read, trade::open_orders), ByParams(open_orders_weight)),
+    both("openOrders.cancelAll", Delete, "/api/v3/openOrders", signed!(Trade, trade::cancel_open_orders), Fixed(1))
+        .refunded_on_success(),
+    // Wallet (REST only; ccxt asks for the margin pairs while loading markets).
+    rest(Get, "/sapi/v1/account/status", signed!(Read, wallet::account_status), Fixed(1)),
+    rest(Get, "/sapi/v1/account/apiRestrictions", signed!(Read, wallet::api_restrictions), Fixed(1)),
+    rest(Get, "/sapi/v1/capital/config/getall", signed!(Read, wallet::capital_config), Fixed(10)),
+    rest(Get, "/sapi/v1/system/status", public!(wallet::system_status), Fixed(1)),
+    rest(Get, "/sapi/v1/margin/allPairs", signed!(Read, wallet::margin_pairs), Fixed(1)),
+    rest(Get, "/sapi/v1/margin/isolated/allPairs", signed!(Read, wallet::margin_pairs), Fixed(1)),
 ];
 
 /// The row serving `method` on `path`.

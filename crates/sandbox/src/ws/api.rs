@@ -23,8 +23,6 @@
 //! limiter apply to WebSocket API requests as to REST, and each request is
 //! written to the request log as method `WS`, path `/ws-api/v3/<method>`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -35,13 +33,12 @@ use tokio::sync::broadcast;
 
 use super::Control;
 use super::conn::{Keepalive, keepalive_tick, send_shutdown};
-use crate::engine::Order;
+use super::user_data::event_payload;
 use crate::error::ApiError;
 use crate::events::AccountEvent;
 use crate::exchange::{Exchange, Need, Proof, RequestLogEntry};
 use crate::ops::{self, Endpoint, Refund, Request as Call, WeightInput};
 use crate::params::Params;
-use crate::wire::dec;
 
 /// Active subscriptions one session may hold.
 const MAX_ACTIVE_SUBSCRIPTIONS: usize = 1000;
@@ -49,8 +46,6 @@ const MAX_ACTIVE_SUBSCRIPTIONS: usize = 1000;
 const MAX_SUBSCRIPTION_IDS: u32 = 65_535;
 /// What the session's own methods weigh.
 const SESSION_METHOD_WEIGHT: u32 = 2;
-
-static EXECUTION_ID: AtomicU64 = AtomicU64::new(1);
 
 /// `GET /ws-api/v3`.
 pub(crate) async fn connect(
@@ -742,189 +737,6 @@ fn user_events(session: &Session, event: &AccountEvent) -> Vec<String> {
     ids.into_iter()
         .map(|id| format!("{{\"subscriptionId\":{id},\"event\":{payload}}}"))
         .collect()
-}
-
-/// The user data event payload (user-data-stream.md), fields in its order.
-pub(crate) fn event_payload(event: &AccountEvent) -> String {
-    match event {
-        AccountEvent::Execution {
-            execution_type,
-            order,
-            fill,
-            time,
-            ..
-        } => serde_json::to_string(&ExecutionReport::new(
-            execution_type,
-            order,
-            fill.as_ref(),
-            *time,
-        ))
-        .unwrap_or_default(),
-        AccountEvent::Position { balances, time, .. } => {
-            let position = AccountPosition {
-                e: "outboundAccountPosition",
-                time: *time,
-                u: *time,
-                balances: balances
-                    .iter()
-                    .map(|(asset, free, locked)| PositionBalance {
-                        a: asset,
-                        f: dec(*free),
-                        l: dec(*locked),
-                    })
-                    .collect(),
-            };
-            serde_json::to_string(&position).unwrap_or_default()
-        }
-        AccountEvent::BalanceUpdate {
-            asset, delta, time, ..
-        } => {
-            let update = BalanceUpdate {
-                e: "balanceUpdate",
-                time: *time,
-                a: asset,
-                d: dec(*delta),
-                clear_time: *time,
-            };
-            serde_json::to_string(&update).unwrap_or_default()
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct AccountPosition<'a> {
-    e: &'static str,
-    #[serde(rename = "E")]
-    time: i64,
-    u: i64,
-    #[serde(rename = "B")]
-    balances: Vec<PositionBalance<'a>>,
-}
-
-#[derive(Serialize)]
-struct PositionBalance<'a> {
-    a: &'a str,
-    f: String,
-    l: String,
-}
-
-#[derive(Serialize)]
-struct BalanceUpdate<'a> {
-    e: &'static str,
-    #[serde(rename = "E")]
-    time: i64,
-    a: &'a str,
-    d: String,
-    #[serde(rename = "T")]
-    clear_time: i64,
-}
-
-#[derive(Serialize)]
-struct ExecutionReport<'a> {
-    e: &'static str,
-    #[serde(rename = "E")]
-    time: i64,
-    s: &'a str,
-    c: &'a str,
-    #[serde(rename = "S")]
-    side: &'static str,
-    o: &'static str,
-    f: &'static str,
-    q: String,
-    p: String,
-    #[serde(rename = "P")]
-    stop_price: String,
-    #[serde(rename = "F")]
-    iceberg: String,
-    g: i64,
-    #[serde(rename = "C")]
-    orig_client_order_id: &'a str,
-    x: &'static str,
-    #[serde(rename = "X")]
-    status: &'static str,
-    r: &'static str,
-    i: u64,
-    l: String,
-    z: String,
-    #[serde(rename = "L")]
-    last_price: String,
-    n: String,
-    #[serde(rename = "N")]
-    commission_asset: Option<&'a str>,
-    #[serde(rename = "T")]
-    transaction_time: i64,
-    t: i64,
-    #[serde(rename = "I")]
-    execution_id: u64,
-    w: bool,
-    m: bool,
-    #[serde(rename = "M")]
-    ignore: bool,
-    #[serde(rename = "O")]
-    created: i64,
-    #[serde(rename = "Z")]
-    cumulative_quote: String,
-    #[serde(rename = "Y")]
-    last_quote: String,
-    #[serde(rename = "Q")]
-    quote_order_qty: String,
-    #[serde(rename = "W", skip_serializing_if = "Option::is_none")]
-    working_time: Option<i64>,
-    #[serde(rename = "V")]
-    stp_mode: &'static str,
-}
-
-impl<'a> ExecutionReport<'a> {
-    fn new(
-        execution_type: &'static str,
-        order: &'a Order,
-        fill: Option<&'a crate::engine::Fill>,
-        time: i64,
-    ) -> ExecutionReport<'a> {
-        let zero = rust_decimal::Decimal::ZERO;
-        let (last_qty, last_price) = fill.map_or((zero, zero), |fill| (fill.qty, fill.price));
-        let working = order.working_time != -1;
-        ExecutionReport {
-            e: "executionReport",
-            time,
-            s: &order.symbol,
-            c: &order.client_order_id,
-            side: order.side.as_str(),
-            o: order.order_type.as_str(),
-            f: order.time_in_force.as_str(),
-            q: dec(order.orig_qty),
-            p: dec(order.price),
-            stop_price: dec(zero),
-            iceberg: dec(zero),
-            g: -1,
-            orig_client_order_id: if execution_type == "CANCELED" {
-                &order.client_order_id
-            } else {
-                ""
-            },
-            x: execution_type,
-            status: order.status.as_str(),
-            r: "NONE",
-            i: order.order_id,
-            l: dec(last_qty),
-            z: dec(order.executed_qty),
-            last_price: dec(last_price),
-            n: fill.map_or_else(|| "0".to_owned(), |fill| dec(fill.commission)),
-            commission_asset: fill.map(|fill| fill.commission_asset.as_str()),
-            transaction_time: time,
-            t: fill.map_or(-1, |fill| fill.trade_id as i64),
-            execution_id: EXECUTION_ID.fetch_add(1, Ordering::Relaxed),
-            w: order.status.is_open() && working,
-            m: fill.is_some() && working && order.working_time < time,
-            ignore: false,
-            created: order.time,
-            cumulative_quote: dec(order.cumm_quote_qty),
-            last_quote: dec(last_price * last_qty),
-            quote_order_qty: dec(order.orig_quote_qty),
-            working_time: working.then_some(order.working_time),
-            stp_mode: "NONE",
-        }
-    }
 }
 
 #[cfg(test)]

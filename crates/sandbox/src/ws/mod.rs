@@ -15,6 +15,7 @@ mod conn;
 mod feed;
 mod names;
 mod streams;
+mod user_data;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -444,11 +444,20 @@ impl Engine {
     /// Returns what happened, oldest first.
     pub fn advance(&mut self, now_ms: i64) -> Vec<Event> {
         let mut events = Vec::new();
+        self.advance_into(now_ms, &mut events);
+        events
+    }
+
+    /// [`Engine::advance`], handing the events to `sink` tick by tick, so a
+    /// catch-up after a long pause (up to a day of ticks) never holds them
+    /// all at once.
+    pub fn advance_into(&mut self, now_ms: i64, sink: &mut impl Extend<Event>) {
         let due = self.market.due_tick(now_ms);
         let from = self.market.current_tick();
         // After a long pause only the last day of ticks is simulated.
         let from = from.max(due - 86_400);
         for tick in from + 1..=due {
+            let mut events = Vec::new();
             for index in 0..self.books.len() {
                 let before = self.market.symbols()[index].update_id;
                 self.market.step_symbol(index, tick);
@@ -462,8 +471,8 @@ impl Engine {
                 }
                 events.extend(self.book_event(index, before, time));
             }
+            sink.extend(events);
         }
-        events
     }
 
     /// Places an order for `uid`: the order, its fills and the events, in
@@ -1569,6 +1578,18 @@ mod tests {
         engine.advance(T0 + 30_000);
         assert_eq!(totals(&engine), before);
         check_locked(&engine);
+    }
+
+    #[test]
+    fn advancing_reports_one_trade_per_symbol_and_second() {
+        let mut engine = engine(true);
+        let events = engine.advance(T0 + 3_000);
+        let trades = events
+            .iter()
+            .filter(|event| matches!(event, Event::Market(MarketEvent::Trade { .. })))
+            .count();
+        assert_eq!(trades, 3 * engine.market().symbols().len());
+        assert!(engine.advance(T0 + 3_000).is_empty());
     }
 
     #[test]

@@ -444,10 +444,11 @@ impl Deref for EngineGuard<'_> {
 }
 
 impl EngineGuard<'_> {
-    /// Moves the market to `now_ms` ([`Engine::advance`]).
+    /// Moves the market to `now_ms` ([`Engine::advance`]), publishing as
+    /// it goes.
     pub fn advance(&mut self, now_ms: i64) {
-        let events = self.engine.advance(now_ms);
-        self.publish(events);
+        let mut publisher = Publisher(self.inner);
+        self.engine.advance_into(now_ms, &mut publisher);
     }
 
     /// Places an order ([`Engine::place`]).
@@ -482,18 +483,26 @@ impl EngineGuard<'_> {
         Ok(())
     }
 
-    /// Sends events to whoever listens; nobody listening costs nothing.
     fn publish(&self, events: Vec<Event>) {
+        Publisher(self.inner).extend(events);
+    }
+}
+
+/// Sends events to whoever listens; nobody listening costs nothing.
+struct Publisher<'a>(&'a Inner);
+
+impl Extend<Event> for Publisher<'_> {
+    fn extend<I: IntoIterator<Item = Event>>(&mut self, events: I) {
         for event in events {
             match event {
                 Event::Market(event) => {
-                    if self.inner.market_events.receiver_count() > 0 {
-                        let _ = self.inner.market_events.send(event);
+                    if self.0.market_events.receiver_count() > 0 {
+                        let _ = self.0.market_events.send(event);
                     }
                 }
                 Event::Account(event) => {
-                    if self.inner.account_events.receiver_count() > 0 {
-                        let _ = self.inner.account_events.send(event);
+                    if self.0.account_events.receiver_count() > 0 {
+                        let _ = self.0.account_events.send(event);
                     }
                 }
             }

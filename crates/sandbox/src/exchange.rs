@@ -270,7 +270,8 @@ impl Exchange {
         &self.inner.live
     }
 
-    /// The engine, locked, as it is: reading it changes nothing.
+    /// The engine, locked, its market where it is: taking it moves
+    /// nothing. Changes go through the guard, which publishes them.
     pub fn engine(&self) -> EngineGuard<'_> {
         EngineGuard {
             engine: lock(&self.inner.engine),

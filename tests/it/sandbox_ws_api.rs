@@ -299,6 +299,11 @@ async fn a_websocket_order_reaches_a_signature_subscription() {
         (new["x"].clone(), new["i"].clone()),
         (json!("NEW"), order_id.clone())
     );
+    // Binance's order: NEW with status NEW and nothing filled, then the fill.
+    assert_eq!(
+        (new["X"].clone(), new["z"].clone()),
+        (json!("NEW"), json!("0.00000000"))
+    );
     let (_, fill) = next_event(&mut watcher).await;
     assert_eq!(fill["x"], "TRADE");
     assert_eq!(fill["X"], "FILLED");
@@ -399,5 +404,41 @@ async fn a_huge_unknown_method_is_logged_cut_short() {
     let log = sandbox.request_log();
     let entry = log.last().unwrap();
     assert_eq!(entry.path, format!("/ws-api/v3/{}", "x".repeat(64)));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_cancel_replace_says_what_happened_to_each_part() {
+    let sandbox = start().await;
+    let mut ws = connect(&sandbox.ws_api_url()).await;
+    let params = signed(
+        &sandbox,
+        DEMO_API_KEY,
+        &hmac(),
+        json!({
+            "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+            "quantity": "0.01", "price": "1000.00",
+            "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrderId": 999_999
+        }),
+    );
+    let reply = call(&mut ws, 1, "order.cancelReplace", params).await;
+    assert_eq!(reply["status"], 400, "{reply}");
+    assert_eq!(reply["error"]["code"], -2022);
+    assert_eq!(
+        reply["error"]["data"],
+        json!({
+            "cancelResult": "FAILURE",
+            "newOrderResult": "NOT_ATTEMPTED",
+            "cancelResponse": {"code": -2011, "msg": "Unknown order sent."},
+            "newOrderResponse": null
+        })
+    );
+    let limits: Vec<&str> = reply["rateLimits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rateLimitType"].as_str().unwrap())
+        .collect();
+    assert_eq!(limits, ["ORDERS", "ORDERS", "REQUEST_WEIGHT"]);
     sandbox.shutdown().await;
 }

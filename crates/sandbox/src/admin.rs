@@ -35,7 +35,6 @@ use serde_json::json;
 
 use crate::engine::HOUSE_UID;
 use crate::error::ApiError;
-use crate::events::AccountEvent;
 use crate::exchange::{Exchange, Fault};
 
 /// The `/sandbox/...` routes.
@@ -204,7 +203,7 @@ fn transfer(
 
 fn first_account(exchange: &Exchange) -> Option<u64> {
     exchange
-        .engine_unadvanced()
+        .engine()
         .accounts()
         .map(|account| account.uid)
         .find(|uid| *uid != HOUSE_UID)
@@ -221,38 +220,7 @@ pub(crate) fn adjust_balance(
 ) -> Result<(), ApiError> {
     let asset = asset.to_ascii_uppercase();
     let now = exchange.now_ms();
-    let mut engine = exchange.engine_unadvanced();
-    let free = engine
-        .account(uid)
-        .filter(|_| uid != HOUSE_UID)
-        .ok_or_else(|| ApiError::bad_request(-1000, format!("No account with uid {uid}.")))?
-        .balances
-        .get(&asset)
-        .map(|balance| balance.free)
-        .unwrap_or_default();
-    if free + delta < Decimal::ZERO {
-        return Err(ApiError::order_rejected(
-            "Account has insufficient balance for requested action.",
-        ));
-    }
-    engine.add_account(uid, &[(asset.clone(), delta)], now);
-    let balance = engine
-        .account(uid)
-        .and_then(|account| account.balances.get(&asset).copied())
-        .unwrap_or_default();
-    exchange.publish_account_event(AccountEvent::BalanceUpdate {
-        uid,
-        asset: asset.clone(),
-        delta,
-        time: now,
-    });
-    exchange.publish_account_event(AccountEvent::Position {
-        uid,
-        balances: vec![(asset, balance.free, balance.locked)],
-        time: now,
-    });
-    drop(engine);
-    Ok(())
+    exchange.engine().adjust_balance(uid, &asset, delta, now)
 }
 
 #[cfg(test)]

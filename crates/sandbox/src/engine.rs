@@ -27,10 +27,9 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use tokio::sync::broadcast;
 
 use crate::error::ApiError;
-use crate::events::{AccountEvent, MarketEvent};
+use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::market::{Level, Market, round_to_step};
 use crate::model::{OrderStatus, OrderType, Side, TimeInForce};
 
@@ -167,6 +166,45 @@ pub struct NewOrder {
     pub client_order_id: Option<String>,
 }
 
+/// What [`Engine::place`] did.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// The order after placement.
+    pub order: Order,
+    /// Its fills, in order.
+    pub fills: Vec<Fill>,
+    /// What happened, oldest first, for the exchange to publish.
+    pub events: Vec<Event>,
+}
+
+/// What [`Engine::cancel`] did.
+#[derive(Debug, Clone)]
+pub struct Canceled {
+    /// The order, now `CANCELED`.
+    pub order: Order,
+    /// What happened, for the exchange to publish.
+    pub events: Vec<Event>,
+}
+
+/// How a new order will go, decided before anything changes.
+#[derive(Debug)]
+struct Plan {
+    /// The limit price (none for market orders).
+    limit: Option<Decimal>,
+    /// `(maker, price, quantity)` to execute; empty when FOK expires.
+    fills: Vec<(Maker, Decimal, Decimal)>,
+    /// Base quantity the walk found, even when FOK then expires.
+    planned_qty: Decimal,
+    /// Quote quantity the walk found.
+    planned_quote: Decimal,
+    /// A FOK order that cannot fill completely: it expires untouched.
+    fok_fails: bool,
+    /// A GTC remainder goes on the book.
+    rests: bool,
+    /// The order's status once placed.
+    status: OrderStatus,
+}
+
 /// Commission rates.
 #[derive(Debug, Clone, Copy)]
 pub struct Commission {
@@ -237,8 +275,6 @@ pub struct Engine {
     commission: Commission,
     fees: BTreeMap<String, Decimal>,
     synthetic: bool,
-    market_events: Option<broadcast::Sender<MarketEvent>>,
-    account_events: Option<broadcast::Sender<AccountEvent>>,
 }
 
 impl Engine {
@@ -254,8 +290,6 @@ impl Engine {
             commission,
             fees: BTreeMap::new(),
             synthetic: true,
-            market_events: None,
-            account_events: None,
         };
         let house_amount = Decimal::from(1_000_000_000_000_i64);
         let assets: Vec<String> = engine
@@ -282,16 +316,6 @@ impl Engine {
     pub fn without_synthetic_liquidity(mut self) -> Engine {
         self.synthetic = false;
         self
-    }
-
-    /// Publishes events on these channels from now on.
-    pub fn publish_to(
-        &mut self,
-        market_events: broadcast::Sender<MarketEvent>,
-        account_events: broadcast::Sender<AccountEvent>,
-    ) {
-        self.market_events = Some(market_events);
-        self.account_events = Some(account_events);
     }
 
     /// The market.
@@ -407,99 +431,62 @@ impl Engine {
         Some((update_id, side_levels(Side::Buy), side_levels(Side::Sell)))
     }
 
+    /// The best bid and best ask of `symbol`, each `(price, qty)`; zeros
+    /// for an empty side.
+    pub fn top_of_book(&self, symbol: &str) -> Option<(Level, Level)> {
+        let (_, bids, asks) = self.depth(symbol, 1)?;
+        let best = |levels: &[Level]| levels.first().copied().unwrap_or_default();
+        Some((best(&bids), best(&asks)))
+    }
+
     /// Moves the market to `now_ms`: steps the price walk one tick at a time
     /// and lets the house take resting orders the price moved through.
-    pub fn advance(&mut self, now_ms: i64) {
+    /// Returns what happened, oldest first.
+    pub fn advance(&mut self, now_ms: i64) -> Vec<Event> {
+        let mut events = Vec::new();
+        self.advance_into(now_ms, &mut events);
+        events
+    }
+
+    /// [`Engine::advance`], handing the events to `sink` tick by tick, so a
+    /// catch-up after a long pause (up to a day of ticks) never holds them
+    /// all at once.
+    pub fn advance_into(&mut self, now_ms: i64, sink: &mut impl Extend<Event>) {
         let due = self.market.due_tick(now_ms);
         let from = self.market.current_tick();
         // After a long pause only the last day of ticks is simulated.
         let from = from.max(due - 86_400);
         for tick in from + 1..=due {
+            let mut events = Vec::new();
             for index in 0..self.books.len() {
                 let before = self.market.symbols()[index].update_id;
                 self.market.step_symbol(index, tick);
                 let time = self.market.tick_time(tick);
                 if let Some(trade) = self.market.symbols()[index].trades().last().cloned() {
                     let symbol = self.market.symbols()[index].spec.symbol.to_owned();
-                    self.emit_market(MarketEvent::Trade { symbol, trade });
+                    events.push(Event::Market(MarketEvent::Trade { symbol, trade }));
                 }
                 if self.synthetic {
-                    self.cross_resting(index, time);
+                    self.cross_resting(index, time, &mut events);
                 }
-                self.emit_book(index, before, time);
+                events.extend(self.book_event(index, before, time));
             }
+            sink.extend(events);
         }
     }
 
-    /// Places an order for `uid`. Returns the order and its fills.
-    pub fn place(
-        &mut self,
-        uid: u64,
-        new: &NewOrder,
-        now_ms: i64,
-    ) -> Result<(Order, Vec<Fill>), ApiError> {
-        let index = self
-            .symbol_index(&new.symbol)
-            .ok_or_else(ApiError::bad_symbol)?;
-        self.check_filters(index, new)?;
-        let open_here = self
-            .account_orders(uid, Some(&new.symbol))
-            .iter()
-            .filter(|order| order.status.is_open())
-            .count();
-        if open_here >= MAX_NUM_ORDERS {
-            return Err(ApiError::filter("MAX_NUM_ORDERS"));
-        }
-        if let Some(client_order_id) = &new.client_order_id {
-            let taken = self
-                .account_orders(uid, None)
-                .iter()
-                .any(|order| order.status.is_open() && order.client_order_id == *client_order_id);
-            if taken {
-                return Err(ApiError::order_rejected("Duplicate order sent."));
-            }
-        }
-        let spec = self.market.symbols()[index].spec.clone();
-        let limit = match new.order_type {
-            OrderType::Market => None,
-            OrderType::Limit | OrderType::LimitMaker => new.price,
-        };
-        let (plan, ran_dry) = self.plan(index, new.side, limit, new.quantity, new.quote_order_qty);
-        if new.order_type == OrderType::LimitMaker && !plan.is_empty() {
-            return Err(ApiError::order_rejected(
-                "Order would immediately match and take.",
-            ));
-        }
-        let planned_qty: Decimal = plan.iter().map(|(_, _, qty)| *qty).sum();
-        let planned_quote: Decimal = plan.iter().map(|(_, price, qty)| *price * *qty).sum();
-        if new.order_type == OrderType::Market && plan.is_empty() && new.quote_order_qty.is_some() {
-            return Err(ApiError::order_rejected(
-                "Order book liquidity is less than symbol minimum quantity.",
-            ));
-        }
-        let fok_fails = new.order_type == OrderType::Limit
-            && new.time_in_force == TimeInForce::Fok
-            && Some(planned_qty) != new.quantity;
-        let (lock_asset, lock_amount) = match (new.side, new.order_type) {
-            (Side::Buy, OrderType::Market) => match new.quote_order_qty {
-                Some(quote) => (spec.quote, quote),
-                None => (spec.quote, planned_quote),
-            },
-            (Side::Buy, _) => (
-                spec.quote,
-                new.price.unwrap_or_default() * new.quantity.unwrap_or_default(),
-            ),
-            (Side::Sell, OrderType::Market) => match new.quote_order_qty {
-                Some(_) => (spec.base, planned_qty),
-                None => (spec.base, new.quantity.unwrap_or_default()),
-            },
-            (Side::Sell, _) => (spec.base, new.quantity.unwrap_or_default()),
-        };
-        let lock_amount = if fok_fails {
-            Decimal::ZERO
-        } else {
-            lock_amount
-        };
+    /// Places an order for `uid`: the order, its fills and the events, in
+    /// the phases listed at the top of this module.
+    ///
+    /// The owner's `executionReport`s follow Binance
+    /// (user-data-stream.md, "Order Update"): first `NEW` with status `NEW`
+    /// and nothing filled, then one `TRADE` per fill with the cumulative
+    /// quantities so far (status `PARTIALLY_FILLED`, the last one `FILLED`
+    /// if the order is done), then `EXPIRED` if the rest expired.
+    pub fn place(&mut self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<Placed, ApiError> {
+        let index = self.check_new_order(uid, new)?;
+        let plan = self.plan_order(index, new)?;
+        let (lock_asset, lock_amount) = self.amount_to_lock(index, new, &plan);
         let free = self
             .accounts
             .get(&uid)
@@ -511,99 +498,28 @@ impl Engine {
                 "Account has insufficient balance for requested action.",
             ));
         }
-        let order_id = self.next_order_id;
-        self.next_order_id += 1;
-        let client_order_id = new
-            .client_order_id
-            .clone()
-            .unwrap_or_else(|| generated_client_order_id(self.market.seed(), order_id));
-        let mut order = Order {
-            symbol: new.symbol.clone(),
-            order_id,
-            client_order_id,
-            uid,
-            side: new.side,
-            order_type: new.order_type,
-            time_in_force: new.time_in_force,
-            price: limit.unwrap_or_default(),
-            orig_qty: new.quantity.unwrap_or_default(),
-            orig_quote_qty: new.quote_order_qty.unwrap_or_default(),
-            executed_qty: Decimal::ZERO,
-            cumm_quote_qty: Decimal::ZERO,
-            status: OrderStatus::New,
-            time: now_ms,
-            update_time: now_ms,
-            working_time: -1,
-            locked: lock_amount,
-        };
+        let mut order = self.open_order(uid, new, &plan, lock_amount, now_ms);
         self.move_balance(uid, lock_asset, lock_amount, true, now_ms);
         let before = self.market.symbols()[index].update_id;
-        let mut fills = Vec::new();
-        if !fok_fails {
-            for (maker, price, qty) in plan {
-                fills.push(self.execute(index, &mut order, maker, price, qty, now_ms));
-            }
-        }
-        let remaining = order.orig_qty - order.executed_qty;
-        let rests = matches!(new.order_type, OrderType::Limit | OrderType::LimitMaker)
-            && new.time_in_force == TimeInForce::Gtc
-            && remaining > Decimal::ZERO;
-        if rests {
-            let keep = match new.side {
-                Side::Buy => order.price * remaining,
-                Side::Sell => remaining,
-            };
-            let release = order.locked - keep;
-            order.locked = keep;
-            self.move_balance(uid, lock_asset, release, false, now_ms);
-            order.status = if order.executed_qty.is_zero() {
-                OrderStatus::New
-            } else {
-                OrderStatus::PartiallyFilled
-            };
-            order.working_time = now_ms;
-            self.books[index]
-                .side_mut(new.side)
-                .entry(order.price)
-                .or_default()
-                .push_back(order_id);
-            if let Some(symbol) = self.market.get_mut(&new.symbol) {
-                symbol.update_id += 1;
-            }
-        } else {
-            let release = order.locked;
-            order.locked = Decimal::ZERO;
-            self.move_balance(uid, lock_asset, release, false, now_ms);
-            let filled = match new.order_type {
-                OrderType::Market if new.quote_order_qty.is_some() => {
-                    !order.executed_qty.is_zero() && !ran_dry
-                }
-                _ => remaining.is_zero(),
-            };
-            order.status = if filled {
-                OrderStatus::Filled
-            } else {
-                OrderStatus::Expired
-            };
-            if order.order_type == OrderType::Market {
-                order.working_time = now_ms;
-            }
-        }
-        order.update_time = now_ms;
-        self.orders.insert(order_id, order.clone());
+        let mut events = Vec::new();
+        events.extend(execution_event(&order, "NEW", None, now_ms));
+        let fills = self.execute_plan(index, &mut order, &plan, now_ms, &mut events);
+        self.settle_remainder(index, &mut order, &plan, lock_asset, now_ms);
+        self.orders.insert(order.order_id, order.clone());
         if let Some(account) = self.accounts.get_mut(&uid) {
-            account.order_ids.push(order_id);
-        }
-        self.emit_execution(&order, "NEW", None, now_ms);
-        for fill in &fills {
-            self.emit_execution(&order, "TRADE", Some(fill.clone()), now_ms);
+            account.order_ids.push(order.order_id);
         }
         if order.status == OrderStatus::Expired {
-            self.emit_execution(&order, "EXPIRED", None, now_ms);
+            events.extend(execution_event(&order, "EXPIRED", None, now_ms));
         }
-        self.emit_position(uid, &[spec.base, spec.quote], now_ms);
-        self.emit_book(index, before, now_ms);
-        Ok((order, fills))
+        let spec = &self.market.symbols()[index].spec;
+        events.extend(self.position_event(uid, &[spec.base, spec.quote], now_ms));
+        events.extend(self.book_event(index, before, now_ms));
+        Ok(Placed {
+            order,
+            fills,
+            events,
+        })
     }
 
     /// Checks an order against its symbol's filters without placing it.
@@ -615,7 +531,7 @@ impl Engine {
     }
 
     /// Cancels an open order; `-2011` if it is unknown or no longer open.
-    pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Order, ApiError> {
+    pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Canceled, ApiError> {
         let order = self
             .orders
             .get(&order_id)
@@ -646,10 +562,51 @@ impl Engine {
         order.status = OrderStatus::Canceled;
         order.update_time = now_ms;
         let order = order.clone();
-        self.emit_execution(&order, "CANCELED", None, now_ms);
-        self.emit_position(uid, &[asset], now_ms);
-        self.emit_book(index, before, now_ms);
-        Ok(order)
+        let mut events = Vec::new();
+        events.extend(execution_event(&order, "CANCELED", None, now_ms));
+        events.extend(self.position_event(uid, &[asset], now_ms));
+        events.extend(self.book_event(index, before, now_ms));
+        Ok(Canceled { order, events })
+    }
+
+    /// Moves `delta` into (or, negative, out of) the free balance of `asset`
+    /// of account `uid`, as a deposit or withdrawal would: `balanceUpdate`,
+    /// then `outboundAccountPosition`. `-2010` if the free balance would go
+    /// below zero; `-1000` for an unknown account or the house.
+    pub fn adjust_balance(
+        &mut self,
+        uid: u64,
+        asset: &str,
+        delta: Decimal,
+        now_ms: i64,
+    ) -> Result<Vec<Event>, ApiError> {
+        let account = self
+            .accounts
+            .get_mut(&uid)
+            .filter(|_| uid != HOUSE_UID)
+            .ok_or_else(|| ApiError::bad_request(-1000, format!("No account with uid {uid}.")))?;
+        let free = account
+            .balances
+            .get(asset)
+            .map(|balance| balance.free)
+            .unwrap_or_default();
+        if free + delta < Decimal::ZERO {
+            return Err(ApiError::order_rejected(
+                "Account has insufficient balance for requested action.",
+            ));
+        }
+        account.balances.entry(asset.to_owned()).or_default().free += delta;
+        account.update_time = now_ms;
+        let update = Event::Account(AccountEvent::BalanceUpdate {
+            uid,
+            asset: asset.to_owned(),
+            delta,
+            time: now_ms,
+        });
+        Ok([update]
+            .into_iter()
+            .chain(self.position_event(uid, &[asset], now_ms))
+            .collect())
     }
 
     /// The average trade price of `symbol` over the last five minutes.
@@ -673,6 +630,224 @@ impl Engine {
             .symbols()
             .iter()
             .position(|s| s.spec.symbol == symbol)
+    }
+
+    /// Phase 0: the symbol exists, the order passes its filters, the account
+    /// has room for another open order, and the client order ID is free.
+    fn check_new_order(&self, uid: u64, new: &NewOrder) -> Result<usize, ApiError> {
+        let index = self
+            .symbol_index(&new.symbol)
+            .ok_or_else(ApiError::bad_symbol)?;
+        self.check_filters(index, new)?;
+        let open_here = self
+            .account_orders(uid, Some(&new.symbol))
+            .iter()
+            .filter(|order| order.status.is_open())
+            .count();
+        if open_here >= MAX_NUM_ORDERS {
+            return Err(ApiError::filter("MAX_NUM_ORDERS"));
+        }
+        if let Some(client_order_id) = &new.client_order_id {
+            let taken = self
+                .account_orders(uid, None)
+                .iter()
+                .any(|order| order.status.is_open() && order.client_order_id == *client_order_id);
+            if taken {
+                return Err(ApiError::order_rejected("Duplicate order sent."));
+            }
+        }
+        Ok(index)
+    }
+
+    /// Phases 1 and 2: the fills, and what becomes of the order, decided
+    /// before anything changes.
+    fn plan_order(&self, index: usize, new: &NewOrder) -> Result<Plan, ApiError> {
+        let limit = match new.order_type {
+            OrderType::Market => None,
+            OrderType::Limit | OrderType::LimitMaker => new.price,
+        };
+        let (mut fills, ran_dry) =
+            self.plan(index, new.side, limit, new.quantity, new.quote_order_qty);
+        if new.order_type == OrderType::LimitMaker && !fills.is_empty() {
+            return Err(ApiError::order_rejected(
+                "Order would immediately match and take.",
+            ));
+        }
+        if new.order_type == OrderType::Market && fills.is_empty() && new.quote_order_qty.is_some()
+        {
+            return Err(ApiError::order_rejected(
+                "Order book liquidity is less than symbol minimum quantity.",
+            ));
+        }
+        let planned_qty: Decimal = fills.iter().map(|(_, _, qty)| *qty).sum();
+        let planned_quote: Decimal = fills.iter().map(|(_, price, qty)| *price * *qty).sum();
+        let fok_fails = new.order_type == OrderType::Limit
+            && new.time_in_force == TimeInForce::Fok
+            && Some(planned_qty) != new.quantity;
+        if fok_fails {
+            fills.clear();
+        }
+        let executed = if fok_fails {
+            Decimal::ZERO
+        } else {
+            planned_qty
+        };
+        let remaining = new.quantity.unwrap_or_default() - executed;
+        let rests = matches!(new.order_type, OrderType::Limit | OrderType::LimitMaker)
+            && new.time_in_force == TimeInForce::Gtc
+            && remaining > Decimal::ZERO;
+        let status = if rests {
+            if executed.is_zero() {
+                OrderStatus::New
+            } else {
+                OrderStatus::PartiallyFilled
+            }
+        } else {
+            let filled = match new.order_type {
+                OrderType::Market if new.quote_order_qty.is_some() => {
+                    !executed.is_zero() && !ran_dry
+                }
+                _ => remaining.is_zero(),
+            };
+            if filled {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::Expired
+            }
+        };
+        Ok(Plan {
+            limit,
+            fills,
+            planned_qty,
+            planned_quote,
+            fok_fails,
+            rests,
+            status,
+        })
+    }
+
+    /// Phase 3: what the order may spend, in which asset.
+    fn amount_to_lock(&self, index: usize, new: &NewOrder, plan: &Plan) -> (&'static str, Decimal) {
+        let spec = &self.market.symbols()[index].spec;
+        let (asset, amount) = match (new.side, new.order_type) {
+            (Side::Buy, OrderType::Market) => match new.quote_order_qty {
+                Some(quote) => (spec.quote, quote),
+                None => (spec.quote, plan.planned_quote),
+            },
+            (Side::Buy, _) => (
+                spec.quote,
+                new.price.unwrap_or_default() * new.quantity.unwrap_or_default(),
+            ),
+            (Side::Sell, OrderType::Market) => match new.quote_order_qty {
+                Some(_) => (spec.base, plan.planned_qty),
+                None => (spec.base, new.quantity.unwrap_or_default()),
+            },
+            (Side::Sell, _) => (spec.base, new.quantity.unwrap_or_default()),
+        };
+        if plan.fok_fails {
+            (asset, Decimal::ZERO)
+        } else {
+            (asset, amount)
+        }
+    }
+
+    /// The new order as `NEW`, nothing filled yet, with its ID.
+    fn open_order(
+        &mut self,
+        uid: u64,
+        new: &NewOrder,
+        plan: &Plan,
+        locked: Decimal,
+        now_ms: i64,
+    ) -> Order {
+        let order_id = self.next_order_id;
+        self.next_order_id += 1;
+        let client_order_id = new
+            .client_order_id
+            .clone()
+            .unwrap_or_else(|| generated_client_order_id(self.market.seed(), order_id));
+        let working = plan.rests || new.order_type == OrderType::Market;
+        Order {
+            symbol: new.symbol.clone(),
+            order_id,
+            client_order_id,
+            uid,
+            side: new.side,
+            order_type: new.order_type,
+            time_in_force: new.time_in_force,
+            price: plan.limit.unwrap_or_default(),
+            orig_qty: new.quantity.unwrap_or_default(),
+            orig_quote_qty: new.quote_order_qty.unwrap_or_default(),
+            executed_qty: Decimal::ZERO,
+            cumm_quote_qty: Decimal::ZERO,
+            status: OrderStatus::New,
+            time: now_ms,
+            update_time: now_ms,
+            working_time: if working { now_ms } else { -1 },
+            locked,
+        }
+    }
+
+    /// Phase 4: executes the planned fills, each followed by the taker's
+    /// `TRADE` report (the last one carries the final status if the order
+    /// is filled).
+    fn execute_plan(
+        &mut self,
+        index: usize,
+        order: &mut Order,
+        plan: &Plan,
+        now_ms: i64,
+        events: &mut Vec<Event>,
+    ) -> Vec<Fill> {
+        let mut fills = Vec::with_capacity(plan.fills.len());
+        for (number, (maker, price, qty)) in plan.fills.iter().enumerate() {
+            let fill = self.execute(index, order, *maker, *price, *qty, now_ms, events);
+            let last = number + 1 == plan.fills.len();
+            order.status = if last && plan.status == OrderStatus::Filled {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            events.extend(execution_event(order, "TRADE", Some(fill.clone()), now_ms));
+            fills.push(fill);
+        }
+        fills
+    }
+
+    /// Phase 5: rests a GTC remainder with exactly what it still needs
+    /// locked, releases everything else, and sets the final status.
+    fn settle_remainder(
+        &mut self,
+        index: usize,
+        order: &mut Order,
+        plan: &Plan,
+        lock_asset: &str,
+        now_ms: i64,
+    ) {
+        let keep = if plan.rests {
+            let remaining = order.orig_qty - order.executed_qty;
+            match order.side {
+                Side::Buy => order.price * remaining,
+                Side::Sell => remaining,
+            }
+        } else {
+            Decimal::ZERO
+        };
+        let release = order.locked - keep;
+        order.locked = keep;
+        self.move_balance(order.uid, lock_asset, release, false, now_ms);
+        if plan.rests {
+            self.books[index]
+                .side_mut(order.side)
+                .entry(order.price)
+                .or_default()
+                .push_back(order.order_id);
+            if let Some(symbol) = self.market.get_mut(&order.symbol) {
+                symbol.update_id += 1;
+            }
+        }
+        order.status = plan.status;
+        order.update_time = now_ms;
     }
 
     fn check_filters(&self, index: usize, new: &NewOrder) -> Result<(), ApiError> {
@@ -803,7 +978,9 @@ impl Engine {
         }
     }
 
-    /// Executes one planned fill of `taker` against `maker`.
+    /// Executes one planned fill of `taker` against `maker`; the trade and
+    /// the maker's reports go to `events`.
+    #[allow(clippy::too_many_arguments)]
     fn execute(
         &mut self,
         index: usize,
@@ -812,6 +989,7 @@ impl Engine {
         price: Decimal,
         qty: Decimal,
         now_ms: i64,
+        events: &mut Vec<Event>,
     ) -> Fill {
         let spec = self.market.symbols()[index].spec.clone();
         let quote_qty = price * qty;
@@ -820,10 +998,10 @@ impl Engine {
             .get_mut(spec.symbol)
             .map(|symbol| symbol.push_trade(price, qty, now_ms, taker.side == Side::Sell))
             .expect("symbol index is valid");
-        self.emit_market(MarketEvent::Trade {
+        events.push(Event::Market(MarketEvent::Trade {
             symbol: spec.symbol.to_owned(),
             trade: trade.clone(),
-        });
+        }));
         let taker_rate = self.commission.taker;
         let (commission, commission_asset) = self.settle(
             taker, price, qty, taker_rate, trade.id, false, &spec, now_ms,
@@ -864,8 +1042,8 @@ impl Engine {
                         commission_asset: String::new(),
                         trade_id: trade.id,
                     };
-                    self.emit_execution(&order, "TRADE", Some(fill), now_ms);
-                    self.emit_position(order.uid, &[spec.base, spec.quote], now_ms);
+                    events.extend(execution_event(&order, "TRADE", Some(fill), now_ms));
+                    events.extend(self.position_event(order.uid, &[spec.base, spec.quote], now_ms));
                     self.orders.insert(order_id, order);
                 }
             }
@@ -942,7 +1120,7 @@ impl Engine {
     }
 
     /// The house takes every resting order the walk's price moved through.
-    fn cross_resting(&mut self, index: usize, time: i64) {
+    fn cross_resting(&mut self, index: usize, time: i64, events: &mut Vec<Event>) {
         let mid = self.market.symbols()[index].mid();
         let crossed: Vec<u64> = [Side::Buy, Side::Sell]
             .into_iter()
@@ -991,7 +1169,14 @@ impl Engine {
             };
             self.move_balance(HOUSE_UID, asset, amount, true, time);
             house_order.locked = amount;
-            self.execute_house(index, &mut house_order, order_id, price, qty, time);
+            self.execute_house(
+                index,
+                &mut house_order,
+                order_id,
+                (price, qty),
+                time,
+                events,
+            );
         }
     }
 
@@ -1000,13 +1185,14 @@ impl Engine {
         index: usize,
         house_order: &mut Order,
         maker_id: u64,
-        price: Decimal,
-        qty: Decimal,
+        (price, qty): (Decimal, Decimal),
         time: i64,
+        events: &mut Vec<Event>,
     ) {
         let saved_taker_rate = self.commission.taker;
         self.commission.taker = Decimal::ZERO;
-        self.execute(index, house_order, Maker::Order(maker_id), price, qty, time);
+        let maker = Maker::Order(maker_id);
+        self.execute(index, house_order, maker, price, qty, time, events);
         self.commission.taker = saved_taker_rate;
     }
 
@@ -1027,59 +1213,25 @@ impl Engine {
         account.update_time = now_ms;
     }
 
-    fn emit_market(&self, event: MarketEvent) {
-        if let Some(sender) = &self.market_events
-            && sender.receiver_count() > 0
-        {
-            let _ = sender.send(event);
-        }
-    }
-
-    fn emit_book(&self, index: usize, before: u64, time: i64) {
+    /// `BookChanged` if the book of `index` changed since update ID `before`.
+    fn book_event(&self, index: usize, before: u64, time: i64) -> Option<Event> {
         let symbol = &self.market.symbols()[index];
-        if symbol.update_id > before {
-            self.emit_market(MarketEvent::BookChanged {
+        (symbol.update_id > before).then(|| {
+            Event::Market(MarketEvent::BookChanged {
                 symbol: symbol.spec.symbol.to_owned(),
                 first_update_id: before + 1,
                 final_update_id: symbol.update_id,
                 time,
-            });
-        }
+            })
+        })
     }
 
-    fn emit_execution(
-        &self,
-        order: &Order,
-        execution_type: &'static str,
-        fill: Option<Fill>,
-        time: i64,
-    ) {
-        if order.uid == HOUSE_UID {
-            return;
+    /// `outboundAccountPosition` with these assets of `uid` (not for the house).
+    fn position_event(&self, uid: u64, assets: &[&str], time: i64) -> Option<Event> {
+        if uid == HOUSE_UID {
+            return None;
         }
-        if let Some(sender) = &self.account_events
-            && sender.receiver_count() > 0
-        {
-            let _ = sender.send(AccountEvent::Execution {
-                uid: order.uid,
-                execution_type,
-                order: Box::new(order.clone()),
-                fill,
-                time,
-            });
-        }
-    }
-
-    fn emit_position(&self, uid: u64, assets: &[&str], time: i64) {
-        let Some(sender) = &self.account_events else {
-            return;
-        };
-        if uid == HOUSE_UID || sender.receiver_count() == 0 {
-            return;
-        }
-        let Some(account) = self.accounts.get(&uid) else {
-            return;
-        };
+        let account = self.accounts.get(&uid)?;
         let balances = assets
             .iter()
             .map(|asset| {
@@ -1087,12 +1239,30 @@ impl Engine {
                 ((*asset).to_owned(), balance.free, balance.locked)
             })
             .collect();
-        let _ = sender.send(AccountEvent::Position {
+        Some(Event::Account(AccountEvent::Position {
             uid,
             balances,
             time,
-        });
+        }))
     }
+}
+
+/// An `executionReport` of `order` as it is now (none for the house).
+fn execution_event(
+    order: &Order,
+    execution_type: &'static str,
+    fill: Option<Fill>,
+    time: i64,
+) -> Option<Event> {
+    (order.uid != HOUSE_UID).then(|| {
+        Event::Account(AccountEvent::Execution {
+            uid: order.uid,
+            execution_type,
+            order: Box::new(order.clone()),
+            fill,
+            time,
+        })
+    })
 }
 
 /// A 22-character client order ID, like Binance generates.
@@ -1123,7 +1293,7 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn engine(synthetic: bool) -> (Engine, broadcast::Receiver<AccountEvent>) {
+    fn engine(synthetic: bool) -> Engine {
         let market = Market::new(5, T0, default_symbols());
         let commission = Commission {
             maker: d("0.001"),
@@ -1133,9 +1303,6 @@ mod tests {
         if !synthetic {
             engine = engine.without_synthetic_liquidity();
         }
-        let (market_events, _) = broadcast::channel(1024);
-        let (account_events, receiver) = broadcast::channel(100_000);
-        engine.publish_to(market_events, account_events);
         for uid in 1..=3 {
             engine.add_account(
                 uid,
@@ -1146,7 +1313,7 @@ mod tests {
                 T0,
             );
         }
-        (engine, receiver)
+        engine
     }
 
     fn limit(side: Side, price: &str, qty: &str, tif: TimeInForce) -> NewOrder {
@@ -1203,8 +1370,8 @@ mod tests {
 
     #[test]
     fn resting_limit_locks_and_cancel_releases() {
-        let (mut engine, _events) = engine(false);
-        let (order, fills) = engine
+        let mut engine = engine(false);
+        let Placed { order, fills, .. } = engine
             .place(1, &limit(Side::Buy, "90000", "0.5", TimeInForce::Gtc), T0)
             .unwrap();
         assert!(fills.is_empty());
@@ -1222,11 +1389,11 @@ mod tests {
 
     #[test]
     fn taker_gets_the_makers_price_and_pays_commission() {
-        let (mut engine, _events) = engine(false);
+        let mut engine = engine(false);
         engine
             .place(2, &limit(Side::Sell, "95000", "1", TimeInForce::Gtc), T0)
             .unwrap();
-        let (order, fills) = engine
+        let Placed { order, fills, .. } = engine
             .place(1, &limit(Side::Buy, "96000", "0.4", TimeInForce::Gtc), T0)
             .unwrap();
         assert_eq!(order.status, OrderStatus::Filled);
@@ -1241,9 +1408,106 @@ mod tests {
         check_locked(&engine);
     }
 
+    /// The owner's `executionReport`s of a new order placed against two
+    /// resting sells (0.3 at 95000, 0.3 at 95010): `(x, X, z)` in order.
+    #[track_caller]
+    fn check_reports(new: NewOrder, expected: &[(&str, OrderStatus, &str)]) {
+        let mut engine = engine(false);
+        for price in ["95000", "95010"] {
+            engine
+                .place(2, &limit(Side::Sell, price, "0.3", TimeInForce::Gtc), T0)
+                .unwrap();
+        }
+        let placed = engine.place(1, &new, T0).unwrap();
+        let reports: Vec<(&str, OrderStatus, Decimal)> = placed
+            .events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Account(AccountEvent::Execution {
+                    uid: 1,
+                    execution_type,
+                    order,
+                    ..
+                }) => Some((*execution_type, order.status, order.executed_qty)),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<(&str, OrderStatus, Decimal)> = expected
+            .iter()
+            .map(|(kind, status, filled)| (*kind, *status, d(filled)))
+            .collect();
+        assert_eq!(reports, expected);
+    }
+
+    #[test]
+    fn an_order_that_fills_at_once_is_new_then_one_trade_per_fill() {
+        use OrderStatus::{Filled, New, PartiallyFilled};
+        check_reports(
+            limit(Side::Buy, "96000", "0.5", TimeInForce::Gtc),
+            &[
+                ("NEW", New, "0"),
+                ("TRADE", PartiallyFilled, "0.3"),
+                ("TRADE", Filled, "0.5"),
+            ],
+        );
+        let market_buy = NewOrder {
+            order_type: OrderType::Market,
+            price: None,
+            ..limit(Side::Buy, "1", "0.3", TimeInForce::Gtc)
+        };
+        check_reports(market_buy, &[("NEW", New, "0"), ("TRADE", Filled, "0.3")]);
+    }
+
+    #[test]
+    fn a_partly_filled_order_rests_or_expires_after_its_trades() {
+        use OrderStatus::{Expired, New, PartiallyFilled};
+        check_reports(
+            limit(Side::Buy, "95010", "1", TimeInForce::Gtc),
+            &[
+                ("NEW", New, "0"),
+                ("TRADE", PartiallyFilled, "0.3"),
+                ("TRADE", PartiallyFilled, "0.6"),
+            ],
+        );
+        check_reports(
+            limit(Side::Buy, "95010", "1", TimeInForce::Ioc),
+            &[
+                ("NEW", New, "0"),
+                ("TRADE", PartiallyFilled, "0.3"),
+                ("TRADE", PartiallyFilled, "0.6"),
+                ("EXPIRED", Expired, "0.6"),
+            ],
+        );
+        check_reports(
+            limit(Side::Buy, "95010", "1", TimeInForce::Fok),
+            &[("NEW", New, "0"), ("EXPIRED", Expired, "0")],
+        );
+        check_reports(
+            limit(Side::Buy, "90000", "0.1", TimeInForce::Gtc),
+            &[("NEW", New, "0")],
+        );
+    }
+
+    #[test]
+    fn a_withdrawal_beyond_the_free_balance_changes_nothing() {
+        let mut engine = engine(false);
+        let err = engine.adjust_balance(1, "ETH", d("-1"), T0).unwrap_err();
+        assert_eq!(err.code, -2010);
+        assert!(!engine.account(1).unwrap().balances.contains_key("ETH"));
+        let events = engine.adjust_balance(1, "BTC", d("-1"), T0).unwrap();
+        assert_eq!(engine.account(1).unwrap().balances["BTC"].free, d("9"));
+        assert!(matches!(
+            events.as_slice(),
+            [
+                Event::Account(AccountEvent::BalanceUpdate { .. }),
+                Event::Account(AccountEvent::Position { .. })
+            ]
+        ));
+    }
+
     #[test]
     fn limit_maker_that_would_take_is_rejected() {
-        let (mut engine, _events) = engine(false);
+        let mut engine = engine(false);
         engine
             .place(2, &limit(Side::Sell, "95000", "1", TimeInForce::Gtc), T0)
             .unwrap();
@@ -1258,11 +1522,11 @@ mod tests {
 
     #[test]
     fn fok_without_enough_liquidity_expires_untouched() {
-        let (mut engine, _events) = engine(false);
+        let mut engine = engine(false);
         engine
             .place(2, &limit(Side::Sell, "95000", "0.1", TimeInForce::Gtc), T0)
             .unwrap();
-        let (order, fills) = engine
+        let Placed { order, fills, .. } = engine
             .place(1, &limit(Side::Buy, "95000", "0.2", TimeInForce::Fok), T0)
             .unwrap();
         assert_eq!((order.status, fills.len()), (OrderStatus::Expired, 0));
@@ -1271,7 +1535,7 @@ mod tests {
 
     #[test]
     fn insufficient_balance_and_filters() {
-        let (mut engine, _events) = engine(false);
+        let mut engine = engine(false);
         let err = engine
             .place(1, &limit(Side::Sell, "95000", "11", TimeInForce::Gtc), T0)
             .unwrap_err();
@@ -1298,7 +1562,7 @@ mod tests {
 
     #[test]
     fn market_orders_against_synthetic_liquidity_conserve_assets() {
-        let (mut engine, _events) = engine(true);
+        let mut engine = engine(true);
         let before = totals(&engine);
         let market_buy = NewOrder {
             order_type: OrderType::Market,
@@ -1307,7 +1571,7 @@ mod tests {
             quote_order_qty: Some(d("1000")),
             ..limit(Side::Buy, "1", "1", TimeInForce::Gtc)
         };
-        let (order, fills) = engine.place(1, &market_buy, T0).unwrap();
+        let Placed { order, fills, .. } = engine.place(1, &market_buy, T0).unwrap();
         assert_eq!(order.status, OrderStatus::Filled);
         assert!(!fills.is_empty());
         assert!(order.cumm_quote_qty <= d("1000"));
@@ -1317,13 +1581,25 @@ mod tests {
     }
 
     #[test]
+    fn advancing_reports_one_trade_per_symbol_and_second() {
+        let mut engine = engine(true);
+        let events = engine.advance(T0 + 3_000);
+        let trades = events
+            .iter()
+            .filter(|event| matches!(event, Event::Market(MarketEvent::Trade { .. })))
+            .count();
+        assert_eq!(trades, 3 * engine.market().symbols().len());
+        assert!(engine.advance(T0 + 3_000).is_empty());
+    }
+
+    #[test]
     fn the_walk_fills_resting_orders_it_crosses() {
-        let (mut engine, _events) = engine(true);
+        let mut engine = engine(true);
         let mid = engine.market().get("BTCUSDT").unwrap().mid();
         let far_above = (mid * d("1.05")).round_dp(2).to_string();
         // A buy far above the market fills at once against synthetic asks;
         // a sell far above rests until the walk gets there (it will not here).
-        let (order, _) = engine
+        let Placed { order, .. } = engine
             .place(
                 1,
                 &limit(Side::Sell, &far_above, "0.01", TimeInForce::Gtc),
@@ -1336,7 +1612,7 @@ mod tests {
             OrderStatus::New
         );
         let just_below = (mid - d("0.01")).to_string();
-        let (order, _) = engine
+        let Placed { order, .. } = engine
             .place(
                 2,
                 &limit(Side::Sell, &just_below, "0.01", TimeInForce::Gtc),
@@ -1375,7 +1651,7 @@ mod tests {
 
         #[test]
         fn matching_keeps_the_books(ops in prop::collection::vec(op(), 1..60)) {
-            let (mut engine, mut events) = engine(false);
+            let mut engine = engine(false);
             let before = totals(&engine);
             for op in ops {
                 match op {
@@ -1400,8 +1676,7 @@ mod tests {
                             price: (order_type != OrderType::Market).then_some(price),
                             client_order_id: None,
                         };
-                        while events.try_recv().is_ok() {}
-                        if let Ok((order, fills)) = engine.place(uid, &new, T0) {
+                        if let Ok(Placed { order, fills, events }) = engine.place(uid, &new, T0) {
                             let filled: Decimal = fills.iter().map(|f| f.qty).sum();
                             prop_assert_eq!(filled, order.executed_qty);
                             prop_assert!(order.executed_qty <= order.orig_qty);
@@ -1413,11 +1688,35 @@ mod tests {
                                     }
                                 }
                             }
+                            // The owner's reports: NEW with nothing filled,
+                            // one TRADE per fill with growing cumulative
+                            // quantities, and the last one in the final status.
+                            let reports: Vec<(&str, OrderStatus, Decimal)> = events
+                                .iter()
+                                .filter_map(|event| match event {
+                                    Event::Account(AccountEvent::Execution { execution_type, order: report, .. })
+                                        if report.order_id == order.order_id =>
+                                    {
+                                        Some((*execution_type, report.status, report.executed_qty))
+                                    }
+                                    _ => None,
+                                })
+                                .collect();
+                            prop_assert_eq!(reports[0], ("NEW", OrderStatus::New, Decimal::ZERO));
+                            let trades: Vec<Decimal> = reports
+                                .iter()
+                                .filter(|(kind, _, _)| *kind == "TRADE")
+                                .map(|(_, _, filled)| *filled)
+                                .collect();
+                            prop_assert_eq!(trades.len(), fills.len());
+                            prop_assert!(trades.windows(2).all(|pair| pair[0] < pair[1]));
+                            let last = reports[reports.len() - 1];
+                            prop_assert_eq!((last.1, last.2), (order.status, order.executed_qty));
                             // Makers in the order they were hit: best price
                             // first, oldest first at one price.
                             let mut makers = Vec::new();
-                            while let Ok(event) = events.try_recv() {
-                                if let AccountEvent::Execution { execution_type: "TRADE", order: maker, .. } = event
+                            for event in events {
+                                if let Event::Account(AccountEvent::Execution { execution_type: "TRADE", order: maker, .. }) = event
                                     && maker.order_id != order.order_id {
                                         makers.push((maker.price, maker.order_id));
                                     }
@@ -1456,7 +1755,7 @@ mod tests {
             ops in prop::collection::vec(op(), 1..40),
             seconds in prop::collection::vec(0..30_i64, 40),
         ) {
-            let (mut engine, _events) = engine(true);
+            let mut engine = engine(true);
             let before = totals(&engine);
             let mut now = T0;
             for (op, step) in ops.into_iter().zip(seconds) {

@@ -34,6 +34,60 @@ pub enum Error {
         /// The text given.
         text: String,
     },
+    /// A file could not be read: the configuration file or a public key.
+    #[error("cannot read {}: {source}", path.display())]
+    ReadFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The configuration file is not TOML of the documented shape
+    /// ([`crate::config_file`]).
+    #[error("{}", with_path(path.as_deref(), message))]
+    ConfigSyntax {
+        /// The file, when it was read from one.
+        path: Option<std::path::PathBuf>,
+        /// The parser's message.
+        message: String,
+    },
+    /// A configured key has neither `secret` nor `public_key_file`, or both.
+    #[error("key {api_key} needs exactly one of `secret` and `public_key_file`")]
+    KeyCredential {
+        /// The API key (never the secret).
+        api_key: String,
+    },
+    /// The configuration leaves no account.
+    #[error("the configuration has no account")]
+    NoAccount,
+    /// The API key to register is not letters and digits.
+    #[error("the API key must be letters and digits only")]
+    ApiKeySyntax,
+    /// An API key to register came without a secret or a public key.
+    #[error("the API key has no secret or public key")]
+    MissingCredential,
+    /// A public key file does not hold a public key.
+    #[error("{}: {reason}", path.display())]
+    PublicKey {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A balances list is not `ASSET=AMOUNT,...`.
+    #[error("cannot read balance `{part}`")]
+    BalancesSyntax {
+        /// The entry that could not be read.
+        part: String,
+    },
+}
+
+/// `path: message`, or the message alone.
+fn with_path(path: Option<&std::path::Path>, message: &str) -> String {
+    match path {
+        Some(path) => format!("{}: {message}", path.display()),
+        None => message.to_owned(),
+    }
 }
 
 /// The first four characters of an API key, for messages.
@@ -56,6 +110,9 @@ pub struct ApiError {
     pub msg: String,
     /// Seconds for a `Retry-After` header (429 and 418).
     pub retry_after: Option<u64>,
+    /// Details some errors carry next to `code` and `msg` (cancel-replace
+    /// failures say what happened to each part).
+    pub data: Option<serde_json::Value>,
 }
 
 /// The Binance error code of a response, kept in its extensions.
@@ -66,6 +123,8 @@ pub struct ErrorCode(pub i64);
 struct Body<'a> {
     code: i64,
     msg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
@@ -81,7 +140,14 @@ impl ApiError {
             code,
             msg: msg.into(),
             retry_after: None,
+            data: None,
         }
+    }
+
+    /// The same error, carrying `data` next to its code and message.
+    pub fn with_data(mut self, data: &impl Serialize) -> ApiError {
+        self.data = serde_json::to_value(data).ok();
+        self
     }
 
     /// -1000 with status 500: the client never sees internals.
@@ -189,11 +255,12 @@ impl ApiError {
         )
     }
 
-    /// The body text, `{"code":..,"msg":".."}`.
+    /// The body text, `{"code":..,"msg":".."}` (and `"data"` if any).
     pub fn body(&self) -> String {
         serde_json::to_string(&Body {
             code: self.code,
             msg: &self.msg,
+            data: self.data.as_ref(),
         })
         .unwrap_or_else(|_| String::from("{\"code\":-1000,\"msg\":\"\"}"))
     }
@@ -206,6 +273,7 @@ impl IntoResponse for ApiError {
             Json(Body {
                 code: self.code,
                 msg: &self.msg,
+                data: self.data.as_ref(),
             }),
         )
             .into_response();

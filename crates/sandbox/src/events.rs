@@ -1,14 +1,25 @@
-//! What the exchange core publishes, for WebSocket streams (part 2) and tests.
+//! What the exchange core reports, for WebSocket streams, user data and tests.
 //!
-//! Market events go to everyone; account events carry the `uid` they belong
-//! to. Both travel on `tokio::sync::broadcast` channels held by
-//! [`crate::Exchange`]; a slow receiver loses old events (`Lagged`), never
-//! blocks the engine.
+//! The engine returns [`Event`]s from every call that changes something
+//! (`advance`, `place`, `cancel`, `adjust_balance`); it owns no channel and
+//! knows nothing of who listens. [`crate::Exchange`] publishes them on two
+//! `tokio::sync::broadcast` channels, market events to everyone and account
+//! events tagged with their `uid`; a slow receiver loses old events
+//! (`Lagged`), never blocks the engine.
 
 use rust_decimal::Decimal;
 
 use crate::engine::{Fill, Order};
 use crate::market::Trade;
+
+/// One thing the engine reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// For every market-data listener.
+    Market(MarketEvent),
+    /// For the account's user-data subscribers.
+    Account(AccountEvent),
+}
 
 /// Something that happened on a symbol's market.
 #[derive(Debug, Clone)]

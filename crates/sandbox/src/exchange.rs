@@ -1,21 +1,31 @@
 //! The shared state behind the router: the engine, the API keys, the clock,
 //! the rate limiter, injected faults and the request log.
+//!
+//! The engine is pure: it returns its [`Event`]s. The exchange owns the
+//! broadcast channels and publishes them, through [`EngineGuard`], while
+//! the engine is still locked, so events leave in the order the engine made
+//! them even when requests run concurrently.
+//!
+//! Every mutex here (and in `ws`) is taken with [`lock`]: a lock poisoned
+//! by a panic elsewhere still yields its data, so one failed request never
+//! takes the sandbox down.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mbx_signing::payload::{decode_component, rest_payload, split_signature};
+use mbx_signing::payload::{decode_component, redact_signature, rest_payload, split_signature};
 use mbx_signing::{HmacKey, Verifier};
 use rust_decimal::Decimal;
 use tokio::sync::broadcast;
 
 use crate::config::{Credential, Permissions, SandboxConfig};
-use crate::engine::{Commission, Engine};
+use crate::engine::{Commission, Engine, Fill, NewOrder, Order};
 use crate::error::{ApiError, Error};
-use crate::events::{AccountEvent, MarketEvent};
+use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::limits::Limiter;
 use crate::market::{Market, default_symbols};
 use crate::params::{DECIMAL_RANGE, Params, parse_long};
@@ -58,6 +68,47 @@ pub struct Caller {
     pub uid: u64,
     /// The key's permissions.
     pub permissions: Permissions,
+}
+
+/// How a signed request proves that its sender holds the key.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// REST (rest-api.md § "SIGNED endpoint security"): a `signature` pair
+    /// in the raw query string or body, over the query string followed by
+    /// the body with that pair removed, before any decoding.
+    Rest {
+        /// The query string as received.
+        raw_query: &'a str,
+        /// The form body as received.
+        raw_body: &'a str,
+    },
+    /// WebSocket API (web-socket-api.md § "SIGNED request security"): the
+    /// `signature` parameter over every other parameter, sorted by name,
+    /// not percent-encoded.
+    WsApi {
+        /// The sorted payload ([`mbx_signing::payload::ws_api_payload`]).
+        payload: &'a str,
+    },
+    /// A request of a logged-on WebSocket API session without a signature
+    /// of its own: `session.logon` already checked the key's signature.
+    Session,
+}
+
+impl std::fmt::Debug for Proof<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proof::Rest {
+                raw_query,
+                raw_body,
+            } => f
+                .debug_struct("Rest")
+                .field("raw_query", &redact_signature(raw_query))
+                .field("raw_body", &redact_signature(raw_body))
+                .finish(),
+            Proof::WsApi { payload } => f.debug_struct("WsApi").field("payload", payload).finish(),
+            Proof::Session => f.write_str("Session"),
+        }
+    }
 }
 
 /// What a signed endpoint needs from the key.
@@ -114,7 +165,6 @@ impl Exchange {
         let mut engine = Engine::new(market, commission);
         let (market_events, _) = broadcast::channel(4096);
         let (account_events, _) = broadcast::channel(4096);
-        engine.publish_to(market_events.clone(), account_events.clone());
         let mut keys = HashMap::new();
         for account in &config.accounts {
             let mut balances = Vec::new();
@@ -210,32 +260,31 @@ impl Exchange {
         self.inner.market_events.subscribe()
     }
 
-    /// The WebSocket side: timing, connection controls, the stream feed.
-    pub fn live(&self) -> &crate::ws::Live {
-        &self.inner.live
-    }
-
-    /// Sends an account event to user data subscribers (admin deposits).
-    pub fn publish_account_event(&self, event: AccountEvent) {
-        let _ = self.inner.account_events.send(event);
-    }
-
     /// Account events (executions, balances).
     pub fn account_events(&self) -> broadcast::Receiver<AccountEvent> {
         self.inner.account_events.subscribe()
     }
 
-    /// The engine, locked, advanced to now.
-    pub fn engine(&self) -> MutexGuard<'_, Engine> {
-        let now = self.now_ms();
-        let mut engine = lock(&self.inner.engine);
-        engine.advance(now);
-        engine
+    /// The WebSocket side: timing, connection controls, the stream feed.
+    pub fn live(&self) -> &crate::ws::Live {
+        &self.inner.live
     }
 
-    /// The engine, locked, not advanced (account reads need no market).
-    pub fn engine_unadvanced(&self) -> MutexGuard<'_, Engine> {
-        lock(&self.inner.engine)
+    /// The engine, locked, its market where it is: taking it moves
+    /// nothing. Changes go through the guard, which publishes them.
+    pub fn engine(&self) -> EngineGuard<'_> {
+        EngineGuard {
+            engine: lock(&self.inner.engine),
+            inner: &self.inner,
+        }
+    }
+
+    /// The engine, locked, after moving its market to the sandbox's now
+    /// (publishing the trades and book changes that produced).
+    pub fn advance_engine(&self) -> EngineGuard<'_> {
+        let mut engine = self.engine();
+        engine.advance(self.now_ms());
+        engine
     }
 
     /// The rate limiter.
@@ -253,25 +302,22 @@ impl Exchange {
     /// 5. the signature over the raw query string followed by the raw body,
     ///    the `signature` pair removed, before any decoding (`-1022`);
     /// 6. the key's permission for the endpoint (`-2015`).
+    ///
+    /// A [`Proof::Session`] skips the signature (steps 2 and 5), not the
+    /// timestamp.
     pub fn authenticate(
         &self,
         api_key: Option<&str>,
         params: &Params,
-        raw_query: &str,
-        raw_body: &str,
+        proof: Proof<'_>,
         need: Need,
     ) -> Result<Caller, ApiError> {
         let key = self.check_api_key(api_key)?;
-        // A request of a logged-on WebSocket API session without its own
-        // signature: the key's signature was checked by `session.logon`.
-        let logged_on = !params.has("signature")
-            && crate::ws::SESSION_API_KEY
-                .try_with(|session| Some(session.as_str()) == api_key)
-                .unwrap_or(false);
         let timestamp_text = params.require("timestamp")?;
-        if !logged_on {
-            params.require("signature")?;
-        }
+        let signature = match proof {
+            Proof::Session => None,
+            Proof::Rest { .. } | Proof::WsApi { .. } => Some(params.require("signature")?),
+        };
         let recv_window_us = match params.get("recvWindow") {
             Some(text) => {
                 let window = crate::params::parse_decimal("recvWindow", text)
@@ -312,17 +358,30 @@ impl Exchange {
                 "Timestamp for this request is outside of the recvWindow.",
             ));
         }
-        if !logged_on {
-            let (query_signed, query_signature) = split_signature(raw_query);
-            let (body_signed, body_signature) = split_signature(raw_body);
-            let signature = query_signature
-                .or(body_signature)
-                .and_then(decode_component)
-                .ok_or_else(invalid_signature)?;
-            let payload = rest_payload(&query_signed, &body_signed);
-            key.verifier
-                .verify(payload.as_bytes(), &signature)
-                .map_err(|_| invalid_signature())?;
+        match (proof, signature) {
+            (
+                Proof::Rest {
+                    raw_query,
+                    raw_body,
+                },
+                _,
+            ) => {
+                let (query_signed, query_signature) = split_signature(raw_query);
+                let (body_signed, body_signature) = split_signature(raw_body);
+                let signature = query_signature
+                    .or(body_signature)
+                    .and_then(decode_component)
+                    .ok_or_else(invalid_signature)?;
+                let payload = rest_payload(&query_signed, &body_signed);
+                key.verifier
+                    .verify(payload.as_bytes(), &signature)
+                    .map_err(|_| invalid_signature())?;
+            }
+            (Proof::WsApi { payload }, Some(signature)) => key
+                .verifier
+                .verify(payload.as_bytes(), signature)
+                .map_err(|_| invalid_signature())?,
+            (Proof::WsApi { .. }, None) | (Proof::Session, _) => {}
         }
         let allowed = match need {
             Need::Read => key.permissions.enable_reading,
@@ -363,9 +422,99 @@ fn system_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The engine, locked. Reading goes through `Deref`; every change goes
+/// through a method here that publishes the engine's events before the lock
+/// is released, so no change can be made without telling the listeners.
+pub struct EngineGuard<'a> {
+    engine: MutexGuard<'a, Engine>,
+    inner: &'a Inner,
+}
+
+impl std::fmt::Debug for EngineGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineGuard").finish_non_exhaustive()
+    }
+}
+
+impl Deref for EngineGuard<'_> {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl EngineGuard<'_> {
+    /// Moves the market to `now_ms` ([`Engine::advance`]), publishing as
+    /// it goes.
+    pub fn advance(&mut self, now_ms: i64) {
+        let mut publisher = Publisher(self.inner);
+        self.engine.advance_into(now_ms, &mut publisher);
+    }
+
+    /// Places an order ([`Engine::place`]).
+    pub fn place(
+        &mut self,
+        uid: u64,
+        new: &NewOrder,
+        now_ms: i64,
+    ) -> Result<(Order, Vec<Fill>), ApiError> {
+        let placed = self.engine.place(uid, new, now_ms)?;
+        self.publish(placed.events);
+        Ok((placed.order, placed.fills))
+    }
+
+    /// Cancels an open order ([`Engine::cancel`]).
+    pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Order, ApiError> {
+        let canceled = self.engine.cancel(uid, order_id, now_ms)?;
+        self.publish(canceled.events);
+        Ok(canceled.order)
+    }
+
+    /// A deposit (`delta > 0`) or withdrawal ([`Engine::adjust_balance`]).
+    pub fn adjust_balance(
+        &mut self,
+        uid: u64,
+        asset: &str,
+        delta: Decimal,
+        now_ms: i64,
+    ) -> Result<(), ApiError> {
+        let events = self.engine.adjust_balance(uid, asset, delta, now_ms)?;
+        self.publish(events);
+        Ok(())
+    }
+
+    fn publish(&self, events: Vec<Event>) {
+        Publisher(self.inner).extend(events);
+    }
+}
+
+/// Sends events to whoever listens; nobody listening costs nothing.
+struct Publisher<'a>(&'a Inner);
+
+impl Extend<Event> for Publisher<'_> {
+    fn extend<I: IntoIterator<Item = Event>>(&mut self, events: I) {
+        for event in events {
+            match event {
+                Event::Market(event) => {
+                    if self.0.market_events.receiver_count() > 0 {
+                        let _ = self.0.market_events.send(event);
+                    }
+                }
+                Event::Account(event) => {
+                    if self.0.account_events.receiver_count() > 0 {
+                        let _ = self.0.account_events.send(event);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Locks a mutex; a poisoned lock (a panic elsewhere) still yields the data,
-/// so one failed request never takes the sandbox down.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// so one failed request never takes the sandbox down. The sandbox's one
+/// policy for poisoned locks.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -8,7 +8,12 @@
 //! the sandbox clock, rate limits, injected faults and a request log.
 //! [`SandboxConfig`] says which accounts and keys exist
 //! ([`SandboxConfig::demo`] gives one demo account), the seed of the price
-//! walk, the clock offset and the [`RateLimitConfig`].
+//! walk, the clock offset and the [`RateLimitConfig`]; [`config_file`]
+//! reads it from TOML and merges command-line [`Overrides`] over it.
+//!
+//! Every endpoint is one operation and one row of [`ops::ENDPOINTS`]
+//! (method names, path, security, weight, refund rule). REST ([`api`]) and
+//! the WebSocket API ([`ws`]) are two renderers of the same call.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), mbx_sandbox::Error> {
@@ -26,15 +31,17 @@
 //! pair removed, nothing decoded), which is what Binance signs since the
 //! 2026-01-15 percent-encoding rule; a client that signs one text and sends
 //! another fails here exactly as it would on Binance. The exchange core
-//! ([`engine::Engine`]) is synchronous and takes the time as an argument, so
-//! it is tested without a server; it publishes [`events`] on broadcast
-//! channels for the WebSocket side to subscribe to.
+//! ([`engine::Engine`]) is synchronous, takes the time as an argument and
+//! returns the [`events`] each change produced, so it is tested without a
+//! server; the [`Exchange`] publishes them on broadcast channels for the
+//! WebSocket side.
 
 #![deny(missing_docs)]
 
 pub mod admin;
 pub mod api;
 mod config;
+pub mod config_file;
 pub mod engine;
 mod error;
 pub mod events;
@@ -42,6 +49,7 @@ mod exchange;
 mod limits;
 pub mod market;
 pub mod model;
+pub mod ops;
 pub mod params;
 pub mod stats;
 pub mod wire;
@@ -58,8 +66,9 @@ pub use config::{
     AccountConfig, ApiKeyConfig, Credential, DEMO_API_KEY, DEMO_API_SECRET, Permissions,
     RateLimitConfig, SandboxConfig, demo_balances,
 };
+pub use config_file::{ConfigFile, Overrides, Resolved};
 pub use error::{ApiError, Error, ErrorCode};
-pub use exchange::{Caller, Exchange, Fault, Need, RequestLogEntry};
+pub use exchange::{Caller, EngineGuard, Exchange, Fault, Need, Proof, RequestLogEntry};
 pub use limits::Limiter;
 
 /// The sandbox's routes over `exchange`; serve it, or call it with `oneshot`.

@@ -5,12 +5,20 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::engine::{AccountTrade, Fill, Order};
-use crate::market::{SymbolSpec, Trade};
+use crate::market::{Level, SymbolMarket, SymbolSpec, Trade};
+use crate::stats;
+
+/// 24 hours in milliseconds: the window of `ticker/24hr` and `@ticker`.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// Formats a decimal with eight decimals, as Binance does.
 pub fn dec(value: Decimal) -> String {
     format!("{:.8}", value)
 }
+
+/// A response with no fields: `{}`.
+#[derive(Debug, Serialize)]
+pub struct Empty {}
 
 /// `{"serverTime": ..}`.
 #[derive(Debug, Serialize)]
@@ -347,6 +355,39 @@ pub struct Ticker24h {
     pub count: u64,
 }
 
+impl Ticker24h {
+    /// The 24-hour ticker of `market` at `now`, with the best bid and ask.
+    /// The one place it is assembled: REST `ticker/24hr`, the WebSocket
+    /// API's `ticker.24hr` and the `<symbol>@ticker` stream all use it.
+    pub fn new(market: &SymbolMarket, (bid, ask): (Level, Level), now: i64) -> Ticker24h {
+        let from = now - DAY_MS;
+        let stats = stats::window_stats(market.trades(), from, now);
+        Ticker24h {
+            symbol: market.spec.symbol,
+            price_change: dec(stats.change()),
+            price_change_percent: format!("{:.3}", stats.change_percent()),
+            weighted_avg_price: dec(stats.weighted_avg()),
+            prev_close_price: dec(stats.prev_close),
+            last_price: dec(stats.last),
+            last_qty: dec(stats.last_qty),
+            bid_price: dec(bid.0),
+            bid_qty: dec(bid.1),
+            ask_price: dec(ask.0),
+            ask_qty: dec(ask.1),
+            open_price: dec(stats.open),
+            high_price: dec(stats.high),
+            low_price: dec(stats.low),
+            volume: dec(stats.volume),
+            quote_volume: dec(stats.quote_volume),
+            open_time: from,
+            close_time: now,
+            first_id: stats.first_id,
+            last_id: stats.last_id,
+            count: stats.count,
+        }
+    }
+}
+
 /// `GET /api/v3/ticker` (FULL) and `ticker/24hr?type=MINI` share these.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -370,6 +411,32 @@ pub struct RollingTicker {
     pub first_id: i64,
     pub last_id: i64,
     pub count: u64,
+}
+
+impl RollingTicker {
+    /// The ticker of `market` over the trades from `from` to `now`; `mini`
+    /// leaves out the change and the weighted average (`type=MINI`). Also
+    /// the source of the `@ticker_<w>` and `@miniTicker` streams.
+    pub fn new(market: &SymbolMarket, from: i64, now: i64, mini: bool) -> RollingTicker {
+        let stats = stats::window_stats(market.trades(), from, now);
+        RollingTicker {
+            symbol: market.spec.symbol,
+            price_change: (!mini).then(|| dec(stats.change())),
+            price_change_percent: (!mini).then(|| format!("{:.3}", stats.change_percent())),
+            weighted_avg_price: (!mini).then(|| dec(stats.weighted_avg())),
+            open_price: dec(stats.open),
+            high_price: dec(stats.high),
+            low_price: dec(stats.low),
+            last_price: dec(stats.last),
+            volume: dec(stats.volume),
+            quote_volume: dec(stats.quote_volume),
+            open_time: from,
+            close_time: now,
+            first_id: stats.first_id,
+            last_id: stats.last_id,
+            count: stats.count,
+        }
+    }
 }
 
 /// `commissionRates` in `account`.

@@ -1,13 +1,8 @@
 //! `mbx sandbox`: run a local Binance-compatible Spot exchange.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use mbx_sandbox::{
-    AccountConfig, ApiKeyConfig, Credential, DEMO_API_KEY, DEMO_API_SECRET, Permissions,
-    RateLimitConfig, Sandbox, SandboxConfig,
-};
-use serde::Deserialize;
+use mbx_sandbox::{ConfigFile, Overrides, Sandbox};
 
 use crate::cli::GlobalArgs;
 use crate::env;
@@ -169,7 +164,12 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
         ws_lifetime_secs: args.ws_lifetime_secs,
     };
     crate::context::init_tracing(global.verbose);
-    let (config, lines) = resolve(args)?;
+    let file = match &args.config {
+        Some(path) => ConfigFile::read(path).map_err(config_error)?,
+        None => ConfigFile::default(),
+    };
+    let resolved = file.resolve(&overrides(args)).map_err(config_error)?;
+    let (config, lines) = (resolved.config, resolved.summary);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -242,283 +242,63 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>, UserError> {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    port: Option<u16>,
-    seed: Option<u64>,
-    clock_offset_ms: Option<i64>,
-    limits: Option<FileLimits>,
-    #[serde(default)]
-    accounts: Vec<FileAccount>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileLimits {
-    request_weight_per_minute: Option<u32>,
-    orders_per_10s: Option<u32>,
-    orders_per_day: Option<u32>,
-    raw_requests_per_5m: Option<u32>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileAccount {
-    uid: u64,
-    #[serde(default)]
-    balances: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    api_keys: Vec<FileKey>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileKey {
-    api_key: String,
-    secret: Option<String>,
-    public_key_file: Option<PathBuf>,
-    #[serde(default)]
-    read_only: bool,
-}
-
-impl std::fmt::Debug for FileKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileKey")
-            .field("api_key", &self.api_key)
-            .finish_non_exhaustive()
+/// The flags that set the sandbox's configuration over the `--config` file
+/// (the merge rules are `mbx_sandbox::config_file`'s).
+fn overrides(args: SandboxArgs) -> Overrides {
+    Overrides {
+        port: args.port,
+        seed: args.seed,
+        clock_offset_ms: args.clock_offset_ms,
+        api_key: args.api_key,
+        api_secret: args.api_secret,
+        ed25519_public_key_file: args.ed25519_public_key_file,
+        rsa_public_key_file: args.rsa_public_key_file,
+        read_only: args.read_only,
+        balances: args.balances,
     }
 }
 
-/// Turns flags (and the config file) into a configuration and the lines
-/// that tell the user which credentials work.
-fn resolve(args: SandboxArgs) -> Result<(SandboxConfig, Vec<String>), UserError> {
-    let file = match &args.config {
-        Some(path) => read_config(path)?,
-        None => FileConfig::default(),
-    };
-    let mut config = SandboxConfig::demo();
-    let port = args.port.or(file.port).unwrap_or(0);
-    config.bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    config.seed = args.seed.or(file.seed).unwrap_or(config.seed);
-    config.clock_offset_ms = args.clock_offset_ms.or(file.clock_offset_ms).unwrap_or(0);
-    if let Some(limits) = &file.limits {
-        let defaults = RateLimitConfig::binance();
-        config.limits = RateLimitConfig {
-            request_weight_per_minute: limits
-                .request_weight_per_minute
-                .unwrap_or(defaults.request_weight_per_minute),
-            orders_per_10s: limits.orders_per_10s.unwrap_or(defaults.orders_per_10s),
-            orders_per_day: limits.orders_per_day.unwrap_or(defaults.orders_per_day),
-            raw_requests_per_5m: limits
-                .raw_requests_per_5m
-                .unwrap_or(defaults.raw_requests_per_5m),
-        };
-    }
-    let permissions = if args.read_only {
-        Permissions::read_only()
-    } else {
-        Permissions::trading()
-    };
-    let mut lines = Vec::new();
-    if !file.accounts.is_empty() {
-        config.accounts.clear();
-        for account in &file.accounts {
-            let mut keys = Vec::new();
-            for key in &account.api_keys {
-                let credential = match (&key.secret, &key.public_key_file) {
-                    (Some(secret), None) => Credential::HmacSecret(secret.clone()),
-                    (None, Some(path)) => Credential::PublicKeyPem(read_file(path)?),
-                    _ => {
-                        return Err(UserError::usage(
-                            format!(
-                                "key {} needs exactly one of `secret` and `public_key_file`",
-                                key.api_key
-                            ),
-                            Some(
-                                "give each `[[accounts.api_keys]]` either `secret = \"...\"` or `public_key_file = \"ed25519.pub.pem\"`",
-                            ),
-                        ));
-                    }
-                };
-                let key_permissions = if key.read_only || args.read_only {
-                    Permissions::read_only()
-                } else {
-                    Permissions::trading()
-                };
-                lines.push(format!(
-                    "API key    {}  (uid {}, {})",
-                    key.api_key,
-                    account.uid,
-                    describe(&credential, key_permissions)
-                ));
-                keys.push(ApiKeyConfig {
-                    api_key: key.api_key.clone(),
-                    credential,
-                    permissions: key_permissions,
-                });
-            }
-            config.accounts.push(AccountConfig {
-                uid: account.uid,
-                api_keys: keys,
-                balances: account
-                    .balances
-                    .iter()
-                    .map(|(asset, amount)| (asset.clone(), amount.clone()))
-                    .collect(),
-            });
-        }
-    }
-    let flag_keys = flag_keys(&args, permissions)?;
-    let account = config.accounts.first_mut().ok_or_else(|| {
-        UserError::usage(
-            "the config file has no account",
+/// A configuration mistake, in the flags' words, with what to do.
+fn config_error(err: mbx_sandbox::Error) -> UserError {
+    use mbx_sandbox::Error;
+    let (msg, hint) = match &err {
+        Error::ConfigSyntax { .. } => (
+            err.to_string(),
+            Some("`mbx sandbox --help` shows the `--config` file format"),
+        ),
+        Error::KeyCredential { .. } => (
+            err.to_string(),
+            Some(
+                "give each `[[accounts.api_keys]]` either `secret = \"...\"` or `public_key_file = \"ed25519.pub.pem\"`",
+            ),
+        ),
+        Error::NoAccount => (
+            "the config file has no account".to_owned(),
             Some("add an `[[accounts]]` table with `uid`, `balances` and `[[accounts.api_keys]]`"),
-        )
-    })?;
-    if !flag_keys.is_empty() {
-        account.api_keys = flag_keys;
-    } else if file.accounts.is_empty() {
-        for key in &mut account.api_keys {
-            key.permissions = permissions;
-        }
-    }
-    if !flag_keys_given(&args) && file.accounts.is_empty() {
-        lines.push(format!("API key    {DEMO_API_KEY}"));
-        lines.push(format!(
-            "secret     {DEMO_API_SECRET}  (HMAC, throwaway demo secret)"
-        ));
-        lines.push(format!("permissions {}", permission_text(permissions)));
-    } else if flag_keys_given(&args) {
-        for key in &account.api_keys {
-            lines.push(format!(
-                "API key    {}  ({})",
-                key.api_key,
-                describe(&key.credential, key.permissions)
-            ));
-        }
-    }
-    if let Some(text) = &args.balances {
-        account.balances = parse_balances(text)?;
-    }
-    let uid = account.uid;
-    let balances: Vec<String> = account
-        .balances
-        .iter()
-        .map(|(asset, amount)| format!("{asset}={amount}"))
-        .collect();
-    lines.push(format!("account    uid {uid}: {}", balances.join(", ")));
-    lines.push(format!("seed       {}", config.seed));
-    if config.clock_offset_ms != 0 {
-        lines.push(format!(
-            "clock      system clock {:+} ms",
-            config.clock_offset_ms
-        ));
-    }
-    Ok((config, lines))
-}
-
-fn flag_keys_given(args: &SandboxArgs) -> bool {
-    args.api_key.is_some()
-        || args.api_secret.is_some()
-        || args.ed25519_public_key_file.is_some()
-        || args.rsa_public_key_file.is_some()
-}
-
-fn flag_keys(args: &SandboxArgs, permissions: Permissions) -> Result<Vec<ApiKeyConfig>, UserError> {
-    let mut keys = Vec::new();
-    let base_key = args
-        .api_key
-        .clone()
-        .unwrap_or_else(|| DEMO_API_KEY.to_owned());
-    if !base_key.bytes().all(|b| b.is_ascii_alphanumeric()) || base_key.is_empty() {
-        return Err(UserError::usage(
-            "`--api-key` must be letters and digits only",
+        ),
+        Error::ApiKeySyntax => (
+            "`--api-key` must be letters and digits only".to_owned(),
             Some("Binance API keys are alphanumeric; pick one such as `sandboxKey1`"),
-        ));
-    }
-    if let Some(secret) = &args.api_secret {
-        keys.push(ApiKeyConfig {
-            api_key: base_key.clone(),
-            credential: Credential::HmacSecret(secret.trim().to_owned()),
-            permissions,
-        });
-    } else if args.api_key.is_some()
-        && args.ed25519_public_key_file.is_none()
-        && args.rsa_public_key_file.is_none()
-    {
-        return Err(UserError::usage(
-            "`--api-key` needs a credential",
+        ),
+        Error::MissingCredential => (
+            "`--api-key` needs a credential".to_owned(),
             Some(
                 "set `MBX_SANDBOX_API_SECRET` (or `--api-secret`), or pass `--ed25519-public-key-file`",
             ),
-        ));
-    }
-    for (path, suffix) in [
-        (&args.ed25519_public_key_file, "Ed25519"),
-        (&args.rsa_public_key_file, "Rsa"),
-    ] {
-        if let Some(path) = path {
-            let pem = read_file(path)?;
-            mbx_signing::Verifier::from_public_key_pem(&pem).map_err(|err| {
-                UserError::usage(
-                    format!("{}: {err}", path.display()),
-                    Some("register the public key (`openssl pkey -in key.pem -pubout`), not the private key"),
-                )
-            })?;
-            let api_key = if keys.is_empty() {
-                base_key.clone()
-            } else {
-                format!("{base_key}{suffix}")
-            };
-            keys.push(ApiKeyConfig {
-                api_key,
-                credential: Credential::PublicKeyPem(pem),
-                permissions,
-            });
-        }
-    }
-    Ok(keys)
-}
-
-fn describe(credential: &Credential, permissions: Permissions) -> String {
-    let kind = match credential {
-        Credential::HmacSecret(_) => "HMAC".to_owned(),
-        Credential::PublicKeyPem(pem) => match mbx_signing::Verifier::from_public_key_pem(pem) {
-            Ok(verifier) => format!("{:?}", verifier.kind()),
-            Err(_) => "public key".to_owned(),
-        },
+        ),
+        Error::PublicKey { .. } => (
+            err.to_string(),
+            Some(
+                "register the public key (`openssl pkey -in key.pem -pubout`), not the private key",
+            ),
+        ),
+        Error::BalancesSyntax { .. } => (
+            err.to_string(),
+            Some("write `--balances BTC=1.5,USDT=10000`"),
+        ),
+        _ => (err.to_string(), None),
     };
-    format!("{kind}, {}", permission_text(permissions))
-}
-
-fn permission_text(permissions: Permissions) -> &'static str {
-    if permissions.enable_spot_and_margin_trading {
-        "reading + spot trading"
-    } else {
-        "read-only"
-    }
-}
-
-fn parse_balances(text: &str) -> Result<Vec<(String, String)>, UserError> {
-    text.split(',')
-        .filter(|part| !part.trim().is_empty())
-        .map(|part| {
-            let (asset, amount) = part.split_once('=').ok_or_else(|| bad_balances(part))?;
-            let asset = asset.trim().to_ascii_uppercase();
-            let amount = amount.trim();
-            let valid_amount = amount
-                .parse::<rust_decimal::Decimal>()
-                .is_ok_and(|d| d >= rust_decimal::Decimal::ZERO);
-            if asset.is_empty()
-                || !asset.bytes().all(|b| b.is_ascii_alphanumeric())
-                || !valid_amount
-            {
-                return Err(bad_balances(part));
-            }
-            Ok((asset, amount.to_owned()))
-        })
-        .collect()
+    UserError::usage(msg, hint)
 }
 
 /// What to do when the sandbox cannot start: the hint depends on why.
@@ -534,46 +314,5 @@ fn start_hint(err: &mbx_sandbox::Error) -> &'static str {
             "write each balance as a decimal string, e.g. `balances = { BTC = \"1.5\" }` in `--config`, or `--balances BTC=1.5`"
         }
         _ => "run `mbx sandbox --help` for the flags and the `--config` file format",
-    }
-}
-
-fn bad_balances(part: &str) -> UserError {
-    UserError::usage(
-        format!("cannot read balance `{part}`"),
-        Some("write `--balances BTC=1.5,USDT=10000`"),
-    )
-}
-
-fn read_config(path: &Path) -> Result<FileConfig, UserError> {
-    let text = read_file(path)?;
-    toml::from_str(&text).map_err(|err| {
-        UserError::usage(
-            format!("{}: {}", path.display(), err.message()),
-            Some("`mbx sandbox --help` shows the `--config` file format"),
-        )
-    })
-}
-
-fn read_file(path: &Path) -> Result<String, UserError> {
-    std::fs::read_to_string(path)
-        .map_err(|err| UserError::usage(format!("cannot read {}: {err}", path.display()), None))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn balances_flag() {
-        let balances = parse_balances("btc=1.5, USDT=10000").unwrap();
-        assert_eq!(
-            balances,
-            vec![
-                ("BTC".to_owned(), "1.5".to_owned()),
-                ("USDT".to_owned(), "10000".to_owned())
-            ]
-        );
-        assert!(parse_balances("BTC").is_err());
-        assert!(parse_balances("BTC=-1").is_err());
     }
 }

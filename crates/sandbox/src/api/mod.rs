@@ -1,20 +1,21 @@
-//! The HTTP surface: routes, the request extractor and the layers.
+//! The REST renderer: the router built from [`crate::ops::ENDPOINTS`], the
+//! request extractor and the layers. Each route runs its row's operation
+//! through [`Endpoint::call`] and writes the answer as Binance does: status,
+//! headers, JSON body.
 //!
 //! Layers, outermost first (each is a `middleware::from_fn_with_state`):
 //!
 //! 1. `log_requests`: records method, path, status and error code.
 //! 2. `inject_faults`: answers with an injected [`crate::Fault`] instead.
-//! 3. `rate_limit`: charges the endpoint's weight, answers 429/418 over the
-//!    limit, and writes `X-MBX-USED-WEIGHT-1M` on every response.
+//! 3. `rate_limit`: charges the row's weight (1 for paths not in the
+//!    table), answers 429/418 over the limit, gives the weight back where
+//!    the row's [`Refund`] says, and writes `X-MBX-USED-WEIGHT-1M` on every
+//!    response.
 //!
 //! Unknown paths get 404 and wrong methods 405, both with `-1020` "This
 //! operation is not supported."; the removed listenKey endpoints get 410.
 
-pub(crate) mod account;
-pub(crate) mod market;
-pub(crate) mod trade;
-mod wallet;
-
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::Router;
@@ -22,69 +23,40 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, delete, get, post, put};
 use mbx_signing::payload::redact_signature;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::exchange::{Exchange, Fault, RequestLogEntry};
+use crate::exchange::{Caller, Exchange, Fault, Proof, RequestLogEntry};
+use crate::ops::{self, Endpoint, HttpMethod, Refund, Request as Call, WeightInput};
 use crate::params::Params;
 
 /// The largest request body read; more is `-1101` with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The sandbox's routes and layers over `exchange`.
+/// The sandbox's REST routes and layers over `exchange`.
 pub fn router(exchange: Exchange) -> Router {
-    let api = Router::new()
-        .route("/api/v3/ping", get(market::ping))
-        .route("/api/v3/time", get(market::time))
-        .route("/api/v3/exchangeInfo", get(market::exchange_info))
-        .route("/api/v3/depth", get(market::depth))
-        .route("/api/v3/trades", get(market::trades))
-        .route("/api/v3/historicalTrades", get(market::historical_trades))
-        .route("/api/v3/aggTrades", get(market::agg_trades))
-        .route("/api/v3/klines", get(market::klines))
-        .route("/api/v3/uiKlines", get(market::klines))
-        .route("/api/v3/avgPrice", get(market::avg_price))
-        .route("/api/v3/ticker/price", get(market::ticker_price))
-        .route("/api/v3/ticker/bookTicker", get(market::book_ticker))
-        .route("/api/v3/ticker/24hr", get(market::ticker_24hr))
-        .route("/api/v3/ticker", get(market::ticker_rolling))
-        .route("/api/v3/account", get(account::account))
-        .route("/api/v3/account/commission", get(account::commission))
-        .route("/api/v3/rateLimit/order", get(account::rate_limit_order))
-        .route("/api/v3/myTrades", get(account::my_trades))
-        .route("/api/v3/allOrders", get(account::all_orders))
-        .route(
-            "/api/v3/order",
-            post(trade::new_order)
-                .get(trade::query_order)
-                .delete(trade::cancel_order),
-        )
-        .route("/api/v3/order/test", post(trade::test_order))
-        .route("/api/v3/order/cancelReplace", post(trade::cancel_replace))
-        .route(
-            "/api/v3/openOrders",
-            get(trade::open_orders).delete(trade::cancel_open_orders),
-        )
-        .route("/api/v3/userDataStream", any(gone))
-        .route("/sapi/v1/account/status", get(wallet::account_status))
-        .route(
-            "/sapi/v1/account/apiRestrictions",
-            get(wallet::api_restrictions),
-        )
-        .route(
-            "/sapi/v1/capital/config/getall",
-            get(wallet::capital_config),
-        )
-        .route("/sapi/v1/system/status", get(wallet::system_status))
-        .route("/sapi/v1/margin/allPairs", get(wallet::margin_pairs))
-        .route(
-            "/sapi/v1/margin/isolated/allPairs",
-            get(wallet::margin_pairs),
-        )
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
-    api.layer(middleware::from_fn_with_state(exchange.clone(), rate_limit))
+    let mut by_path: BTreeMap<&'static str, MethodRouter<Exchange>> = BTreeMap::new();
+    for endpoint in ops::ENDPOINTS {
+        let handler = move |State(exchange): State<Exchange>, req: Req| async move {
+            answer(&exchange, endpoint, &req)
+        };
+        let route = by_path.remove(endpoint.path).unwrap_or_default();
+        let route = match endpoint.http_method {
+            HttpMethod::Get => route.merge(get(handler)),
+            HttpMethod::Post => route.merge(post(handler)),
+            HttpMethod::Put => route.merge(put(handler)),
+            HttpMethod::Delete => route.merge(delete(handler)),
+        };
+        by_path.insert(endpoint.path, route);
+    }
+    let mut api = Router::new().route("/api/v3/userDataStream", any(gone));
+    for (path, route) in by_path {
+        api = api.route(path, route);
+    }
+    api.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(exchange.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(
             exchange.clone(),
             inject_faults,
@@ -94,6 +66,38 @@ pub fn router(exchange: Exchange) -> Router {
             log_requests,
         ))
         .with_state(exchange)
+}
+
+/// Runs `endpoint` for a REST request and renders its answer.
+fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
+    let call = Call {
+        params: &req.params,
+        api_key: req.api_key.as_deref(),
+        proof: Proof::Rest {
+            raw_query: &req.raw_query,
+            raw_body: &req.raw_body,
+        },
+    };
+    let answer = endpoint.call(exchange, &call);
+    let mut response = match answer.reply {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    };
+    if endpoint.shows_order_counts
+        && let Some(caller) = answer.caller
+    {
+        response
+            .headers_mut()
+            .extend(order_count_headers(exchange, caller));
+    }
+    response
 }
 
 /// A request as Binance reads it: decoded parameters, the API key header,
@@ -160,9 +164,11 @@ impl<S: Send + Sync> FromRequest<S> for Req {
     }
 }
 
-/// Headers with the account's order counts, for order responses.
-pub fn order_count_headers(exchange: &Exchange, uid: u64) -> HeaderMap {
-    let (ten, day) = exchange.limiter().order_counts(uid, exchange.now_ms());
+/// The caller's order counts, for order responses.
+fn order_count_headers(exchange: &Exchange, caller: Caller) -> HeaderMap {
+    let (ten, day) = exchange
+        .limiter()
+        .order_counts(caller.uid, exchange.now_ms());
     let mut headers = HeaderMap::new();
     headers.insert("x-mbx-order-count-10s", HeaderValue::from(ten));
     headers.insert("x-mbx-order-count-1d", HeaderValue::from(day));
@@ -262,14 +268,15 @@ async fn rate_limit(State(exchange): State<Exchange>, req: Request, next: Next) 
     if !is_api_path(&path) {
         return next.run(req).await;
     }
-    let method = req.method().clone();
-    let weight = weight(&method, &path, req.uri().query().unwrap_or(""));
+    let endpoint = ops::find_rest(req.method().as_str(), &path);
+    let weight = weight(req.method(), &path, req.uri().query().unwrap_or(""));
     let now = exchange.now_ms();
     let admitted = exchange.limiter().admit(now, weight);
     let mut response = match admitted {
         Ok(()) => {
             let response = next.run(req).await;
-            if response.status().is_success() && costs_nothing_on_success(&method, &path) {
+            let refunds = endpoint.is_some_and(|endpoint| endpoint.refund == Refund::OnSuccess);
+            if response.status().is_success() && refunds {
                 exchange.limiter().refund(weight);
             }
             response
@@ -283,119 +290,12 @@ async fn rate_limit(State(exchange): State<Exchange>, req: Request, next: Next) 
     response
 }
 
-/// Order placement and cancellation cost no weight when they succeed
-/// (CHANGELOG 2026-04-02).
-fn costs_nothing_on_success(method: &Method, path: &str) -> bool {
-    matches!(
-        (method.as_str(), path),
-        ("POST", "/api/v3/order")
-            | ("DELETE", "/api/v3/order")
-            | ("DELETE", "/api/v3/openOrders")
-            | ("POST", "/api/v3/order/cancelReplace")
-    )
-}
-
-/// The documented request weight of an endpoint (DIGEST § 9).
+/// The request weight of a REST request: its row's, from the query string
+/// as received; 1 for a path or method not in the table.
 pub fn weight(method: &Method, path: &str, query: &str) -> u32 {
-    let has = |name: &str| {
-        query
-            .split('&')
-            .any(|pair| pair.split('=').next() == Some(name))
-    };
-    let value = |name: &str| {
-        query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-    };
-    let symbols_count = || {
-        value("symbols")
-            .map(|text| text.matches("%2C").count() + text.matches(',').count() + 1)
-            .unwrap_or(0)
-    };
-    match (method.as_str(), path) {
-        (_, "/api/v3/ping" | "/api/v3/time") => 1,
-        (_, "/api/v3/exchangeInfo") => 20,
-        (_, "/api/v3/depth") => {
-            let limit: u32 = value("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
-            match limit {
-                0..=100 => 5,
-                101..=500 => 25,
-                501..=1000 => 50,
-                _ => 250,
-            }
-        }
-        (_, "/api/v3/trades" | "/api/v3/historicalTrades") => 25,
-        (_, "/api/v3/aggTrades") => 4,
-        (_, "/api/v3/klines" | "/api/v3/uiKlines" | "/api/v3/avgPrice") => 2,
-        (_, "/api/v3/ticker/price" | "/api/v3/ticker/bookTicker") => {
-            if has("symbol") {
-                2
-            } else {
-                4
-            }
-        }
-        (_, "/api/v3/ticker/24hr") => {
-            if has("symbol") {
-                2
-            } else if has("symbols") {
-                match symbols_count() {
-                    0..=20 => 2,
-                    21..=100 => 40,
-                    _ => 80,
-                }
-            } else {
-                80
-            }
-        }
-        (_, "/api/v3/ticker") => {
-            if has("symbols") {
-                (symbols_count() as u32 * 4).min(200)
-            } else {
-                4
-            }
-        }
-        ("GET", "/api/v3/order") => 4,
-        (_, "/api/v3/order/test") if value("computeCommissionRates") == Some("true") => 20,
-        ("GET", "/api/v3/openOrders") => {
-            if has("symbol") {
-                6
-            } else {
-                80
-            }
-        }
-        ("GET", "/api/v3/myTrades") => {
-            if has("orderId") {
-                5
-            } else {
-                20
-            }
-        }
-        (_, "/api/v3/account" | "/api/v3/allOrders" | "/api/v3/account/commission") => 20,
-        (_, "/api/v3/rateLimit/order") => 40,
-        (_, "/sapi/v1/capital/config/getall") => 10,
-        _ => 1,
-    }
-}
-
-/// A response with no body fields: `{}`.
-#[derive(Debug, serde::Serialize)]
-pub struct Empty {}
-
-impl Req {
-    /// Authenticates a signed request (see [`Exchange::authenticate`]).
-    pub fn auth(
-        &self,
-        exchange: &Exchange,
-        need: crate::exchange::Need,
-    ) -> Result<crate::exchange::Caller, ApiError> {
-        exchange.authenticate(
-            self.api_key.as_deref(),
-            &self.params,
-            &self.raw_query,
-            &self.raw_body,
-            need,
-        )
-    }
+    ops::find_rest(method.as_str(), path).map_or(1, |endpoint| {
+        endpoint.weight(&WeightInput::from_query(query))
+    })
 }
 
 #[cfg(test)]
@@ -424,6 +324,27 @@ mod tests {
             &body[..],
             br#"{"code":-1101,"msg":"Duplicate values for a parameter detected."}"#
         );
+    }
+
+    #[tokio::test]
+    async fn every_row_of_the_table_is_routed() {
+        let exchange = Exchange::new(&SandboxConfig::demo()).unwrap();
+        let app = crate::router(exchange);
+        for endpoint in ops::ENDPOINTS {
+            let request = Request::builder()
+                .method(endpoint.http_method.as_str())
+                .uri(endpoint.path)
+                .body(Body::empty())
+                .unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{} {}: {status}",
+                endpoint.http_method.as_str(),
+                endpoint.path
+            );
+        }
     }
 
     #[tokio::test]

@@ -1,17 +1,18 @@
-//! The WebSocket API at `/ws-api/v3` (web-socket-api.md): requests
+//! The WebSocket API renderer at `/ws-api/v3` (web-socket-api.md): requests
 //! `{"id","method","params"}`, responses `{"id","status","result"|"error",
 //! "rateLimits"}`, session authentication and User Data Stream
 //! subscriptions with events `{"subscriptionId":N,"event":{..}}`.
 //!
-//! Methods that mirror REST run the REST handler itself (same parameter
-//! checks, engine calls, error codes and JSON), with the WebSocket
-//! signature rule: the payload is every parameter but `signature`, sorted by
-//! name, not percent-encoded ([`ws_api_payload`]). It is handed to
-//! [`Exchange::authenticate`] as the "body" with the signature pair
-//! appended, so timestamps, `recvWindow`, signatures and permissions are
-//! checked by the same code as REST. After `session.logon`, requests without
-//! `signature` run on the logged-on key: [`SESSION_API_KEY`] tells
-//! `authenticate` that key's signature was already checked.
+//! Methods that mirror REST are rows of [`crate::ops::ENDPOINTS`]: the same
+//! operation, weight and refund rule as REST, rendered into the envelope.
+//! Their signature rule is the WebSocket one: the payload is every
+//! parameter but `signature`, sorted by name, not percent-encoded
+//! ([`ws_api_payload`]), checked by [`Exchange::authenticate`] with
+//! [`Proof::WsApi`], so timestamps, `recvWindow`, signatures and
+//! permissions are checked by the same code as REST. After `session.logon`,
+//! requests without `signature` run on the logged-on key
+//! ([`Proof::Session`]). The session's own methods (`session.*`,
+//! `userDataStream.*`) live here.
 //!
 //! Choices where the docs are silent: `session.logon` and
 //! `userDataStream.subscribe` accept every key type (the docs say Ed25519
@@ -22,39 +23,29 @@
 //! limiter apply to WebSocket API requests as to REST, and each request is
 //! written to the request log as method `WS`, path `/ws-api/v3/<method>`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
-use axum::http::Method;
-use axum::response::{IntoResponse, Response};
-use mbx_signing::payload::{encode_component, ws_api_payload};
-use serde::{Deserialize, Serialize};
+use axum::response::Response;
+use mbx_signing::payload::ws_api_payload;
+use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
 use super::Control;
 use super::conn::{Keepalive, keepalive_tick, send_shutdown};
-use crate::api::{Req, account, market, trade};
-use crate::engine::Order;
-use crate::error::{ApiError, ErrorCode};
+use super::user_data::event_payload;
+use crate::error::ApiError;
 use crate::events::AccountEvent;
-use crate::exchange::{Exchange, Need, RequestLogEntry};
+use crate::exchange::{Exchange, Need, Proof, RequestLogEntry};
+use crate::ops::{self, Endpoint, Refund, Request as Call, WeightInput};
 use crate::params::Params;
-use crate::wire::dec;
-
-tokio::task_local! {
-    /// The API key of the logged-on session a request runs for (its
-    /// signature was verified by `session.logon`).
-    pub(crate) static SESSION_API_KEY: String;
-}
 
 /// Active subscriptions one session may hold.
 const MAX_ACTIVE_SUBSCRIPTIONS: usize = 1000;
 /// Subscription IDs one session may use over its life.
 const MAX_SUBSCRIPTION_IDS: u32 = 65_535;
-
-static EXECUTION_ID: AtomicU64 = AtomicU64::new(1);
+/// What the session's own methods weigh.
+const SESSION_METHOD_WEIGHT: u32 = 2;
 
 /// `GET /ws-api/v3`.
 pub(crate) async fn connect(
@@ -192,143 +183,230 @@ impl Outcome {
             events: Vec::new(),
         }
     }
+
+    fn from_reply(reply: Result<String, ApiError>) -> Outcome {
+        match reply {
+            Ok(body) => Outcome::ok(body),
+            Err(err) => Outcome::err(err),
+        }
+    }
+
+    fn with_events(mut self, events: Vec<String>) -> Outcome {
+        self.events = events;
+        self
+    }
+}
+
+/// One request frame, read.
+struct Frame {
+    id: Value,
+    /// Without the `v3/` prefix.
+    method: String,
+    /// Each value as text: strings as they are, other JSON as written.
+    params: Vec<(String, String)>,
+}
+
+impl Frame {
+    /// Reads a frame; a frame that is not a request is `-1102`, answered
+    /// with the `id` if one could be read.
+    fn parse(text: &str) -> Result<Frame, (Value, ApiError)> {
+        let malformed = || {
+            ApiError::bad_request(
+                -1102,
+                "A mandatory parameter was not sent, was empty/null, or malformed.",
+            )
+        };
+        let Ok(Value::Object(request)) = serde_json::from_str::<Value>(text) else {
+            return Err((Value::Null, malformed()));
+        };
+        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        let Some(method) = request.get("method").and_then(Value::as_str) else {
+            let err = ApiError::bad_request(
+                -1102,
+                "Mandatory parameter 'method' was not sent, was empty/null, or malformed.",
+            );
+            return Err((id, err));
+        };
+        let method = method.strip_prefix("v3/").unwrap_or(method).to_owned();
+        let params = match request.get("params") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(name, value)| (name.clone(), param_text(value)))
+                .collect(),
+            Some(_) => return Err((id, malformed())),
+        };
+        Ok(Frame { id, method, params })
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// Whether the answer shows `rateLimits`: the request's
+    /// `returnRateLimits`, else the connection's.
+    fn shows_rate_limits(&self, connection_default: bool) -> bool {
+        self.pairs()
+            .find(|(name, _)| *name == "returnRateLimits")
+            .map_or(connection_default, |(_, value)| value != "false")
+    }
+
+    /// The parameters without `returnRateLimits` (read by the envelope).
+    fn business_params(&self) -> Params {
+        let pairs: Vec<(&str, &str)> = self
+            .pairs()
+            .filter(|(name, _)| *name != "returnRateLimits")
+            .collect();
+        Params::from_pairs(&pairs)
+    }
+}
+
+/// A frame's parameters as the operations layer reads them, with the key
+/// and the proof the sender gave.
+struct Signed {
+    /// Every parameter but `apiKey` and `returnRateLimits`.
+    params: Params,
+    api_key: Option<String>,
+    /// The signed payload, when the frame has a `signature`.
+    payload: String,
+    /// No `signature`, and the key is the session's logged-on key.
+    by_session: bool,
+}
+
+impl Signed {
+    fn read(frame: &Frame, logon: Option<&Logon>) -> Signed {
+        let api_key_param = frame
+            .pairs()
+            .find(|(name, _)| *name == "apiKey")
+            .map(|(_, value)| value.to_owned());
+        let business: Vec<(&str, &str)> = frame
+            .pairs()
+            .filter(|(name, _)| *name != "apiKey" && *name != "returnRateLimits")
+            .collect();
+        let params = Params::from_pairs(&business);
+        if params.has("signature") {
+            return Signed {
+                params,
+                api_key: api_key_param,
+                payload: ws_api_payload(frame.pairs()),
+                by_session: false,
+            };
+        }
+        let api_key = api_key_param.or_else(|| logon.map(|logon| logon.api_key.clone()));
+        let by_session = logon.is_some_and(|logon| api_key.as_deref() == Some(&logon.api_key));
+        Signed {
+            params,
+            api_key,
+            payload: String::new(),
+            by_session,
+        }
+    }
+
+    fn request(&self) -> Call<'_> {
+        Call {
+            params: &self.params,
+            api_key: self.api_key.as_deref(),
+            proof: if self.by_session {
+                Proof::Session
+            } else {
+                Proof::WsApi {
+                    payload: &self.payload,
+                }
+            },
+        }
+    }
+}
+
+/// Where a method goes.
+enum Route {
+    /// A row of the operations table.
+    Endpoint(&'static Endpoint),
+    /// One of the session's own methods.
+    Session(SessionMethod),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SessionMethod {
+    Logon,
+    Status,
+    Logout,
+    Subscribe,
+    SubscribeSignature,
+    Unsubscribe,
+    Subscriptions,
+}
+
+impl Route {
+    fn find(method: &str) -> Option<Route> {
+        let session = match method {
+            "session.logon" => SessionMethod::Logon,
+            "session.status" => SessionMethod::Status,
+            "session.logout" => SessionMethod::Logout,
+            "userDataStream.subscribe" => SessionMethod::Subscribe,
+            "userDataStream.subscribe.signature" => SessionMethod::SubscribeSignature,
+            "userDataStream.unsubscribe" => SessionMethod::Unsubscribe,
+            "session.subscriptions" => SessionMethod::Subscriptions,
+            _ => return ops::find_ws(method).map(Route::Endpoint),
+        };
+        Some(Route::Session(session))
+    }
+
+    fn weight(&self, frame: &Frame) -> u32 {
+        match self {
+            Route::Endpoint(endpoint) => endpoint.weight(&WeightInput::from_pairs(frame.pairs())),
+            Route::Session(_) => SESSION_METHOD_WEIGHT,
+        }
+    }
 }
 
 /// Answers one request frame: events first (e.g. `eventStreamTerminated`),
-/// then the response.
+/// then the response. The phases: read the frame, find the method, take an
+/// injected fault or charge the weight, run, log, render.
 async fn handle(exchange: &Exchange, session: &mut Session, text: &str) -> Vec<String> {
-    let malformed = || {
-        ApiError::bad_request(
-            -1102,
-            "A mandatory parameter was not sent, was empty/null, or malformed.",
-        )
+    let frame = match Frame::parse(text) {
+        Ok(frame) => frame,
+        Err((id, err)) => return vec![envelope(exchange, &id, Outcome::err(err), true, None)],
     };
-    let Ok(Value::Object(request)) = serde_json::from_str::<Value>(text) else {
-        return vec![envelope(
+    let show_limits = frame.shows_rate_limits(session.return_rate_limits);
+    let refuse = |err: ApiError| {
+        log(exchange, &frame.method, Some(&err), err.status.as_u16());
+        vec![envelope(
             exchange,
-            &Value::Null,
-            Outcome::err(malformed()),
-            true,
-            None,
-        )];
-    };
-    let id = request.get("id").cloned().unwrap_or(Value::Null);
-    let Some(method) = request.get("method").and_then(Value::as_str) else {
-        let err = ApiError::bad_request(
-            -1102,
-            "Mandatory parameter 'method' was not sent, was empty/null, or malformed.",
-        );
-        return vec![envelope(exchange, &id, Outcome::err(err), true, None)];
-    };
-    let method = method.strip_prefix("v3/").unwrap_or(method);
-    let params: Vec<(String, String)> = match request.get("params") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(name, value)| (name.clone(), param_text(value)))
-            .collect(),
-        Some(_) => {
-            return vec![envelope(
-                exchange,
-                &id,
-                Outcome::err(malformed()),
-                true,
-                None,
-            )];
-        }
-    };
-    let mut show_limits = session.return_rate_limits;
-    if let Some((_, value)) = params.iter().find(|(name, _)| name == "returnRateLimits") {
-        show_limits = value != "false";
-    }
-    let Some(route) = route(method) else {
-        let err = ApiError::bad_request(-1020, "This operation is not supported.");
-        log(exchange, method, &err);
-        return vec![envelope(
-            exchange,
-            &id,
+            &frame.id,
             Outcome::err(err),
             show_limits,
             None,
-        )];
+        )]
     };
-    let now = exchange.now_ms();
+    let Some(route) = Route::find(&frame.method) else {
+        return refuse(ApiError::bad_request(
+            -1020,
+            "This operation is not supported.",
+        ));
+    };
     if let Some(fault) = exchange.take_fault() {
-        let err = crate::api::fault_error(exchange, fault).await;
-        log(exchange, method, &err);
-        return vec![envelope(
-            exchange,
-            &id,
-            Outcome::err(err),
-            show_limits,
-            None,
-        )];
+        return refuse(crate::api::fault_error(exchange, fault).await);
     }
-    let weight = match &route {
-        Route::Rest(http_method, path, _) => {
-            let query: Vec<String> = params
-                .iter()
-                .map(|(name, value)| format!("{name}={value}"))
-                .collect();
-            crate::api::weight(http_method, path, &query.join("&"))
-        }
-        Route::Local(_) => 2,
+    let weight = route.weight(&frame);
+    if let Err(err) = exchange.limiter().admit(exchange.now_ms(), weight) {
+        return refuse(err);
+    }
+    let (outcome, uid_for_orders) = match route {
+        Route::Endpoint(endpoint) => call_endpoint(exchange, session, endpoint, &frame, weight),
+        Route::Session(method) => (session_method(exchange, session, method, &frame), None),
     };
-    let admitted = exchange.limiter().admit(now, weight);
-    if let Err(err) = admitted {
-        log(exchange, method, &err);
-        return vec![envelope(
-            exchange,
-            &id,
-            Outcome::err(err),
-            show_limits,
-            None,
-        )];
-    }
-    let mut uid_for_orders = None;
-    let outcome = match route {
-        Route::Rest(_, _, call) => {
-            let req = build_req(&params, session.logon.as_ref());
-            let session_key = (!req.params.has("signature"))
-                .then(|| session.logon.as_ref().map(|logon| logon.api_key.clone()))
-                .flatten();
-            let response = match &session_key {
-                Some(key) => {
-                    SESSION_API_KEY
-                        .scope(key.clone(), run(call, exchange, req))
-                        .await
-                }
-                None => run(call, exchange, req).await,
-            };
-            let outcome = to_outcome(response).await;
-            if outcome.body.is_ok() && refunds(method) {
-                exchange.limiter().refund(weight);
-            }
-            if counts_orders(method) {
-                let req = build_req(&params, session.logon.as_ref());
-                let auth = || req.auth(exchange, Need::Read).ok().map(|caller| caller.uid);
-                uid_for_orders = match &session_key {
-                    Some(key) => SESSION_API_KEY.sync_scope(key.clone(), auth),
-                    None => auth(),
-                };
-            }
-            outcome
-        }
-        Route::Local(local) => local_method(exchange, session, local, &params),
-    };
-    match &outcome.body {
-        Ok(_) => exchange.log_request(RequestLogEntry {
-            method: "WS".to_owned(),
-            path: format!("/ws-api/v3/{method}"),
-            status: outcome.status,
-            code: None,
-        }),
-        Err(err) => log(exchange, method, err),
-    }
+    log(
+        exchange,
+        &frame.method,
+        outcome.body.as_ref().err(),
+        outcome.status,
+    );
     let mut replies = outcome.events.clone();
     replies.push(envelope(
         exchange,
-        &id,
+        &frame.id,
         outcome,
         show_limits,
         uid_for_orders,
@@ -336,12 +414,33 @@ async fn handle(exchange: &Exchange, session: &mut Session, text: &str) -> Vec<S
     replies
 }
 
-fn log(exchange: &Exchange, method: &str, err: &ApiError) {
+/// Runs a table row for this session; also the account whose order
+/// counts the answer shows, if the row shows them.
+fn call_endpoint(
+    exchange: &Exchange,
+    session: &Session,
+    endpoint: &Endpoint,
+    frame: &Frame,
+    weight: u32,
+) -> (Outcome, Option<u64>) {
+    let signed = Signed::read(frame, session.logon.as_ref());
+    let answer = endpoint.call(exchange, &signed.request());
+    if answer.reply.is_ok() && endpoint.refund == Refund::OnSuccess {
+        exchange.limiter().refund(weight);
+    }
+    let uid_for_orders = answer
+        .caller
+        .filter(|_| endpoint.shows_order_counts)
+        .map(|caller| caller.uid);
+    (Outcome::from_reply(answer.reply), uid_for_orders)
+}
+
+fn log(exchange: &Exchange, method: &str, err: Option<&ApiError>, status: u16) {
     exchange.log_request(RequestLogEntry {
         method: "WS".to_owned(),
         path: format!("/ws-api/v3/{}", logged_method(method)),
-        status: err.status.as_u16(),
-        code: Some(err.code),
+        status,
+        code: err.map(|err| err.code),
     });
 }
 
@@ -361,202 +460,6 @@ fn param_text(value: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-/// The REST request equivalent to a WebSocket API request.
-fn build_req(params: &[(String, String)], logon: Option<&Logon>) -> Req {
-    let signature = params
-        .iter()
-        .find(|(name, _)| name == "signature")
-        .map(|(_, value)| value.as_str());
-    let api_key_param = params
-        .iter()
-        .find(|(name, _)| name == "apiKey")
-        .map(|(_, value)| value.clone());
-    let business: Vec<(&str, &str)> = params
-        .iter()
-        .filter(|(name, _)| name != "apiKey" && name != "returnRateLimits")
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect();
-    let (api_key, raw_body) = match signature {
-        Some(signature) => {
-            let payload = ws_api_payload(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-            (
-                api_key_param,
-                format!("{payload}&signature={}", encode_component(signature)),
-            )
-        }
-        None => (
-            api_key_param.or_else(|| logon.map(|logon| logon.api_key.clone())),
-            String::new(),
-        ),
-    };
-    Req {
-        params: Params::from_pairs(&business),
-        api_key,
-        raw_query: String::new(),
-        raw_body,
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Call {
-    Ping,
-    Time,
-    ExchangeInfo,
-    Depth,
-    Trades,
-    HistoricalTrades,
-    AggTrades,
-    Klines,
-    AvgPrice,
-    Ticker24h,
-    TickerPrice,
-    TickerBook,
-    Ticker,
-    Account,
-    Commission,
-    RateLimitOrder,
-    MyTrades,
-    AllOrders,
-    OrderPlace,
-    OrderTest,
-    OrderStatus,
-    OrderCancel,
-    OrderCancelReplace,
-    OpenOrders,
-    OpenOrdersCancelAll,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum LocalMethod {
-    Logon,
-    Status,
-    Logout,
-    Subscribe,
-    SubscribeSignature,
-    Unsubscribe,
-    Subscriptions,
-}
-
-enum Route {
-    Rest(Method, &'static str, Call),
-    Local(LocalMethod),
-}
-
-fn route(method: &str) -> Option<Route> {
-    let get = |path, call| Some(Route::Rest(Method::GET, path, call));
-    let post = |path, call| Some(Route::Rest(Method::POST, path, call));
-    let delete = |path, call| Some(Route::Rest(Method::DELETE, path, call));
-    let local = |method| Some(Route::Local(method));
-    match method {
-        "ping" => get("/api/v3/ping", Call::Ping),
-        "time" => get("/api/v3/time", Call::Time),
-        "exchangeInfo" => get("/api/v3/exchangeInfo", Call::ExchangeInfo),
-        "depth" => get("/api/v3/depth", Call::Depth),
-        "trades.recent" => get("/api/v3/trades", Call::Trades),
-        "trades.historical" => get("/api/v3/historicalTrades", Call::HistoricalTrades),
-        "trades.aggregate" => get("/api/v3/aggTrades", Call::AggTrades),
-        "klines" => get("/api/v3/klines", Call::Klines),
-        "uiKlines" => get("/api/v3/uiKlines", Call::Klines),
-        "avgPrice" => get("/api/v3/avgPrice", Call::AvgPrice),
-        "ticker.24hr" => get("/api/v3/ticker/24hr", Call::Ticker24h),
-        "ticker.price" => get("/api/v3/ticker/price", Call::TickerPrice),
-        "ticker.book" => get("/api/v3/ticker/bookTicker", Call::TickerBook),
-        "ticker" => get("/api/v3/ticker", Call::Ticker),
-        "account.status" => get("/api/v3/account", Call::Account),
-        "account.commission" => get("/api/v3/account/commission", Call::Commission),
-        "account.rateLimits.orders" => get("/api/v3/rateLimit/order", Call::RateLimitOrder),
-        "myTrades" => get("/api/v3/myTrades", Call::MyTrades),
-        "allOrders" => get("/api/v3/allOrders", Call::AllOrders),
-        "order.place" => post("/api/v3/order", Call::OrderPlace),
-        "order.test" => post("/api/v3/order/test", Call::OrderTest),
-        "order.status" => get("/api/v3/order", Call::OrderStatus),
-        "order.cancel" => delete("/api/v3/order", Call::OrderCancel),
-        "order.cancelReplace" => post("/api/v3/order/cancelReplace", Call::OrderCancelReplace),
-        "openOrders.status" => get("/api/v3/openOrders", Call::OpenOrders),
-        "openOrders.cancelAll" => delete("/api/v3/openOrders", Call::OpenOrdersCancelAll),
-        "session.logon" => local(LocalMethod::Logon),
-        "session.status" => local(LocalMethod::Status),
-        "session.logout" => local(LocalMethod::Logout),
-        "userDataStream.subscribe" => local(LocalMethod::Subscribe),
-        "userDataStream.subscribe.signature" => local(LocalMethod::SubscribeSignature),
-        "userDataStream.unsubscribe" => local(LocalMethod::Unsubscribe),
-        "session.subscriptions" => local(LocalMethod::Subscriptions),
-        _ => None,
-    }
-}
-
-/// Successful placements and cancellations cost no weight (2026-04-02).
-fn refunds(method: &str) -> bool {
-    matches!(
-        method,
-        "order.place" | "order.cancel" | "openOrders.cancelAll" | "order.cancelReplace"
-    )
-}
-
-/// Methods whose responses also show the `ORDERS` counts.
-fn counts_orders(method: &str) -> bool {
-    matches!(method, "order.place" | "order.cancelReplace")
-}
-
-async fn run(call: Call, exchange: &Exchange, req: Req) -> Response {
-    let state = State(exchange.clone());
-    match call {
-        Call::Ping => market::ping(req).await.into_response(),
-        Call::Time => market::time(state, req).await.into_response(),
-        Call::ExchangeInfo => market::exchange_info(state, req).await.into_response(),
-        Call::Depth => market::depth(state, req).await.into_response(),
-        Call::Trades => market::trades(state, req).await.into_response(),
-        Call::HistoricalTrades => market::historical_trades(state, req).await.into_response(),
-        Call::AggTrades => market::agg_trades(state, req).await.into_response(),
-        Call::Klines => market::klines(state, req).await.into_response(),
-        Call::AvgPrice => market::avg_price(state, req).await.into_response(),
-        Call::Ticker24h => market::ticker_24hr(state, req).await.into_response(),
-        Call::TickerPrice => market::ticker_price(state, req).await.into_response(),
-        Call::TickerBook => market::book_ticker(state, req).await.into_response(),
-        Call::Ticker => market::ticker_rolling(state, req).await.into_response(),
-        Call::Account => account::account(state, req).await.into_response(),
-        Call::Commission => account::commission(state, req).await.into_response(),
-        Call::RateLimitOrder => account::rate_limit_order(state, req).await.into_response(),
-        Call::MyTrades => account::my_trades(state, req).await.into_response(),
-        Call::AllOrders => account::all_orders(state, req).await.into_response(),
-        Call::OrderPlace => trade::new_order(state, req).await.into_response(),
-        Call::OrderTest => trade::test_order(state, req).await.into_response(),
-        Call::OrderStatus => trade::query_order(state, req).await.into_response(),
-        Call::OrderCancel => trade::cancel_order(state, req).await.into_response(),
-        Call::OrderCancelReplace => trade::cancel_replace(state, req).await.into_response(),
-        Call::OpenOrders => trade::open_orders(state, req).await.into_response(),
-        Call::OpenOrdersCancelAll => trade::cancel_open_orders(state, req).await.into_response(),
-    }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: i64,
-    msg: String,
-}
-
-/// Reads a REST handler's response back: status and body text.
-async fn to_outcome(response: Response) -> Outcome {
-    let status = response.status();
-    let code = response.extensions().get::<ErrorCode>().map(|code| code.0);
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    if status.is_success() {
-        return Outcome {
-            status: status.as_u16(),
-            body: Ok(text),
-            events: Vec::new(),
-        };
-    }
-    let err = match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => ApiError::new(status, body.code, body.msg),
-        Err(_) => ApiError::new(status, code.unwrap_or(-1000), text),
-    };
-    Outcome::err(err)
 }
 
 #[derive(Serialize)]
@@ -587,7 +490,9 @@ fn envelope(
         Err(err) => {
             let msg = Value::from(err.msg.as_str());
             text.push_str(&format!(",\"error\":{{\"code\":{},\"msg\":{msg}", err.code));
-            if let Some(seconds) = err.retry_after {
+            if let Some(data) = &err.data {
+                text.push_str(&format!(",\"data\":{data}"));
+            } else if let Some(seconds) = err.retry_after {
                 let retry_after = now + (seconds as i64) * 1000;
                 text.push_str(&format!(
                     ",\"data\":{{\"serverTime\":{now},\"retryAfter\":{retry_after}}}"
@@ -597,38 +502,44 @@ fn envelope(
         }
     }
     if show_limits {
-        let mut limiter = exchange.limiter();
-        let config = limiter.config().clone();
-        let mut limits = Vec::new();
-        if let Some(uid) = uid_for_orders {
-            let (ten, day) = limiter.order_counts(uid, now);
-            limits.push(RateLimitStatus {
-                rate_limit_type: "ORDERS",
-                interval: "SECOND",
-                interval_num: 10,
-                limit: config.orders_per_10s,
-                count: ten,
-            });
-            limits.push(RateLimitStatus {
-                rate_limit_type: "ORDERS",
-                interval: "DAY",
-                interval_num: 1,
-                limit: config.orders_per_day,
-                count: day,
-            });
-        }
-        limits.push(RateLimitStatus {
-            rate_limit_type: "REQUEST_WEIGHT",
-            interval: "MINUTE",
-            interval_num: 1,
-            limit: config.request_weight_per_minute,
-            count: limiter.used_weight(now),
-        });
         text.push_str(",\"rateLimits\":");
-        text.push_str(&serde_json::to_string(&limits).unwrap_or_else(|_| "[]".to_owned()));
+        text.push_str(&rate_limits(exchange, now, uid_for_orders));
     }
     text.push('}');
     text
+}
+
+/// `rateLimits`: the account's `ORDERS` counts when asked for, then the
+/// `REQUEST_WEIGHT` used.
+fn rate_limits(exchange: &Exchange, now: i64, uid_for_orders: Option<u64>) -> String {
+    let mut limiter = exchange.limiter();
+    let config = limiter.config().clone();
+    let mut limits = Vec::new();
+    if let Some(uid) = uid_for_orders {
+        let (ten, day) = limiter.order_counts(uid, now);
+        limits.push(RateLimitStatus {
+            rate_limit_type: "ORDERS",
+            interval: "SECOND",
+            interval_num: 10,
+            limit: config.orders_per_10s,
+            count: ten,
+        });
+        limits.push(RateLimitStatus {
+            rate_limit_type: "ORDERS",
+            interval: "DAY",
+            interval_num: 1,
+            limit: config.orders_per_day,
+            count: day,
+        });
+    }
+    limits.push(RateLimitStatus {
+        rate_limit_type: "REQUEST_WEIGHT",
+        interval: "MINUTE",
+        interval_num: 1,
+        limit: config.request_weight_per_minute,
+        count: limiter.used_weight(now),
+    });
+    serde_json::to_string(&limits).unwrap_or_else(|_| "[]".to_owned())
 }
 
 #[derive(Serialize)]
@@ -656,11 +567,13 @@ fn session_status(exchange: &Exchange, session: &Session) -> String {
 
 /// Checks `apiKey`, `timestamp`, `recvWindow` and `signature` of a
 /// `session.logon` or `userDataStream.subscribe.signature`.
-fn verify_key(exchange: &Exchange, params: &[(String, String)]) -> Result<(String, u64), ApiError> {
-    let req = build_req(params, None);
-    req.params.only(&[])?;
-    let caller = req.auth(exchange, Need::Read)?;
-    Ok((req.api_key.unwrap_or_default(), caller.uid))
+fn verify_key(exchange: &Exchange, frame: &Frame) -> Result<(String, u64), ApiError> {
+    let signed = Signed::read(frame, None);
+    signed.params.only(&[])?;
+    let request = signed.request();
+    let caller =
+        exchange.authenticate(request.api_key, request.params, request.proof, Need::Read)?;
+    Ok((signed.api_key.unwrap_or_default(), caller.uid))
 }
 
 fn terminated(exchange: &Exchange, subscription_id: u32) -> String {
@@ -693,22 +606,16 @@ fn subscribe(session: &mut Session, uid: u64, by_logon: bool) -> Outcome {
     Outcome::ok(format!("{{\"subscriptionId\":{id}}}"))
 }
 
-fn local_method(
+/// The session's own methods.
+fn session_method(
     exchange: &Exchange,
     session: &mut Session,
-    method: LocalMethod,
-    params: &[(String, String)],
+    method: SessionMethod,
+    frame: &Frame,
 ) -> Outcome {
-    let no_params = || -> Result<(), ApiError> {
-        let names: Vec<(&str, &str)> = params
-            .iter()
-            .filter(|(name, _)| name != "returnRateLimits")
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        Params::from_pairs(&names).only(&[])
-    };
+    let params = frame.business_params();
     match method {
-        LocalMethod::Logon => match verify_key(exchange, params) {
+        SessionMethod::Logon => match verify_key(exchange, frame) {
             Ok((api_key, uid)) => {
                 let mut events = Vec::new();
                 if session.logon.as_ref().is_some_and(|logon| logon.uid != uid) {
@@ -719,28 +626,24 @@ fn local_method(
                     uid,
                     since: exchange.now_ms(),
                 });
-                let mut outcome = Outcome::ok(session_status(exchange, session));
-                outcome.events = events;
-                outcome
+                Outcome::ok(session_status(exchange, session)).with_events(events)
             }
             Err(err) => Outcome::err(err),
         },
-        LocalMethod::Status => match no_params() {
+        SessionMethod::Status => match params.only(&[]) {
             Ok(()) => Outcome::ok(session_status(exchange, session)),
             Err(err) => Outcome::err(err),
         },
-        LocalMethod::Logout => {
-            if let Err(err) = no_params() {
+        SessionMethod::Logout => {
+            if let Err(err) = params.only(&[]) {
                 return Outcome::err(err);
             }
             let events = close_where(exchange, session, |sub| sub.by_logon);
             session.logon = None;
-            let mut outcome = Outcome::ok(session_status(exchange, session));
-            outcome.events = events;
-            outcome
+            Outcome::ok(session_status(exchange, session)).with_events(events)
         }
-        LocalMethod::Subscribe => {
-            if let Err(err) = no_params() {
+        SessionMethod::Subscribe => {
+            if let Err(err) = params.only(&[]) {
                 return Outcome::err(err);
             }
             let Some(logon) = session.logon.clone() else {
@@ -748,46 +651,13 @@ fn local_method(
             };
             subscribe(session, logon.uid, true)
         }
-        LocalMethod::SubscribeSignature => match verify_key(exchange, params) {
+        SessionMethod::SubscribeSignature => match verify_key(exchange, frame) {
             Ok((_, uid)) => subscribe(session, uid, false),
             Err(err) => Outcome::err(err),
         },
-        LocalMethod::Unsubscribe => {
-            let names: Vec<(&str, &str)> = params
-                .iter()
-                .filter(|(name, _)| name != "returnRateLimits")
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            let params = Params::from_pairs(&names);
-            if let Err(err) = params.only(&["subscriptionId"]) {
-                return Outcome::err(err);
-            }
-            let wanted = match params.opt_long("subscriptionId") {
-                Ok(wanted) => wanted,
-                Err(err) => return Outcome::err(err),
-            };
-            let exists = match wanted {
-                Some(id) => session
-                    .subscriptions
-                    .iter()
-                    .any(|sub| i64::from(sub.id) == id),
-                None => !session.subscriptions.is_empty(),
-            };
-            if !exists {
-                return Outcome::err(ApiError::bad_request(
-                    -2036,
-                    "User Data Stream subscription not active.",
-                ));
-            }
-            let events = close_where(exchange, session, |sub| {
-                wanted.is_none_or(|id| i64::from(sub.id) == id)
-            });
-            let mut outcome = Outcome::ok("{}".to_owned());
-            outcome.events = events;
-            outcome
-        }
-        LocalMethod::Subscriptions => {
-            if let Err(err) = no_params() {
+        SessionMethod::Unsubscribe => unsubscribe(exchange, session, &params),
+        SessionMethod::Subscriptions => {
+            if let Err(err) = params.only(&[]) {
                 return Outcome::err(err);
             }
             let rows: Vec<String> = session
@@ -798,6 +668,34 @@ fn local_method(
             Outcome::ok(format!("[{}]", rows.join(",")))
         }
     }
+}
+
+/// `userDataStream.unsubscribe`: one subscription, or all without an ID.
+fn unsubscribe(exchange: &Exchange, session: &mut Session, params: &Params) -> Outcome {
+    if let Err(err) = params.only(&["subscriptionId"]) {
+        return Outcome::err(err);
+    }
+    let wanted = match params.opt_long("subscriptionId") {
+        Ok(wanted) => wanted,
+        Err(err) => return Outcome::err(err),
+    };
+    let exists = match wanted {
+        Some(id) => session
+            .subscriptions
+            .iter()
+            .any(|sub| i64::from(sub.id) == id),
+        None => !session.subscriptions.is_empty(),
+    };
+    if !exists {
+        return Outcome::err(ApiError::bad_request(
+            -2036,
+            "User Data Stream subscription not active.",
+        ));
+    }
+    let events = close_where(exchange, session, |sub| {
+        wanted.is_none_or(|id| i64::from(sub.id) == id)
+    });
+    Outcome::ok("{}".to_owned()).with_events(events)
 }
 
 /// Ends the subscriptions matching `which`; their `eventStreamTerminated` events.
@@ -841,209 +739,53 @@ fn user_events(session: &Session, event: &AccountEvent) -> Vec<String> {
         .collect()
 }
 
-/// The user data event payload (user-data-stream.md), fields in its order.
-pub(crate) fn event_payload(event: &AccountEvent) -> String {
-    match event {
-        AccountEvent::Execution {
-            execution_type,
-            order,
-            fill,
-            time,
-            ..
-        } => serde_json::to_string(&ExecutionReport::new(
-            execution_type,
-            order,
-            fill.as_ref(),
-            *time,
-        ))
-        .unwrap_or_default(),
-        AccountEvent::Position { balances, time, .. } => {
-            let position = AccountPosition {
-                e: "outboundAccountPosition",
-                time: *time,
-                u: *time,
-                balances: balances
-                    .iter()
-                    .map(|(asset, free, locked)| PositionBalance {
-                        a: asset,
-                        f: dec(*free),
-                        l: dec(*locked),
-                    })
-                    .collect(),
-            };
-            serde_json::to_string(&position).unwrap_or_default()
-        }
-        AccountEvent::BalanceUpdate {
-            asset, delta, time, ..
-        } => {
-            let update = BalanceUpdate {
-                e: "balanceUpdate",
-                time: *time,
-                a: asset,
-                d: dec(*delta),
-                clear_time: *time,
-            };
-            serde_json::to_string(&update).unwrap_or_default()
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct AccountPosition<'a> {
-    e: &'static str,
-    #[serde(rename = "E")]
-    time: i64,
-    u: i64,
-    #[serde(rename = "B")]
-    balances: Vec<PositionBalance<'a>>,
-}
-
-#[derive(Serialize)]
-struct PositionBalance<'a> {
-    a: &'a str,
-    f: String,
-    l: String,
-}
-
-#[derive(Serialize)]
-struct BalanceUpdate<'a> {
-    e: &'static str,
-    #[serde(rename = "E")]
-    time: i64,
-    a: &'a str,
-    d: String,
-    #[serde(rename = "T")]
-    clear_time: i64,
-}
-
-#[derive(Serialize)]
-struct ExecutionReport<'a> {
-    e: &'static str,
-    #[serde(rename = "E")]
-    time: i64,
-    s: &'a str,
-    c: &'a str,
-    #[serde(rename = "S")]
-    side: &'static str,
-    o: &'static str,
-    f: &'static str,
-    q: String,
-    p: String,
-    #[serde(rename = "P")]
-    stop_price: String,
-    #[serde(rename = "F")]
-    iceberg: String,
-    g: i64,
-    #[serde(rename = "C")]
-    orig_client_order_id: &'a str,
-    x: &'static str,
-    #[serde(rename = "X")]
-    status: &'static str,
-    r: &'static str,
-    i: u64,
-    l: String,
-    z: String,
-    #[serde(rename = "L")]
-    last_price: String,
-    n: String,
-    #[serde(rename = "N")]
-    commission_asset: Option<&'a str>,
-    #[serde(rename = "T")]
-    transaction_time: i64,
-    t: i64,
-    #[serde(rename = "I")]
-    execution_id: u64,
-    w: bool,
-    m: bool,
-    #[serde(rename = "M")]
-    ignore: bool,
-    #[serde(rename = "O")]
-    created: i64,
-    #[serde(rename = "Z")]
-    cumulative_quote: String,
-    #[serde(rename = "Y")]
-    last_quote: String,
-    #[serde(rename = "Q")]
-    quote_order_qty: String,
-    #[serde(rename = "W", skip_serializing_if = "Option::is_none")]
-    working_time: Option<i64>,
-    #[serde(rename = "V")]
-    stp_mode: &'static str,
-}
-
-impl<'a> ExecutionReport<'a> {
-    fn new(
-        execution_type: &'static str,
-        order: &'a Order,
-        fill: Option<&'a crate::engine::Fill>,
-        time: i64,
-    ) -> ExecutionReport<'a> {
-        let zero = rust_decimal::Decimal::ZERO;
-        let (last_qty, last_price) = fill.map_or((zero, zero), |fill| (fill.qty, fill.price));
-        let working = order.working_time != -1;
-        ExecutionReport {
-            e: "executionReport",
-            time,
-            s: &order.symbol,
-            c: &order.client_order_id,
-            side: order.side.as_str(),
-            o: order.order_type.as_str(),
-            f: order.time_in_force.as_str(),
-            q: dec(order.orig_qty),
-            p: dec(order.price),
-            stop_price: dec(zero),
-            iceberg: dec(zero),
-            g: -1,
-            orig_client_order_id: if execution_type == "CANCELED" {
-                &order.client_order_id
-            } else {
-                ""
-            },
-            x: execution_type,
-            status: order.status.as_str(),
-            r: "NONE",
-            i: order.order_id,
-            l: dec(last_qty),
-            z: dec(order.executed_qty),
-            last_price: dec(last_price),
-            n: fill.map_or_else(|| "0".to_owned(), |fill| dec(fill.commission)),
-            commission_asset: fill.map(|fill| fill.commission_asset.as_str()),
-            transaction_time: time,
-            t: fill.map_or(-1, |fill| fill.trade_id as i64),
-            execution_id: EXECUTION_ID.fetch_add(1, Ordering::Relaxed),
-            w: order.status.is_open() && working,
-            m: fill.is_some() && working && order.working_time < time,
-            ignore: false,
-            created: order.time,
-            cumulative_quote: dec(order.cumm_quote_qty),
-            last_quote: dec(last_price * last_qty),
-            quote_order_qty: dec(order.orig_quote_qty),
-            working_time: working.then_some(order.working_time),
-            stp_mode: "NONE",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn frame(params: &[(&str, &str)]) -> Frame {
+        Frame {
+            id: Value::Null,
+            method: "order.place".to_owned(),
+            params: params
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+        }
+    }
+
     #[test]
     fn signed_request_becomes_a_sorted_unencoded_payload() {
-        let params = vec![
-            ("symbol".to_owned(), "BTCUSDT".to_owned()),
-            ("apiKey".to_owned(), "k".to_owned()),
-            ("timestamp".to_owned(), "1".to_owned()),
-            ("signature".to_owned(), "a+b/c=".to_owned()),
-        ];
-        let req = build_req(&params, None);
-        assert_eq!(req.api_key.as_deref(), Some("k"));
+        let frame = frame(&[
+            ("symbol", "BTCUSDT"),
+            ("apiKey", "k"),
+            ("timestamp", "1"),
+            ("signature", "a+b/c="),
+        ]);
+        let signed = Signed::read(&frame, None);
+        assert_eq!(signed.api_key.as_deref(), Some("k"));
+        assert_eq!(signed.payload, "apiKey=k&symbol=BTCUSDT&timestamp=1");
+        assert!(!signed.by_session);
+        assert!(!signed.params.has("apiKey"));
+        assert_eq!(signed.params.get("signature"), Some("a+b/c="));
+    }
+
+    #[test]
+    fn unsigned_request_runs_on_the_logged_on_key_only() {
+        let logon = Logon {
+            api_key: "k".to_owned(),
+            uid: 1,
+            since: 0,
+        };
+        let own = Signed::read(&frame(&[("timestamp", "1")]), Some(&logon));
+        assert_eq!((own.api_key.as_deref(), own.by_session), (Some("k"), true));
+        let other = Signed::read(&frame(&[("apiKey", "j"), ("timestamp", "1")]), Some(&logon));
         assert_eq!(
-            req.raw_body,
-            "apiKey=k&symbol=BTCUSDT&timestamp=1&signature=a%2Bb%2Fc%3D"
+            (other.api_key.as_deref(), other.by_session),
+            (Some("j"), false)
         );
-        assert!(!req.params.has("apiKey"));
-        assert!(req.params.has("signature"));
+        let none = Signed::read(&frame(&[("timestamp", "1")]), None);
+        assert_eq!((none.api_key, none.by_session), (None, false));
     }
 
     #[test]

@@ -25,11 +25,12 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use super::names::{StreamName, kline_interval_text, parse_stream};
+use crate::engine::Engine;
 use crate::events::MarketEvent;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, lock};
 use crate::market::{SymbolMarket, Trade};
 use crate::stats::{self, Interval};
-use crate::wire::dec;
+use crate::wire::{self, dec};
 
 /// How often the feed looks at the market.
 const TICK: Duration = Duration::from_millis(100);
@@ -167,9 +168,32 @@ struct State {
     /// Open time of the kline last sent per kline stream.
     klines: HashMap<String, i64>,
     /// Last `(close, volume, count)` sent per symbol on `!miniTicker@arr`.
-    minis: HashMap<String, (Decimal, Decimal, u64)>,
+    minis: HashMap<String, TickerSeen>,
     /// Same, per window, for `!ticker_<w>@arr`.
-    rollings: HashMap<(i64, String), (Decimal, Decimal, u64)>,
+    rollings: HashMap<(i64, String), TickerSeen>,
+}
+
+/// What an all-market array last said about a symbol: `(last price,
+/// volume, trade count)`; a row is sent again only when it changes.
+type TickerSeen = (String, String, u64);
+
+/// Which periodic streams are due on this 100 ms tick.
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    /// One-second streams (`@depth`, tickers, `@avgPrice`, `@kline_1s`).
+    second: bool,
+    /// Klines of other intervals.
+    two_seconds: bool,
+}
+
+/// What this tick's pass over the active streams asked for, beyond what it
+/// published itself.
+#[derive(Default)]
+struct Wanted {
+    books: HashSet<(String, bool)>,
+    klines: HashSet<String>,
+    all_minis: bool,
+    all_rollings: Vec<(String, i64)>,
 }
 
 async fn run(exchange: Exchange) {
@@ -191,7 +215,7 @@ async fn run(exchange: Exchange) {
                     return;
                 }
                 // Moves the market to now; trades and book changes come back as events.
-                drop(exchange.engine());
+                drop(exchange.advance_engine());
                 tick += 1;
                 on_tick(&exchange, &mut state, tick);
             }
@@ -224,12 +248,15 @@ fn on_event(exchange: &Exchange, state: &mut State, event: MarketEvent) {
 }
 
 fn book_ticker(exchange: &Exchange, state: &mut State, symbol: &str, name: &str) {
-    let Some((update_id, bids, asks)) = exchange.engine_unadvanced().depth(symbol, 1) else {
+    let engine = exchange.engine();
+    let (Some(update_id), Some(((bid, bid_qty), (ask, ask_qty)))) = (
+        engine.market().get(symbol).map(|market| market.update_id),
+        engine.top_of_book(symbol),
+    ) else {
         return;
     };
-    let (b, bq) = bids.first().copied().unwrap_or_default();
-    let (a, aq) = asks.first().copied().unwrap_or_default();
-    let top = (b, bq, a, aq);
+    drop(engine);
+    let top = (bid, bid_qty, ask, ask_qty);
     if state.tops.get(symbol) == Some(&top) {
         return;
     }
@@ -237,77 +264,86 @@ fn book_ticker(exchange: &Exchange, state: &mut State, symbol: &str, name: &str)
     let event = BookTickerEvent {
         u: update_id,
         s: symbol,
-        b: dec(b),
-        bq: dec(bq),
-        a: dec(a),
-        aq: dec(aq),
+        b: dec(bid),
+        bid_qty: dec(bid_qty),
+        a: dec(ask),
+        ask_qty: dec(ask_qty),
     };
     exchange.live().feed().publish(name, to_json(&event));
 }
 
+/// The periodic streams, in three phases: each active stream that is due
+/// publishes its payload; the all-market arrays are assembled once; state
+/// kept for streams nobody listens to any more is dropped.
 fn on_tick(exchange: &Exchange, state: &mut State, tick: u64) {
     let feed = exchange.live().feed();
     let names = feed.active_names();
-    let second = tick.is_multiple_of(10);
-    let two_seconds = tick.is_multiple_of(20);
-    let mut wanted_books: HashSet<(String, bool)> = HashSet::new();
-    let mut wanted_klines: HashSet<String> = HashSet::new();
-    let mut all_minis = false;
-    let mut all_rollings: Vec<(String, i64)> = Vec::new();
+    let due = Due {
+        second: tick.is_multiple_of(10),
+        two_seconds: tick.is_multiple_of(20),
+    };
     let now = exchange.now_ms();
-    let engine = exchange.engine_unadvanced();
-    let market = engine.market();
+    let engine = exchange.engine();
+    let mut wanted = Wanted::default();
     for name in &names {
-        let Some((lower, kind)) = parse_stream(name) else {
-            continue;
-        };
-        let symbol = lower.to_ascii_uppercase();
-        let found = market.get(&symbol);
-        match kind {
-            StreamName::DiffDepth { fast } => {
-                if found.is_none() {
-                    continue;
-                }
-                wanted_books.insert((symbol.clone(), fast));
-                if !(fast || second) {
-                    continue;
-                }
-                let Some((update_id, bids, asks)) = engine.depth(&symbol, usize::MAX) else {
-                    continue;
-                };
-                let book = Book {
-                    update_id,
-                    bids: bids.into_iter().collect(),
-                    asks: asks.into_iter().collect(),
-                };
-                let key = (symbol.clone(), fast);
-                match state.books.get(&key) {
-                    None => {
-                        state.books.insert(key, book);
-                    }
-                    Some(last) if last.update_id >= book.update_id => {}
-                    Some(last) => {
-                        let event = DepthUpdate {
-                            e: "depthUpdate",
-                            time: now,
-                            s: &symbol,
-                            first: last.update_id + 1,
-                            last: book.update_id,
-                            b: diff(&last.bids, &book.bids, true),
-                            a: diff(&last.asks, &book.asks, false),
-                        };
-                        feed.publish(name, to_json(&event));
-                        state.books.insert(key, book);
-                    }
-                }
+        if let Some((lower, kind)) = parse_stream(name) {
+            let symbol = lower.to_ascii_uppercase();
+            let stream = Stream {
+                name,
+                symbol: &symbol,
+                kind,
+            };
+            publish_due(feed, &engine, state, &mut wanted, &stream, due, now);
+        }
+    }
+    publish_all_market(feed, &engine, state, &wanted, now);
+    drop(engine);
+    state.books.retain(|key, _| wanted.books.contains(key));
+    state.klines.retain(|name, _| wanted.klines.contains(name));
+    if !names.iter().any(|name| name == "!miniTicker@arr") {
+        state.minis.clear();
+    }
+    state
+        .tops
+        .retain(|symbol, _| feed.is_active(&format!("{}@bookTicker", symbol.to_ascii_lowercase())));
+}
+
+/// One active stream, parsed.
+struct Stream<'a> {
+    name: &'a str,
+    /// Uppercase, as the market lists it (empty for all-market streams).
+    symbol: &'a str,
+    kind: StreamName,
+}
+
+/// Publishes one stream's payload if it is due; notes what the
+/// all-market phase and the state pruning need to know.
+fn publish_due(
+    feed: &Feed,
+    engine: &Engine,
+    state: &mut State,
+    wanted: &mut Wanted,
+    stream: &Stream<'_>,
+    due: Due,
+    now: i64,
+) {
+    let (name, symbol) = (stream.name, stream.symbol);
+    let market = engine.market().get(symbol);
+    match stream.kind {
+        StreamName::DiffDepth { fast } => {
+            if market.is_none() {
+                return;
             }
-            StreamName::PartialDepth { levels, fast } => {
-                if !(fast || second) {
-                    continue;
-                }
-                let Some((update_id, bids, asks)) = engine.depth(&symbol, levels) else {
-                    continue;
-                };
+            wanted.books.insert((symbol.to_owned(), fast));
+            if fast || due.second {
+                diff_depth(feed, engine, state, stream, fast, now);
+            }
+        }
+        StreamName::PartialDepth { levels, fast } => {
+            if !(fast || due.second) {
+                return;
+            }
+            if let Some((update_id, bids, asks)) = engine.depth(symbol, levels) {
                 let event = PartialDepth {
                     last_update_id: update_id,
                     bids: pairs(&bids),
@@ -315,89 +351,128 @@ fn on_tick(exchange: &Exchange, state: &mut State, tick: u64) {
                 };
                 feed.publish(name, to_json(&event));
             }
-            StreamName::Kline { interval, tz_ms } => {
-                let one_second = interval == Interval::Fixed(1000);
-                let Some(found) = found else { continue };
-                wanted_klines.insert(name.clone());
-                if (one_second && second) || two_seconds {
-                    let text = kline_interval_text(name);
-                    for event in kline_events(state, name, found, interval, text, tz_ms, now) {
-                        feed.publish(name, to_json(&event));
-                    }
+        }
+        StreamName::Kline { interval, tz_ms } => {
+            let Some(market) = market else { return };
+            wanted.klines.insert(name.to_owned());
+            let one_second = interval == Interval::Fixed(1000);
+            if (one_second && due.second) || due.two_seconds {
+                let text = kline_interval_text(name);
+                for event in kline_events(state, name, market, interval, text, tz_ms, now) {
+                    feed.publish(name, to_json(&event));
                 }
             }
-            StreamName::Ticker if second => {
-                let Some(found) = found else { continue };
-                let event = ticker(&engine, found, now);
-                feed.publish(name, to_json(&event));
-            }
-            StreamName::MiniTicker if second => {
-                let Some(found) = found else { continue };
-                feed.publish(name, to_json(&mini_ticker(found, now)));
-            }
-            StreamName::AvgPrice if second => {
-                let Some((price, time)) = engine.avg_price(&symbol, now) else {
-                    continue;
-                };
-                let event = AvgPriceEvent {
-                    e: "avgPrice",
-                    time: now,
-                    s: &symbol,
-                    i: "5m",
-                    w: dec(price),
-                    trade_time: time,
-                };
-                feed.publish(name, to_json(&event));
-            }
-            StreamName::RollingTicker { window_ms } if second => {
-                let Some(found) = found else { continue };
-                feed.publish(name, to_json(&rolling(found, window_ms, now)));
-            }
-            StreamName::AllMiniTickers if second => all_minis = true,
-            StreamName::AllRollingTickers { window_ms } if second => {
-                all_rollings.push((name.clone(), window_ms));
-            }
-            _ => {}
+        }
+        StreamName::Ticker if due.second => {
+            let Some(market) = market else { return };
+            let top = engine.top_of_book(symbol).unwrap_or_default();
+            let ticker = wire::Ticker24h::new(market, top, now);
+            feed.publish(name, to_json(&TickerEvent::new(ticker, now)));
+        }
+        StreamName::MiniTicker if due.second => {
+            let Some(market) = market else { return };
+            let ticker = wire::RollingTicker::new(market, now - wire::DAY_MS, now, true);
+            feed.publish(name, to_json(&MiniTickerEvent::new(ticker, now)));
+        }
+        StreamName::AvgPrice if due.second => {
+            let Some((price, time)) = engine.avg_price(symbol, now) else {
+                return;
+            };
+            let event = AvgPriceEvent {
+                e: "avgPrice",
+                time: now,
+                s: symbol,
+                i: "5m",
+                w: dec(price),
+                trade_time: time,
+            };
+            feed.publish(name, to_json(&event));
+        }
+        StreamName::RollingTicker { window_ms } if due.second => {
+            let Some(market) = market else { return };
+            feed.publish(name, to_json(&rolling(market, window_ms, now)));
+        }
+        StreamName::AllMiniTickers if due.second => wanted.all_minis = true,
+        StreamName::AllRollingTickers { window_ms } if due.second => {
+            wanted.all_rollings.push((name.to_owned(), window_ms));
+        }
+        _ => {}
+    }
+}
+
+/// A diff-depth event with every level changed since the book this
+/// stream last described (the first time, only remembers the book).
+fn diff_depth(
+    feed: &Feed,
+    engine: &Engine,
+    state: &mut State,
+    stream: &Stream<'_>,
+    fast: bool,
+    now: i64,
+) {
+    let Some((update_id, bids, asks)) = engine.depth(stream.symbol, usize::MAX) else {
+        return;
+    };
+    let book = Book {
+        update_id,
+        bids: bids.into_iter().collect(),
+        asks: asks.into_iter().collect(),
+    };
+    let key = (stream.symbol.to_owned(), fast);
+    match state.books.get(&key) {
+        None => {
+            state.books.insert(key, book);
+        }
+        Some(last) if last.update_id >= book.update_id => {}
+        Some(last) => {
+            let event = DepthUpdate {
+                e: "depthUpdate",
+                time: now,
+                s: stream.symbol,
+                first: last.update_id + 1,
+                last: book.update_id,
+                b: diff(&last.bids, &book.bids, true),
+                a: diff(&last.asks, &book.asks, false),
+            };
+            feed.publish(stream.name, to_json(&event));
+            state.books.insert(key, book);
         }
     }
-    if all_minis {
+}
+
+/// `!miniTicker@arr` and `!ticker_<w>@arr`: the rows that changed since
+/// the array was last sent.
+fn publish_all_market(feed: &Feed, engine: &Engine, state: &mut State, wanted: &Wanted, now: i64) {
+    let markets = engine.market().symbols();
+    if wanted.all_minis {
         let mut rows = Vec::new();
-        for symbol in market.symbols() {
-            let row = mini_ticker(symbol, now);
-            let seen = (row.stats.last, row.stats.volume, row.stats.count);
-            if state.minis.get(symbol.spec.symbol) != Some(&seen) {
-                state.minis.insert(symbol.spec.symbol.to_owned(), seen);
-                rows.push(row);
+        for market in markets {
+            let row = wire::RollingTicker::new(market, now - wire::DAY_MS, now, true);
+            let seen = (row.last_price.clone(), row.volume.clone(), row.count);
+            if state.minis.get(market.spec.symbol) != Some(&seen) {
+                state.minis.insert(market.spec.symbol.to_owned(), seen);
+                rows.push(MiniTickerEvent::new(row, now));
             }
         }
         if !rows.is_empty() {
             feed.publish("!miniTicker@arr", to_json(&rows));
         }
     }
-    for (name, window_ms) in all_rollings {
+    for (name, window_ms) in &wanted.all_rollings {
         let mut rows = Vec::new();
-        for symbol in market.symbols() {
-            let row = rolling(symbol, window_ms, now);
-            let seen = (row.stats.last, row.stats.volume, row.stats.count);
-            let key = (window_ms, symbol.spec.symbol.to_owned());
+        for market in markets {
+            let row = rolling(market, *window_ms, now);
+            let seen = (row.c.clone(), row.v.clone(), row.n);
+            let key = (*window_ms, market.spec.symbol.to_owned());
             if state.rollings.get(&key) != Some(&seen) {
                 state.rollings.insert(key, seen);
                 rows.push(row);
             }
         }
         if !rows.is_empty() {
-            feed.publish(&name, to_json(&rows));
+            feed.publish(name, to_json(&rows));
         }
     }
-    drop(engine);
-    state.books.retain(|key, _| wanted_books.contains(key));
-    state.klines.retain(|name, _| wanted_klines.contains(name));
-    if !names.iter().any(|name| name == "!miniTicker@arr") {
-        state.minis.clear();
-    }
-    state
-        .tops
-        .retain(|symbol, _| feed.is_active(&format!("{}@bookTicker", symbol.to_ascii_lowercase())));
 }
 
 /// The levels of `new` that differ from `old`, quantity 0 for removed ones,
@@ -510,97 +585,20 @@ fn kline_at(trades: &[Trade], interval: Interval, open: i64, tz_ms: i64) -> Klin
     }
 }
 
-fn ticker<'a>(
-    engine: &crate::engine::Engine,
-    market: &'a SymbolMarket,
-    now: i64,
-) -> TickerEvent<'a> {
-    let from = now - 86_400_000;
-    let stats = stats::window_stats(market.trades(), from, now);
-    let (_, bids, asks) = engine.depth(market.spec.symbol, 1).unwrap_or_default();
-    let (b, bq) = bids.first().copied().unwrap_or_default();
-    let (a, aq) = asks.first().copied().unwrap_or_default();
-    TickerEvent {
-        e: "24hrTicker",
-        time: now,
-        s: market.spec.symbol,
-        p: dec(stats.change()),
-        pp: format!("{:.3}", stats.change_percent()),
-        w: dec(stats.weighted_avg()),
-        x: dec(stats.prev_close),
-        c: dec(stats.last),
-        cq: dec(stats.last_qty),
-        b: dec(b),
-        bq: dec(bq),
-        a: dec(a),
-        aq: dec(aq),
-        o: dec(stats.open),
-        h: dec(stats.high),
-        l: dec(stats.low),
-        v: dec(stats.volume),
-        q: dec(stats.quote_volume),
-        open_time: from,
-        close_time: now,
-        first: stats.first_id,
-        last: stats.last_id,
-        n: stats.count,
-    }
-}
-
-fn mini_ticker(market: &SymbolMarket, now: i64) -> MiniTickerEvent<'_> {
-    let stats = stats::window_stats(market.trades(), now - 86_400_000, now);
-    MiniTickerEvent {
-        e: "24hrMiniTicker",
-        time: now,
-        s: market.spec.symbol,
-        c: dec(stats.last),
-        o: dec(stats.open),
-        h: dec(stats.high),
-        l: dec(stats.low),
-        v: dec(stats.volume),
-        q: dec(stats.quote_volume),
-        stats,
-    }
-}
-
-fn rolling(market: &SymbolMarket, window_ms: i64, now: i64) -> RollingEvent<'_> {
+/// The `@ticker_<w>` payload over the window ending `now`, from the
+/// minute the window starts in (as REST `ticker`).
+fn rolling(market: &SymbolMarket, window_ms: i64, now: i64) -> RollingEvent {
     let from = (now - window_ms).div_euclid(60_000) * 60_000;
-    let stats = stats::window_stats(market.trades(), from, now);
     let e = match window_ms {
         3_600_000 => "1hTicker",
         14_400_000 => "4hTicker",
         _ => "1dTicker",
     };
-    RollingEvent {
-        e,
-        time: now,
-        s: market.spec.symbol,
-        p: dec(stats.change()),
-        pp: format!("{:.3}", stats.change_percent()),
-        o: dec(stats.open),
-        h: dec(stats.high),
-        l: dec(stats.low),
-        c: dec(stats.last),
-        w: dec(stats.weighted_avg()),
-        v: dec(stats.volume),
-        q: dec(stats.quote_volume),
-        open_time: from,
-        close_time: now,
-        first: stats.first_id,
-        last: stats.last_id,
-        n: stats.count,
-        stats,
-    }
+    RollingEvent::new(e, wire::RollingTicker::new(market, from, now, false), now)
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[derive(Serialize)]
@@ -678,10 +676,10 @@ struct BookTickerEvent<'a> {
     s: &'a str,
     b: String,
     #[serde(rename = "B")]
-    bq: String,
+    bid_qty: String,
     a: String,
     #[serde(rename = "A")]
-    aq: String,
+    ask_qty: String,
 }
 
 #[derive(Serialize)]
@@ -786,26 +784,27 @@ struct KlineFields {
     ignore: &'static str,
 }
 
+/// `<symbol>@ticker`, letter for letter from the REST 24-hour ticker.
 #[derive(Serialize)]
-struct TickerEvent<'a> {
+struct TickerEvent {
     e: &'static str,
     #[serde(rename = "E")]
     time: i64,
-    s: &'a str,
+    s: &'static str,
     p: String,
     #[serde(rename = "P")]
-    pp: String,
+    price_change_percent: String,
     w: String,
     x: String,
     c: String,
     #[serde(rename = "Q")]
-    cq: String,
+    last_qty: String,
     b: String,
     #[serde(rename = "B")]
-    bq: String,
+    bid_qty: String,
     a: String,
     #[serde(rename = "A")]
-    aq: String,
+    ask_qty: String,
     o: String,
     h: String,
     l: String,
@@ -822,31 +821,77 @@ struct TickerEvent<'a> {
     n: u64,
 }
 
+impl TickerEvent {
+    fn new(ticker: wire::Ticker24h, now: i64) -> TickerEvent {
+        TickerEvent {
+            e: "24hrTicker",
+            time: now,
+            s: ticker.symbol,
+            p: ticker.price_change,
+            price_change_percent: ticker.price_change_percent,
+            w: ticker.weighted_avg_price,
+            x: ticker.prev_close_price,
+            c: ticker.last_price,
+            last_qty: ticker.last_qty,
+            b: ticker.bid_price,
+            bid_qty: ticker.bid_qty,
+            a: ticker.ask_price,
+            ask_qty: ticker.ask_qty,
+            o: ticker.open_price,
+            h: ticker.high_price,
+            l: ticker.low_price,
+            v: ticker.volume,
+            q: ticker.quote_volume,
+            open_time: ticker.open_time,
+            close_time: ticker.close_time,
+            first: ticker.first_id,
+            last: ticker.last_id,
+            n: ticker.count,
+        }
+    }
+}
+
+/// `<symbol>@miniTicker` and the rows of `!miniTicker@arr`.
 #[derive(Serialize)]
-struct MiniTickerEvent<'a> {
+struct MiniTickerEvent {
     e: &'static str,
     #[serde(rename = "E")]
     time: i64,
-    s: &'a str,
+    s: &'static str,
     c: String,
     o: String,
     h: String,
     l: String,
     v: String,
     q: String,
-    #[serde(skip)]
-    stats: stats::WindowStats,
 }
 
+impl MiniTickerEvent {
+    fn new(ticker: wire::RollingTicker, now: i64) -> MiniTickerEvent {
+        MiniTickerEvent {
+            e: "24hrMiniTicker",
+            time: now,
+            s: ticker.symbol,
+            c: ticker.last_price,
+            o: ticker.open_price,
+            h: ticker.high_price,
+            l: ticker.low_price,
+            v: ticker.volume,
+            q: ticker.quote_volume,
+        }
+    }
+}
+
+/// `<symbol>@ticker_<w>` and the rows of `!ticker_<w>@arr`.
 #[derive(Serialize)]
-struct RollingEvent<'a> {
+struct RollingEvent {
     e: &'static str,
     #[serde(rename = "E")]
     time: i64,
-    s: &'a str,
+    s: &'static str,
     p: String,
     #[serde(rename = "P")]
-    pp: String,
+    price_change_percent: String,
     o: String,
     h: String,
     l: String,
@@ -863,8 +908,30 @@ struct RollingEvent<'a> {
     #[serde(rename = "L")]
     last: i64,
     n: u64,
-    #[serde(skip)]
-    stats: stats::WindowStats,
+}
+
+impl RollingEvent {
+    fn new(e: &'static str, ticker: wire::RollingTicker, now: i64) -> RollingEvent {
+        RollingEvent {
+            e,
+            time: now,
+            s: ticker.symbol,
+            p: ticker.price_change.unwrap_or_default(),
+            price_change_percent: ticker.price_change_percent.unwrap_or_default(),
+            o: ticker.open_price,
+            h: ticker.high_price,
+            l: ticker.low_price,
+            c: ticker.last_price,
+            w: ticker.weighted_avg_price.unwrap_or_default(),
+            v: ticker.volume,
+            q: ticker.quote_volume,
+            open_time: ticker.open_time,
+            close_time: ticker.close_time,
+            first: ticker.first_id,
+            last: ticker.last_id,
+            n: ticker.count,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -15,6 +15,7 @@ mod conn;
 mod feed;
 mod names;
 mod streams;
+mod user_data;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -25,9 +26,8 @@ use axum::routing::get;
 use tokio::sync::broadcast;
 
 use crate::Sandbox;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, lock};
 
-pub(crate) use api::SESSION_API_KEY;
 pub use names::{StreamName, parse_stream};
 
 /// Keep-alive and lifetime rules of every WebSocket connection.
@@ -86,12 +86,12 @@ impl Default for Live {
 impl Live {
     /// The keep-alive rules new connections get.
     pub fn timing(&self) -> WsTiming {
-        *self.timing.lock().unwrap_or_else(|p| p.into_inner())
+        *lock(&self.timing)
     }
 
     /// Changes the keep-alive rules for connections opened from now on.
     pub fn set_timing(&self, timing: WsTiming) {
-        *self.timing.lock().unwrap_or_else(|p| p.into_inner()) = timing;
+        *lock(&self.timing) = timing;
     }
 
     /// Drops every open WebSocket connection now (no close frame).

@@ -1,24 +1,22 @@
 //! Signed reads: account, commission rates, order counts, trades, orders.
 
-use axum::Json;
-use axum::extract::State;
 use rust_decimal::Decimal;
 
-use super::Req;
 use super::market::to_ms;
 use crate::error::ApiError;
-use crate::exchange::{Exchange, Need};
+use crate::exchange::{Caller, Exchange};
+use crate::params::Params;
 use crate::wire::{self, dec};
 
 /// `GET /api/v3/account`.
-pub async fn account(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::AccountInfo>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    req.params.only(&["omitZeroBalances"])?;
-    let omit_zero = req.params.opt_bool("omitZeroBalances")?.unwrap_or(false);
-    let engine = exchange.engine_unadvanced();
+pub fn account(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<wire::AccountInfo, ApiError> {
+    params.only(&["omitZeroBalances"])?;
+    let omit_zero = params.opt_bool("omitZeroBalances")?.unwrap_or(false);
+    let engine = exchange.engine();
     let account = engine
         .account(caller.uid)
         .ok_or_else(ApiError::rejected_key)?;
@@ -39,7 +37,7 @@ pub async fn account(
             locked: dec(balance.locked),
         })
         .collect();
-    Ok(Json(wire::AccountInfo {
+    Ok(wire::AccountInfo {
         maker_commission: bps(rates.maker),
         taker_commission: bps(rates.taker),
         buyer_commission: 0,
@@ -61,18 +59,18 @@ pub async fn account(
         balances,
         permissions: ["SPOT"],
         uid: caller.uid,
-    }))
+    })
 }
 
 /// `GET /api/v3/account/commission`.
-pub async fn commission(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::AccountCommission>, ApiError> {
-    req.auth(&exchange, Need::Read)?;
-    req.params.only(&["symbol"])?;
-    let symbol = req.params.symbol()?;
-    let engine = exchange.engine_unadvanced();
+pub fn commission(
+    exchange: &Exchange,
+    _caller: Caller,
+    params: &Params,
+) -> Result<wire::AccountCommission, ApiError> {
+    params.only(&["symbol"])?;
+    let symbol = params.symbol()?;
+    let engine = exchange.engine();
     engine
         .market()
         .get(symbol)
@@ -85,13 +83,13 @@ pub async fn commission(
         buyer: zero(),
         seller: zero(),
     };
-    Ok(Json(wire::AccountCommission {
+    Ok(wire::AccountCommission {
         symbol: symbol.to_owned(),
         standard_commission: four(dec(rates.maker), dec(rates.taker)),
         special_commission: four(zero(), zero()),
         tax_commission: four(zero(), zero()),
         discount: discount(),
-    }))
+    })
 }
 
 /// The BNB discount every sandbox account has.
@@ -105,17 +103,17 @@ pub fn discount() -> wire::Discount {
 }
 
 /// `GET /api/v3/rateLimit/order`.
-pub async fn rate_limit_order(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::RateLimit>>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    req.params.only(&[])?;
+pub fn rate_limit_order(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<Vec<wire::RateLimit>, ApiError> {
+    params.only(&[])?;
     let now = exchange.now_ms();
     let mut limiter = exchange.limiter();
     let (ten, day) = limiter.order_counts(caller.uid, now);
     let config = limiter.config().clone();
-    Ok(Json(vec![
+    Ok(vec![
         wire::RateLimit {
             rate_limit_type: "ORDERS",
             interval: "SECOND",
@@ -130,16 +128,15 @@ pub async fn rate_limit_order(
             limit: config.orders_per_day,
             count: Some(day),
         },
-    ]))
+    ])
 }
 
 /// `GET /api/v3/myTrades`.
-pub async fn my_trades(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::MyTrade>>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    let params = &req.params;
+pub fn my_trades(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<Vec<wire::MyTrade>, ApiError> {
     params.only(&[
         "symbol",
         "orderId",
@@ -161,13 +158,13 @@ pub async fn my_trades(
             "Combination of optional parameters invalid.",
         ));
     }
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     engine
         .market()
         .get(symbol)
         .ok_or_else(ApiError::bad_symbol)?;
     let Some(account) = engine.account(caller.uid) else {
-        return Ok(Json(Vec::new()));
+        return Ok(Vec::new());
     };
     let selected: Vec<_> = account
         .trades
@@ -184,18 +181,15 @@ pub async fn my_trades(
     } else {
         &selected[selected.len().saturating_sub(limit)..]
     };
-    Ok(Json(
-        slice.iter().map(|t| wire::MyTrade::from(*t)).collect(),
-    ))
+    Ok(slice.iter().map(|t| wire::MyTrade::from(*t)).collect())
 }
 
 /// `GET /api/v3/allOrders`.
-pub async fn all_orders(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::OrderView>>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    let params = &req.params;
+pub fn all_orders(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<Vec<wire::OrderView>, ApiError> {
     params.only(&["symbol", "orderId", "startTime", "endTime", "limit"])?;
     let symbol = params.symbol()?;
     let order_id = params.opt_long("orderId")?;
@@ -203,7 +197,7 @@ pub async fn all_orders(
     let end = params.opt_long("endTime")?.map(to_ms);
     let limit = params.limit(500, 1000)? as usize;
     check_at_most_a_day(start, end)?;
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     engine
         .market()
         .get(symbol)
@@ -220,9 +214,7 @@ pub async fn all_orders(
     } else {
         &selected[selected.len().saturating_sub(limit)..]
     };
-    Ok(Json(
-        slice.iter().map(|o| wire::OrderView::from(*o)).collect(),
-    ))
+    Ok(slice.iter().map(|o| wire::OrderView::from(*o)).collect())
 }
 
 /// `-1127` when `startTime` and `endTime` are more than 24 hours apart.

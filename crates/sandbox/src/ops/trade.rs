@@ -1,20 +1,16 @@
 //! Orders: place, test, query, cancel, cancel-replace, open orders.
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::account::discount;
-use super::{Empty, Req, order_count_headers};
 use crate::engine::{Fill, NewOrder, Order};
-use crate::error::{ApiError, ErrorCode};
-use crate::exchange::{Exchange, Need};
-use crate::model::{OrderType, RespType, Side, TimeInForce};
+use crate::error::ApiError;
+use crate::exchange::{Caller, EngineGuard, Exchange};
+use crate::model::{OrderStatus, OrderType, RespType, Side, TimeInForce};
 use crate::params::Params;
-use crate::wire::{self, dec};
+use crate::wire::{self, Empty, dec};
 
 const NEW_ORDER_PARAMS: &[&str] = &[
     "symbol",
@@ -39,70 +35,74 @@ const NEW_ORDER_PARAMS: &[&str] = &[
 
 const CLIENT_ORDER_ID_RANGE: &str = "^[a-zA-Z0-9-_]{1,36}$";
 
-/// `POST /api/v3/order`.
-pub async fn new_order(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<(HeaderMap, Json<wire::NewOrderResponse>), ApiError> {
-    let caller = req.auth(&exchange, Need::Trade)?;
-    req.params.only(NEW_ORDER_PARAMS)?;
-    let (new, resp_type) = parse_new_order(&req.params)?;
+/// `POST /api/v3/order`, `order.place`.
+pub fn new_order(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<wire::NewOrderResponse, ApiError> {
+    params.only(NEW_ORDER_PARAMS)?;
+    let (new, resp_type) = parse_new_order(params)?;
     exchange
-        .engine_unadvanced()
+        .engine()
         .market()
         .get(&new.symbol)
         .ok_or_else(ApiError::bad_symbol)?;
     let now = exchange.now_ms();
     exchange.limiter().count_order(caller.uid, now)?;
-    let (order, fills) = exchange.engine().place(caller.uid, &new, now)?;
-    let headers = order_count_headers(&exchange, caller.uid);
-    Ok((
-        headers,
-        Json(new_order_response(&order, &fills, resp_type, now)),
-    ))
+    let (order, fills) = exchange.advance_engine().place(caller.uid, &new, now)?;
+    Ok(new_order_response(&order, &fills, resp_type, now))
 }
 
-/// `POST /api/v3/order/test`.
-pub async fn test_order(State(exchange): State<Exchange>, req: Req) -> Result<Response, ApiError> {
-    req.auth(&exchange, Need::Trade)?;
+/// `order/test` answers `{}`, or the commission rates when asked for them.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum TestOrderAnswer {
+    /// Without `computeCommissionRates`.
+    Empty(Empty),
+    /// With `computeCommissionRates=true`.
+    Commission(wire::TestOrderCommission),
+}
+
+/// `POST /api/v3/order/test`, `order.test`.
+pub fn test_order(
+    exchange: &Exchange,
+    _caller: Caller,
+    params: &Params,
+) -> Result<TestOrderAnswer, ApiError> {
     let mut allowed = NEW_ORDER_PARAMS.to_vec();
     allowed.push("computeCommissionRates");
-    req.params.only(&allowed)?;
-    let (new, _) = parse_new_order(&req.params)?;
-    let compute = req
-        .params
-        .opt_bool("computeCommissionRates")?
-        .unwrap_or(false);
-    let engine = exchange.engine();
+    params.only(&allowed)?;
+    let (new, _) = parse_new_order(params)?;
+    let compute = params.opt_bool("computeCommissionRates")?.unwrap_or(false);
+    let engine = exchange.advance_engine();
     engine.validate(&new)?;
     if !compute {
-        return Ok(Json(Empty {}).into_response());
+        return Ok(TestOrderAnswer::Empty(Empty {}));
     }
     let rates = engine.commission();
     let two = |maker: Decimal, taker: Decimal| wire::TwoRates {
         maker: dec(maker),
         taker: dec(taker),
     };
-    Ok(Json(wire::TestOrderCommission {
+    Ok(TestOrderAnswer::Commission(wire::TestOrderCommission {
         standard_commission_for_order: two(rates.maker, rates.taker),
         special_commission_for_order: two(Decimal::ZERO, Decimal::ZERO),
         tax_commission_for_order: two(Decimal::ZERO, Decimal::ZERO),
         discount: discount(),
-    })
-    .into_response())
+    }))
 }
 
-/// `GET /api/v3/order`.
-pub async fn query_order(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::OrderView>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    req.params
-        .only(&["symbol", "orderId", "origClientOrderId"])?;
-    let symbol = req.params.symbol()?;
-    let (order_id, client_order_id) = order_ref(&req.params, "orderId", "origClientOrderId")?;
-    let engine = exchange.engine();
+/// `GET /api/v3/order`, `order.status`.
+pub fn query_order(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<wire::OrderView, ApiError> {
+    params.only(&["symbol", "orderId", "origClientOrderId"])?;
+    let symbol = params.symbol()?;
+    let (order_id, client_order_id) = order_ref(params, "orderId", "origClientOrderId")?;
+    let engine = exchange.advance_engine();
     engine
         .market()
         .get(symbol)
@@ -120,83 +120,79 @@ pub async fn query_order(
         }
         return Err(ApiError::no_such_order());
     };
-    Ok(Json(wire::OrderView::from(order)))
+    Ok(wire::OrderView::from(order))
 }
 
-/// `DELETE /api/v3/order`.
-pub async fn cancel_order(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::CancelResponse>, ApiError> {
-    let caller = req.auth(&exchange, Need::Trade)?;
-    req.params.only(&[
+/// `DELETE /api/v3/order`, `order.cancel`.
+pub fn cancel_order(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<wire::CancelResponse, ApiError> {
+    params.only(&[
         "symbol",
         "orderId",
         "origClientOrderId",
         "newClientOrderId",
         "cancelRestrictions",
     ])?;
-    let symbol = req.params.symbol()?;
-    let (order_id, client_order_id) = order_ref(&req.params, "orderId", "origClientOrderId")?;
-    let restrictions = cancel_restrictions(&req.params)?;
-    let cancel_id = new_client_order_id(&req.params, "newClientOrderId")?;
+    let symbol = params.symbol()?;
+    let (order_id, client_order_id) = order_ref(params, "orderId", "origClientOrderId")?;
+    let restrictions = cancel_restrictions(params)?;
+    let cancel_id = new_client_order_id(params, "newClientOrderId")?;
     let now = exchange.now_ms();
-    let mut engine = exchange.engine();
+    let mut engine = exchange.advance_engine();
     engine
         .market()
         .get(symbol)
         .ok_or_else(ApiError::bad_symbol)?;
-    let order = cancel_one(
-        &mut engine,
-        caller.uid,
+    let target = OrderRef {
         symbol,
         order_id,
         client_order_id,
         restrictions,
-        now,
-    )?;
-    Ok(Json(wire::CancelResponse::new(
+    };
+    let order = cancel_one(&mut engine, caller.uid, &target, now)?;
+    Ok(wire::CancelResponse::new(
         &order,
         cancel_id.unwrap_or_else(|| cancel_client_order_id(order.order_id)),
         now,
-    )))
+    ))
 }
 
-/// `GET /api/v3/openOrders`.
-pub async fn open_orders(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::OrderView>>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    req.params.only(&["symbol"])?;
-    let symbol = req.params.opt_symbol()?;
-    let engine = exchange.engine();
+/// `GET /api/v3/openOrders`, `openOrders.status`.
+pub fn open_orders(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<Vec<wire::OrderView>, ApiError> {
+    params.only(&["symbol"])?;
+    let symbol = params.opt_symbol()?;
+    let engine = exchange.advance_engine();
     if let Some(symbol) = symbol {
         engine
             .market()
             .get(symbol)
             .ok_or_else(ApiError::bad_symbol)?;
     }
-    Ok(Json(
-        engine
-            .account_orders(caller.uid, symbol)
-            .into_iter()
-            .filter(|order| order.status.is_open())
-            .map(wire::OrderView::from)
-            .collect(),
-    ))
+    Ok(engine
+        .account_orders(caller.uid, symbol)
+        .into_iter()
+        .filter(|order| order.status.is_open())
+        .map(wire::OrderView::from)
+        .collect())
 }
 
-/// `DELETE /api/v3/openOrders`.
-pub async fn cancel_open_orders(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::CancelResponse>>, ApiError> {
-    let caller = req.auth(&exchange, Need::Trade)?;
-    req.params.only(&["symbol"])?;
-    let symbol = req.params.symbol()?;
+/// `DELETE /api/v3/openOrders`, `openOrders.cancelAll`.
+pub fn cancel_open_orders(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<Vec<wire::CancelResponse>, ApiError> {
+    params.only(&["symbol"])?;
+    let symbol = params.symbol()?;
     let now = exchange.now_ms();
-    let mut engine = exchange.engine();
+    let mut engine = exchange.advance_engine();
     engine
         .market()
         .get(symbol)
@@ -219,15 +215,19 @@ pub async fn cancel_open_orders(
             now,
         ));
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
-/// `POST /api/v3/order/cancelReplace`.
-pub async fn cancel_replace(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Response, ApiError> {
-    let caller = req.auth(&exchange, Need::Trade)?;
+/// `POST /api/v3/order/cancelReplace`, `order.cancelReplace`.
+///
+/// Both parts succeeded: the data. Otherwise `-2022` (400) when nothing
+/// happened or both failed, `-2021` (409) when one part failed; either way
+/// the error carries the same data (rest-api.md, web-socket-api.md).
+pub fn cancel_replace(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<CancelReplaceData, ApiError> {
     let mut allowed = NEW_ORDER_PARAMS.to_vec();
     allowed.extend([
         "cancelReplaceMode",
@@ -237,41 +237,38 @@ pub async fn cancel_replace(
         "cancelRestrictions",
         "orderRateLimitExceededMode",
     ]);
-    req.params.only(&allowed)?;
-    let stop_on_failure = match req.params.require("cancelReplaceMode")? {
+    params.only(&allowed)?;
+    let stop_on_failure = match params.require("cancelReplaceMode")? {
         "STOP_ON_FAILURE" => true,
         "ALLOW_FAILURE" => false,
         _ => return Err(ApiError::invalid_value("cancelReplaceMode")),
     };
-    let (new, resp_type) = parse_new_order(&req.params)?;
+    let (new, resp_type) = parse_new_order(params)?;
     let (order_id, client_order_id) =
-        order_ref(&req.params, "cancelOrderId", "cancelOrigClientOrderId")?;
-    let restrictions = cancel_restrictions(&req.params)?;
-    let cancel_id = new_client_order_id(&req.params, "cancelNewClientOrderId")?;
-    if let Some(mode) = req.params.get("orderRateLimitExceededMode")
+        order_ref(params, "cancelOrderId", "cancelOrigClientOrderId")?;
+    let restrictions = cancel_restrictions(params)?;
+    let cancel_id = new_client_order_id(params, "cancelNewClientOrderId")?;
+    if let Some(mode) = params.get("orderRateLimitExceededMode")
         && !matches!(mode, "DO_NOTHING" | "CANCEL_ONLY")
     {
         return Err(ApiError::invalid_value("orderRateLimitExceededMode"));
     }
     let now = exchange.now_ms();
     exchange
-        .engine_unadvanced()
+        .engine()
         .market()
         .get(&new.symbol)
         .ok_or_else(ApiError::bad_symbol)?;
-    exchange.engine_unadvanced().validate(&new)?;
+    exchange.engine().validate(&new)?;
     exchange.limiter().count_order(caller.uid, now)?;
-    let mut engine = exchange.engine();
-    let cancel = cancel_one(
-        &mut engine,
-        caller.uid,
-        &new.symbol,
+    let mut engine = exchange.advance_engine();
+    let target = OrderRef {
+        symbol: &new.symbol,
         order_id,
         client_order_id,
         restrictions,
-        now,
-    )
-    .map(|order| {
+    };
+    let cancel = cancel_one(&mut engine, caller.uid, &target, now).map(|order| {
         wire::CancelResponse::new(
             &order,
             cancel_id.unwrap_or_else(|| cancel_client_order_id(order.order_id)),
@@ -288,7 +285,6 @@ pub async fn cancel_replace(
         )
     };
     drop(engine);
-    let headers = order_count_headers(&exchange, caller.uid);
     let result = |ok: bool| if ok { "SUCCESS" } else { "FAILURE" };
     let data = CancelReplaceData {
         cancel_result: result(cancel.is_ok()),
@@ -306,7 +302,7 @@ pub async fn cancel_replace(
         }),
     };
     let (status, code, msg) = match (data.cancel_result, data.new_order_result) {
-        ("SUCCESS", "SUCCESS") => return Ok((headers, Json(data)).into_response()),
+        ("SUCCESS", "SUCCESS") => return Ok(data),
         ("FAILURE", "NOT_ATTEMPTED") | ("FAILURE", "FAILURE") => (
             StatusCode::BAD_REQUEST,
             -2022,
@@ -318,40 +314,27 @@ pub async fn cancel_replace(
             "Order cancel-replace partially failed.",
         ),
     };
-    let mut response = (
-        status,
-        headers,
-        Json(CancelReplaceError { code, msg, data }),
-    )
-        .into_response();
-    response.extensions_mut().insert(ErrorCode(code));
-    Ok(response)
+    Err(ApiError::new(status, code, msg).with_data(&data))
 }
 
-#[derive(Serialize)]
+/// What `order/cancelReplace` did with each part.
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct CancelReplaceData {
+pub struct CancelReplaceData {
     cancel_result: &'static str,
     new_order_result: &'static str,
     cancel_response: Part<wire::CancelResponse>,
     new_order_response: Option<Part<wire::NewOrderResponse>>,
 }
 
-#[derive(Serialize)]
-struct CancelReplaceError {
-    code: i64,
-    msg: &'static str,
-    data: CancelReplaceData,
-}
-
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 enum Part<T> {
     Ok(T),
     Err(ErrorBody),
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 struct ErrorBody {
     code: i64,
     msg: String,
@@ -539,24 +522,27 @@ fn cancel_restrictions(params: &Params) -> Result<Option<Restriction>, ApiError>
     }
 }
 
-fn cancel_one(
-    engine: &mut crate::engine::Engine,
-    uid: u64,
-    symbol: &str,
+/// The order a cancellation names.
+struct OrderRef<'a> {
+    symbol: &'a str,
     order_id: Option<u64>,
-    client_order_id: Option<&str>,
-    restriction: Option<Restriction>,
+    client_order_id: Option<&'a str>,
+    restrictions: Option<Restriction>,
+}
+
+fn cancel_one(
+    engine: &mut EngineGuard<'_>,
+    uid: u64,
+    target: &OrderRef<'_>,
     now: i64,
 ) -> Result<Order, ApiError> {
     let order = engine
-        .find_order(uid, symbol, order_id, client_order_id)
+        .find_order(uid, target.symbol, target.order_id, target.client_order_id)
         .ok_or_else(ApiError::cancel_unknown)?;
-    let allowed = match restriction {
+    let allowed = match target.restrictions {
         None => true,
-        Some(Restriction::OnlyNew) => order.status == crate::model::OrderStatus::New,
-        Some(Restriction::OnlyPartiallyFilled) => {
-            order.status == crate::model::OrderStatus::PartiallyFilled
-        }
+        Some(Restriction::OnlyNew) => order.status == OrderStatus::New,
+        Some(Restriction::OnlyPartiallyFilled) => order.status == OrderStatus::PartiallyFilled,
     };
     if order.status.is_open() && !allowed {
         return Err(ApiError::bad_request(

@@ -1,35 +1,33 @@
 //! The wallet endpoints people use to check a key (`/sapi/v1/...`).
 //! Shapes: shared/binance-docs/DIGEST.md § 9.
 
-use axum::Json;
-use axum::extract::State;
 use rust_decimal::Decimal;
 
-use super::Req;
 use crate::error::ApiError;
-use crate::exchange::{Exchange, Need};
+use crate::exchange::{Caller, Exchange};
+use crate::params::Params;
 use crate::wire::{self, dec};
 
 /// `GET /sapi/v1/account/status`.
-pub async fn account_status(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::AccountStatus>, ApiError> {
-    req.auth(&exchange, Need::Read)?;
-    req.params.only(&[])?;
-    Ok(Json(wire::AccountStatus { data: "Normal" }))
+pub fn account_status(
+    _exchange: &Exchange,
+    _caller: Caller,
+    params: &Params,
+) -> Result<wire::AccountStatus, ApiError> {
+    params.only(&[])?;
+    Ok(wire::AccountStatus { data: "Normal" })
 }
 
 /// `GET /sapi/v1/account/apiRestrictions`.
-pub async fn api_restrictions(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::ApiRestrictions>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    req.params.only(&[])?;
+pub fn api_restrictions(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<wire::ApiRestrictions, ApiError> {
+    params.only(&[])?;
     let permissions = caller.permissions;
-    let create_time = exchange.engine_unadvanced().market().tick_time(0);
-    Ok(Json(wire::ApiRestrictions {
+    let create_time = exchange.engine().market().tick_time(0);
+    Ok(wire::ApiRestrictions {
         ip_restrict: permissions.ip_restrict,
         create_time,
         enable_reading: permissions.enable_reading,
@@ -43,17 +41,17 @@ pub async fn api_restrictions(
         enable_fix_read_only: false,
         enable_spot_and_margin_trading: permissions.enable_spot_and_margin_trading,
         enable_portfolio_margin_trading: false,
-    }))
+    })
 }
 
 /// `GET /sapi/v1/capital/config/getall`.
-pub async fn capital_config(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::CoinInfo>>, ApiError> {
-    let caller = req.auth(&exchange, Need::Read)?;
-    req.params.only(&[])?;
-    let engine = exchange.engine_unadvanced();
+pub fn capital_config(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<Vec<wire::CoinInfo>, ApiError> {
+    params.only(&[])?;
+    let engine = exchange.engine();
     let mut assets: Vec<String> = engine
         .market()
         .symbols()
@@ -119,25 +117,28 @@ pub async fn capital_config(
             }
         })
         .collect();
-    Ok(Json(coins))
+    Ok(coins)
 }
 
 /// `GET /sapi/v1/system/status`: always normal.
-pub async fn system_status(req: Req) -> Result<Json<wire::SystemStatus>, ApiError> {
-    req.params.only(&[])?;
-    Ok(Json(wire::SystemStatus {
+pub fn system_status(
+    _exchange: &Exchange,
+    params: &Params,
+) -> Result<wire::SystemStatus, ApiError> {
+    params.only(&[])?;
+    Ok(wire::SystemStatus {
         status: 0,
         msg: "normal",
-    }))
+    })
 }
 
 /// `GET /sapi/v1/margin/allPairs` (and `isolated/allPairs`): the sandbox
 /// has no margin trading, so no pairs.
-pub async fn margin_pairs(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<()>>, ApiError> {
-    req.auth(&exchange, Need::Read)?;
-    req.params.only(&["symbol"])?;
-    Ok(Json(Vec::new()))
+pub fn margin_pairs(
+    _exchange: &Exchange,
+    _caller: Caller,
+    params: &Params,
+) -> Result<Vec<()>, ApiError> {
+    params.only(&["symbol"])?;
+    Ok(Vec::new())
 }

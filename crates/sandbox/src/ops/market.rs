@@ -1,41 +1,33 @@
 //! Public market data: ping, time, exchangeInfo, depth, trades, klines,
 //! average price and tickers.
 
-use axum::Json;
-use axum::extract::State;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Empty, Req};
+use crate::engine::Engine;
 use crate::error::ApiError;
 use crate::exchange::Exchange;
 use crate::market::{Level, SymbolMarket};
+use crate::params::Params;
 use crate::stats::{self, Interval};
-use crate::wire::{self, OneOrMany, dec};
+use crate::wire::{self, Empty, OneOrMany, dec};
 
 /// `GET /api/v3/ping`.
-pub async fn ping(req: Req) -> Result<Json<Empty>, ApiError> {
-    req.params.only(&[])?;
-    Ok(Json(Empty {}))
+pub fn ping(_exchange: &Exchange, params: &Params) -> Result<Empty, ApiError> {
+    params.only(&[])?;
+    Ok(Empty {})
 }
 
 /// `GET /api/v3/time`.
-pub async fn time(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::ServerTime>, ApiError> {
-    req.params.only(&[])?;
-    Ok(Json(wire::ServerTime {
+pub fn time(exchange: &Exchange, params: &Params) -> Result<wire::ServerTime, ApiError> {
+    params.only(&[])?;
+    Ok(wire::ServerTime {
         server_time: exchange.now_ms(),
-    }))
+    })
 }
 
 /// `GET /api/v3/exchangeInfo`.
-pub async fn exchange_info(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::ExchangeInfo>, ApiError> {
-    let params = &req.params;
+pub fn exchange_info(exchange: &Exchange, params: &Params) -> Result<wire::ExchangeInfo, ApiError> {
     params.only(&[
         "symbol",
         "symbols",
@@ -73,7 +65,7 @@ pub async fn exchange_info(
             "Combination of optional parameters invalid.",
         ));
     }
-    let engine = exchange.engine_unadvanced();
+    let engine = exchange.engine();
     let all = engine.market().symbols();
     let wanted: Vec<&SymbolMarket> = match (symbol, &symbols) {
         (Some(symbol), _) => vec![find(all, symbol)?],
@@ -88,7 +80,7 @@ pub async fn exchange_info(
             .collect(),
     };
     let limits = exchange.limiter().config().clone();
-    Ok(Json(wire::ExchangeInfo {
+    Ok(wire::ExchangeInfo {
         timezone: "UTC",
         server_time: exchange.now_ms(),
         rate_limits: vec![
@@ -126,22 +118,18 @@ pub async fn exchange_info(
             .into_iter()
             .map(|symbol| wire::SymbolInfo::new(&symbol.spec, show_permission_sets))
             .collect(),
-    }))
+    })
 }
 
 /// `GET /api/v3/depth`.
-pub async fn depth(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::Depth>, ApiError> {
-    let params = &req.params;
+pub fn depth(exchange: &Exchange, params: &Params) -> Result<wire::Depth, ApiError> {
     params.only(&["symbol", "limit", "symbolStatus"])?;
     let symbol = params.symbol()?;
     let limit = params.limit(100, 5000)?;
     if !symbol_status_matches(params)? {
         return Err(status_mismatch());
     }
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     let (last_update_id, bids, asks) = engine
         .depth(symbol, limit as usize)
         .ok_or_else(ApiError::bad_symbol)?;
@@ -151,45 +139,38 @@ pub async fn depth(
             .map(|(price, qty)| [dec(price), dec(qty)])
             .collect()
     };
-    Ok(Json(wire::Depth {
+    Ok(wire::Depth {
         last_update_id,
         bids: levels(bids),
         asks: levels(asks),
-    }))
+    })
 }
 
 /// `GET /api/v3/trades`.
-pub async fn trades(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::PublicTrade>>, ApiError> {
-    let params = &req.params;
+pub fn trades(exchange: &Exchange, params: &Params) -> Result<Vec<wire::PublicTrade>, ApiError> {
     params.only(&["symbol", "limit"])?;
     let symbol = params.symbol()?;
     let limit = params.limit(500, 1000)? as usize;
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     let trades = engine
         .market()
         .get(symbol)
         .ok_or_else(ApiError::bad_symbol)?
         .trades();
     let from = trades.len().saturating_sub(limit);
-    Ok(Json(
-        trades[from..].iter().map(wire::PublicTrade::from).collect(),
-    ))
+    Ok(trades[from..].iter().map(wire::PublicTrade::from).collect())
 }
 
 /// `GET /api/v3/historicalTrades`.
-pub async fn historical_trades(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::PublicTrade>>, ApiError> {
-    let params = &req.params;
+pub fn historical_trades(
+    exchange: &Exchange,
+    params: &Params,
+) -> Result<Vec<wire::PublicTrade>, ApiError> {
     params.only(&["symbol", "limit", "fromId"])?;
     let symbol = params.symbol()?;
     let limit = params.limit(500, 1000)? as usize;
     let from_id = params.opt_long("fromId")?;
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     let trades = engine
         .market()
         .get(symbol)
@@ -202,15 +183,11 @@ pub async fn historical_trades(
         }
         None => &trades[trades.len().saturating_sub(limit)..],
     };
-    Ok(Json(slice.iter().map(wire::PublicTrade::from).collect()))
+    Ok(slice.iter().map(wire::PublicTrade::from).collect())
 }
 
 /// `GET /api/v3/aggTrades` (every trade is its own aggregate).
-pub async fn agg_trades(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<wire::AggTrade>>, ApiError> {
-    let params = &req.params;
+pub fn agg_trades(exchange: &Exchange, params: &Params) -> Result<Vec<wire::AggTrade>, ApiError> {
     params.only(&["symbol", "fromId", "startTime", "endTime", "limit"])?;
     let symbol = params.symbol()?;
     let limit = params.limit(500, 1000)? as usize;
@@ -231,7 +208,7 @@ pub async fn agg_trades(
             "More than 1 hours between startTime and endTime.",
         ));
     }
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     let trades = engine
         .market()
         .get(symbol)
@@ -251,17 +228,11 @@ pub async fn agg_trades(
             .iter()
             .collect()
     };
-    Ok(Json(
-        selected.into_iter().map(wire::AggTrade::from).collect(),
-    ))
+    Ok(selected.into_iter().map(wire::AggTrade::from).collect())
 }
 
 /// `GET /api/v3/klines` and `GET /api/v3/uiKlines`.
-pub async fn klines(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let params = &req.params;
+pub fn klines(exchange: &Exchange, params: &Params) -> Result<Vec<Value>, ApiError> {
     params.only(&[
         "symbol",
         "interval",
@@ -280,63 +251,58 @@ pub async fn klines(
         None => 0,
     };
     let now = exchange.now_ms();
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     let market = engine
         .market()
         .get(symbol)
         .ok_or_else(ApiError::bad_symbol)?;
     let end = end.unwrap_or(now);
     let klines = stats::klines(market.trades(), interval, start, end, limit, tz);
-    Ok(Json(
-        klines
-            .into_iter()
-            .map(|k| {
-                json!([
-                    k.open_time,
-                    dec(k.open),
-                    dec(k.high),
-                    dec(k.low),
-                    dec(k.close),
-                    dec(k.volume),
-                    k.close_time,
-                    dec(k.quote_volume),
-                    k.count,
-                    dec(k.taker_buy_base),
-                    dec(k.taker_buy_quote),
-                    "0"
-                ])
-            })
-            .collect(),
-    ))
+    Ok(klines
+        .into_iter()
+        .map(|k| {
+            json!([
+                k.open_time,
+                dec(k.open),
+                dec(k.high),
+                dec(k.low),
+                dec(k.close),
+                dec(k.volume),
+                k.close_time,
+                dec(k.quote_volume),
+                k.count,
+                dec(k.taker_buy_base),
+                dec(k.taker_buy_quote),
+                "0"
+            ])
+        })
+        .collect())
 }
 
 /// `GET /api/v3/avgPrice`.
-pub async fn avg_price(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<wire::AvgPrice>, ApiError> {
-    req.params.only(&["symbol"])?;
-    let symbol = req.params.symbol()?;
+pub fn avg_price(exchange: &Exchange, params: &Params) -> Result<wire::AvgPrice, ApiError> {
+    params.only(&["symbol"])?;
+    let symbol = params.symbol()?;
     let now = exchange.now_ms();
-    let engine = exchange.engine();
+    let engine = exchange.advance_engine();
     let (price, close_time) = engine
         .avg_price(symbol, now)
         .ok_or_else(ApiError::bad_symbol)?;
-    Ok(Json(wire::AvgPrice {
+    Ok(wire::AvgPrice {
         mins: 5,
         price: dec(price),
         close_time,
-    }))
+    })
 }
 
 /// `GET /api/v3/ticker/price`.
-pub async fn ticker_price(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<OneOrMany<wire::PriceTicker>>, ApiError> {
-    req.params.only(&["symbol", "symbols", "symbolStatus"])?;
-    let engine = exchange.engine();
-    let selection = select(engine.market().symbols(), &req)?;
+pub fn ticker_price(
+    exchange: &Exchange,
+    params: &Params,
+) -> Result<OneOrMany<wire::PriceTicker>, ApiError> {
+    params.only(&["symbol", "symbols", "symbolStatus"])?;
+    let engine = exchange.advance_engine();
+    let selection = select(engine.market().symbols(), params)?;
     let rows = selection.markets.iter().map(|market| wire::PriceTicker {
         symbol: market.spec.symbol,
         price: dec(market.mid()),
@@ -345,13 +311,13 @@ pub async fn ticker_price(
 }
 
 /// `GET /api/v3/ticker/bookTicker`.
-pub async fn book_ticker(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<OneOrMany<wire::BookTicker>>, ApiError> {
-    req.params.only(&["symbol", "symbols", "symbolStatus"])?;
-    let engine = exchange.engine();
-    let selection = select(engine.market().symbols(), &req)?;
+pub fn book_ticker(
+    exchange: &Exchange,
+    params: &Params,
+) -> Result<OneOrMany<wire::BookTicker>, ApiError> {
+    params.only(&["symbol", "symbols", "symbolStatus"])?;
+    let engine = exchange.advance_engine();
+    let selection = select(engine.market().symbols(), params)?;
     let mut rows = Vec::new();
     for market in &selection.markets {
         let ((bid_price, bid_qty), (ask_price, ask_qty)) =
@@ -368,56 +334,27 @@ pub async fn book_ticker(
 }
 
 /// `GET /api/v3/ticker/24hr`.
-pub async fn ticker_24hr(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<Ticker24hResponse>, ApiError> {
-    req.params
-        .only(&["symbol", "symbols", "type", "symbolStatus"])?;
-    let mini = ticker_type(&req)?;
+pub fn ticker_24hr(exchange: &Exchange, params: &Params) -> Result<Ticker24hResponse, ApiError> {
+    params.only(&["symbol", "symbols", "type", "symbolStatus"])?;
+    let mini = ticker_type(params)?;
     let now = exchange.now_ms();
-    let engine = exchange.engine();
-    let selection = select(engine.market().symbols(), &req)?;
-    let from = now - 86_400_000;
+    let engine = exchange.advance_engine();
+    let selection = select(engine.market().symbols(), params)?;
     if mini {
         let rows = selection
             .markets
             .iter()
-            .map(|market| rolling(market, from, now, true));
-        let Json(rows) = one_or_many(selection.single, rows)?;
-        return Ok(Json(Ticker24hResponse::Mini(rows)));
+            .map(|market| wire::RollingTicker::new(market, now - wire::DAY_MS, now, true));
+        let rows = one_or_many(selection.single, rows)?;
+        return Ok(Ticker24hResponse::Mini(rows));
     }
     let mut rows = Vec::new();
     for market in &selection.markets {
-        let stats = stats::window_stats(market.trades(), from, now);
-        let ((bid_price, bid_qty), (ask_price, ask_qty)) =
-            top_of_book(&engine, market.spec.symbol)?;
-        rows.push(wire::Ticker24h {
-            symbol: market.spec.symbol,
-            price_change: dec(stats.change()),
-            price_change_percent: format!("{:.3}", stats.change_percent()),
-            weighted_avg_price: dec(stats.weighted_avg()),
-            prev_close_price: dec(stats.prev_close),
-            last_price: dec(stats.last),
-            last_qty: dec(stats.last_qty),
-            bid_price: dec(bid_price),
-            bid_qty: dec(bid_qty),
-            ask_price: dec(ask_price),
-            ask_qty: dec(ask_qty),
-            open_price: dec(stats.open),
-            high_price: dec(stats.high),
-            low_price: dec(stats.low),
-            volume: dec(stats.volume),
-            quote_volume: dec(stats.quote_volume),
-            open_time: from,
-            close_time: now,
-            first_id: stats.first_id,
-            last_id: stats.last_id,
-            count: stats.count,
-        });
+        let top = top_of_book(&engine, market.spec.symbol)?;
+        rows.push(wire::Ticker24h::new(market, top, now));
     }
-    let Json(rows) = one_or_many(selection.single, rows)?;
-    Ok(Json(Ticker24hResponse::Full(rows)))
+    let rows = one_or_many(selection.single, rows)?;
+    Ok(Ticker24hResponse::Full(rows))
 }
 
 /// `ticker/24hr` answers FULL or MINI rows.
@@ -431,57 +368,35 @@ pub enum Ticker24hResponse {
 }
 
 /// `GET /api/v3/ticker` (rolling window).
-pub async fn ticker_rolling(
-    State(exchange): State<Exchange>,
-    req: Req,
-) -> Result<Json<OneOrMany<wire::RollingTicker>>, ApiError> {
-    req.params
-        .only(&["symbol", "symbols", "windowSize", "type", "symbolStatus"])?;
-    if !req.params.has("symbol") && !req.params.has("symbols") {
+pub fn ticker_rolling(
+    exchange: &Exchange,
+    params: &Params,
+) -> Result<OneOrMany<wire::RollingTicker>, ApiError> {
+    params.only(&["symbol", "symbols", "windowSize", "type", "symbolStatus"])?;
+    if !params.has("symbol") && !params.has("symbols") {
         return Err(ApiError::bad_request(
             -1102,
             "Param 'symbol' or 'symbols' must be sent, but both were empty/null!",
         ));
     }
-    let mini = ticker_type(&req)?;
-    let window = match req.params.get("windowSize") {
+    let mini = ticker_type(params)?;
+    let window = match params.get("windowSize") {
         Some(text) => stats::parse_window_size(text)?,
-        None => 86_400_000,
+        None => wire::DAY_MS,
     };
     let now = exchange.now_ms();
     let from = (now - window).div_euclid(60_000) * 60_000;
-    let engine = exchange.engine();
-    let selection = select(engine.market().symbols(), &req)?;
+    let engine = exchange.advance_engine();
+    let selection = select(engine.market().symbols(), params)?;
     let rows = selection
         .markets
         .iter()
-        .map(|market| rolling(market, from, now, mini));
+        .map(|market| wire::RollingTicker::new(market, from, now, mini));
     one_or_many(selection.single, rows)
 }
 
-fn rolling(market: &SymbolMarket, from: i64, now: i64, mini: bool) -> wire::RollingTicker {
-    let stats = stats::window_stats(market.trades(), from, now);
-    wire::RollingTicker {
-        symbol: market.spec.symbol,
-        price_change: (!mini).then(|| dec(stats.change())),
-        price_change_percent: (!mini).then(|| format!("{:.3}", stats.change_percent())),
-        weighted_avg_price: (!mini).then(|| dec(stats.weighted_avg())),
-        open_price: dec(stats.open),
-        high_price: dec(stats.high),
-        low_price: dec(stats.low),
-        last_price: dec(stats.last),
-        volume: dec(stats.volume),
-        quote_volume: dec(stats.quote_volume),
-        open_time: from,
-        close_time: now,
-        first_id: stats.first_id,
-        last_id: stats.last_id,
-        count: stats.count,
-    }
-}
-
-fn ticker_type(req: &Req) -> Result<bool, ApiError> {
-    match req.params.get("type") {
+fn ticker_type(params: &Params) -> Result<bool, ApiError> {
+    match params.get("type") {
         None | Some("FULL") => Ok(false),
         Some("MINI") => Ok(true),
         Some(_) => Err(ApiError::bad_request(-1139, "Invalid ticker type.")),
@@ -493,11 +408,11 @@ struct Selection<'a> {
     markets: Vec<&'a SymbolMarket>,
 }
 
-fn select<'a>(all: &'a [SymbolMarket], req: &Req) -> Result<Selection<'a>, ApiError> {
-    let mut selection = select_symbols(all, req)?;
+fn select<'a>(all: &'a [SymbolMarket], params: &Params) -> Result<Selection<'a>, ApiError> {
+    let mut selection = select_symbols(all, params)?;
     // Every sandbox symbol is TRADING: a single symbol that does not match
     // `symbolStatus` is -1220, non-matching symbols of a list are left out.
-    if !symbol_status_matches(&req.params)? {
+    if !symbol_status_matches(params)? {
         if selection.single {
             return Err(status_mismatch());
         }
@@ -523,9 +438,9 @@ fn status_mismatch() -> ApiError {
     )
 }
 
-fn select_symbols<'a>(all: &'a [SymbolMarket], req: &Req) -> Result<Selection<'a>, ApiError> {
-    let symbol = req.params.opt_symbol()?;
-    let symbols = req.params.opt_symbols()?;
+fn select_symbols<'a>(all: &'a [SymbolMarket], params: &Params) -> Result<Selection<'a>, ApiError> {
+    let symbol = params.opt_symbol()?;
+    let symbols = params.opt_symbols()?;
     match (symbol, symbols) {
         (Some(_), Some(_)) => Err(ApiError::bad_request(
             -1128,
@@ -558,22 +473,20 @@ fn find<'a>(all: &'a [SymbolMarket], symbol: &str) -> Result<&'a SymbolMarket, A
 fn one_or_many<T>(
     single: bool,
     rows: impl IntoIterator<Item = T>,
-) -> Result<Json<OneOrMany<T>>, ApiError> {
+) -> Result<OneOrMany<T>, ApiError> {
     let mut rows: Vec<T> = rows.into_iter().collect();
     if single {
         return rows
             .pop()
-            .map(|row| Json(OneOrMany::One(row)))
+            .map(|row| OneOrMany::One(row))
             .ok_or_else(ApiError::internal);
     }
-    Ok(Json(OneOrMany::Many(rows)))
+    Ok(OneOrMany::Many(rows))
 }
 
 /// The best bid and best ask, each `(price, qty)`; zeros for an empty side.
-fn top_of_book(engine: &crate::engine::Engine, symbol: &str) -> Result<(Level, Level), ApiError> {
-    let (_, bids, asks) = engine.depth(symbol, 1).ok_or_else(ApiError::internal)?;
-    let best = |levels: &[Level]| levels.first().copied().unwrap_or_default();
-    Ok((best(&bids), best(&asks)))
+fn top_of_book(engine: &Engine, symbol: &str) -> Result<(Level, Level), ApiError> {
+    engine.top_of_book(symbol).ok_or_else(ApiError::internal)
 }
 
 /// `startTime`/`endTime` may be microseconds.

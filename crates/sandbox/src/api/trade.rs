@@ -73,8 +73,9 @@ pub async fn test_order(State(exchange): State<Exchange>, req: Req) -> Result<Re
         .params
         .opt_bool("computeCommissionRates")?
         .unwrap_or(false);
+    let now = exchange.now_ms();
     let engine = exchange.engine();
-    engine.validate(&new)?;
+    engine.validate(&new, now)?;
     if !compute {
         return Ok(Json(Empty {}).into_response());
     }
@@ -259,7 +260,7 @@ pub async fn cancel_replace(
         .market()
         .get(&new.symbol)
         .ok_or_else(ApiError::bad_symbol)?;
-    exchange.engine_unadvanced().validate(&new)?;
+    exchange.engine_unadvanced().validate(&new, now)?;
     exchange.limiter().count_order(caller.uid, now)?;
     let mut engine = exchange.engine();
     let cancel = cancel_one(

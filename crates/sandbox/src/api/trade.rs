@@ -411,6 +411,15 @@ fn parse_new_order(params: &Params) -> Result<(NewOrder, Option<RespType>), ApiE
         "pegOffsetType",
     ] {
         if params.has(unsupported) {
+            // The symbols' icebergAllowed is false: errors.md's answer for
+            // an iceberg on a type that could otherwise carry one.
+            if unsupported == "icebergQty"
+                && matches!(order_type, OrderType::Limit | OrderType::LimitMaker)
+            {
+                return Err(ApiError::order_rejected(
+                    "Iceberg orders are not supported for this symbol.",
+                ));
+            }
             return Err(ApiError::not_required(unsupported));
         }
     }
@@ -571,4 +580,45 @@ fn cancel_one(
 
 fn cancel_client_order_id(order_id: u64) -> String {
     format!("cancel{order_id:016}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_refused(pairs: &[(&str, &str)], code: i64, msg: &str) {
+        let err = parse_new_order(&Params::from_pairs(pairs)).unwrap_err();
+        assert_eq!((err.code, err.msg.as_str()), (code, msg));
+    }
+
+    #[test]
+    fn iceberg_quantity_on_a_symbol_without_icebergs() {
+        let limit = [
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "1"),
+            ("price", "50000"),
+            ("icebergQty", "0.1"),
+        ];
+        check_refused(
+            &limit,
+            -2010,
+            "Iceberg orders are not supported for this symbol.",
+        );
+        let market = [
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quantity", "1"),
+            ("icebergQty", "0.1"),
+        ];
+        check_refused(
+            &market,
+            -1106,
+            "Parameter 'icebergQty' sent when not required.",
+        );
+    }
 }

@@ -35,6 +35,14 @@ pub enum Check {
     QuoteOrderQtyMarketAllowed,
     /// `trailingDelta` on a symbol whose `allowTrailingStop` is false.
     AllowTrailingStop,
+    /// An OCO order list on a symbol whose `ocoAllowed` is false.
+    OcoAllowed,
+    /// An OTO order list on a symbol whose `otoAllowed` is false.
+    OtoAllowed,
+    /// A cancel-replace on a symbol whose `cancelReplaceAllowed` is false.
+    CancelReplaceAllowed,
+    /// An amendment on a symbol whose `amendAllowed` is false.
+    AmendAllowed,
     /// More decimals than `baseAssetPrecision` / `quoteAssetPrecision`.
     Precision,
     /// `PRICE_FILTER`.
@@ -86,6 +94,10 @@ impl Check {
             Check::IcebergAllowed => "icebergAllowed",
             Check::QuoteOrderQtyMarketAllowed => "quoteOrderQtyMarketAllowed",
             Check::AllowTrailingStop => "allowTrailingStop",
+            Check::OcoAllowed => "ocoAllowed",
+            Check::OtoAllowed => "otoAllowed",
+            Check::CancelReplaceAllowed => "cancelReplaceAllowed",
+            Check::AmendAllowed => "amendAllowed",
             Check::Precision => "precision",
             Check::PriceFilter => "PRICE_FILTER",
             Check::PercentPrice => "PERCENT_PRICE",
@@ -364,6 +376,13 @@ impl FilterFailure {
                 Check::AllowTrailingStop => {
                     "Trailing stop orders are not supported for this symbol."
                 }
+                Check::OcoAllowed => "OCO orders are not supported for this symbol",
+                Check::CancelReplaceAllowed => {
+                    "Order cancel-replace is not supported for this symbol."
+                }
+                Check::AmendAllowed => "Order amend is not supported for this symbol.",
+                // errors.md has no message for OTO; this is the general one.
+                Check::OtoAllowed => "Unsupported order combination",
                 _ => "This symbol is not permitted for this account.",
             }
             .to_owned(),
@@ -404,6 +423,10 @@ impl fmt::Display for FilterFailure {
                     f.write_str("MARKET orders by quoteOrderQty are not allowed")?
                 }
                 Check::AllowTrailingStop => f.write_str("trailing stops are not allowed")?,
+                Check::OcoAllowed => f.write_str("OCO order lists are not allowed")?,
+                Check::OtoAllowed => f.write_str("OTO order lists are not allowed")?,
+                Check::CancelReplaceAllowed => f.write_str("cancel-replace is not allowed")?,
+                Check::AmendAllowed => f.write_str("amending orders is not allowed")?,
                 _ => f.write_str("spot trading is not allowed on this symbol")?,
             },
             Rule::NotPermitted { needed } => write!(

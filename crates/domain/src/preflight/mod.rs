@@ -8,7 +8,8 @@
 //! (an average price, the open-order counts). [`suggest`] turns an order
 //! into the nearest one that passes; [`round_price`] and [`round_quantity`]
 //! round to a symbol's grid, and [`round_to_step`] to any grid, in exact
-//! decimals that keep the grid's scale.
+//! decimals that keep the grid's scale. [`check_operation`] says whether the
+//! symbol allows OCO and OTO lists, cancel-replace and amendments.
 //!
 //! ```
 //! use mbx_domain::model::{NewOrder, Side, SymbolInfo};
@@ -243,6 +244,53 @@ pub fn check(symbol: &SymbolInfo, order: &NewOrder, context: &Context) -> Report
     // Stable: within one check, fields keep the order they were checked in.
     report.failures.sort_by_key(|failure| failure.check);
     report
+}
+
+/// What is done with orders beyond placing one, each allowed by a flag of
+/// the symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// An OCO order list (`ocoAllowed`).
+    Oco,
+    /// An OTO or OTOCO order list (`otoAllowed`).
+    Oto,
+    /// `POST /api/v3/order/cancelReplace` (`cancelReplaceAllowed`).
+    CancelReplace,
+    /// `PUT /api/v3/order/amend/keepPriority` (`amendAllowed`).
+    Amend,
+}
+
+/// Whether the symbol allows `operation`; the orders themselves are checked
+/// one by one with [`validate`]. A flag the server did not send passes.
+///
+/// ```
+/// use mbx_domain::model::SymbolInfo;
+/// use mbx_domain::preflight::{self, Operation};
+///
+/// let symbol: SymbolInfo = serde_json::from_str(r#"{"symbol": "BTCUSDT", "status": "TRADING",
+///     "baseAsset": "BTC", "quoteAsset": "USDT", "ocoAllowed": true, "cancelReplaceAllowed": false}"#).unwrap();
+/// assert!(preflight::check_operation(&symbol, Operation::Oco).is_ok());
+/// let failure = preflight::check_operation(&symbol, Operation::CancelReplace).unwrap_err();
+/// assert_eq!(failure.binance_msg(), "Order cancel-replace is not supported for this symbol.");
+/// ```
+pub fn check_operation(symbol: &SymbolInfo, operation: Operation) -> Result<(), FilterFailure> {
+    let (check, allowed) = match operation {
+        Operation::Oco => (Check::OcoAllowed, symbol.oco_allowed),
+        Operation::Oto => (Check::OtoAllowed, symbol.oto_allowed),
+        Operation::CancelReplace => (Check::CancelReplaceAllowed, symbol.cancel_replace_allowed),
+        Operation::Amend => (Check::AmendAllowed, symbol.amend_allowed),
+    };
+    if allowed == Some(false) {
+        return Err(FilterFailure {
+            check,
+            field: Field::Type,
+            rule: Rule::NotAllowed,
+            value: None,
+            suggestions: Vec::new(),
+        });
+    }
+    Ok(())
 }
 
 /// The nearest order that passes every check, or `None` when none is found

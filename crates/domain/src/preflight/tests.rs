@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::model::{AssetFilter, ExchangeFilter, MyFilters, TimeInForce};
+use crate::model::{AssetFilter, ExchangeFilter, MyFilters};
 
 // The `/exchangeInfo format` examples of filters.md, verbatim.
 const PRICE_FILTER: &str = r#"{"filterType": "PRICE_FILTER", "minPrice": "0.00000100", "maxPrice": "100000.00000000", "tickSize": "0.00000100"}"#;
@@ -1004,8 +1004,35 @@ fn round_price_and_quantity_use_the_symbols_grid() {
 }
 
 #[test]
-fn time_in_force_helper_is_gtc() {
-    assert_eq!(order(LIMIT).time_in_force, Some(TimeInForce::Gtc));
+fn operations_follow_the_symbols_flags() {
+    let symbol = SymbolInfo {
+        oco_allowed: Some(false),
+        oto_allowed: Some(true),
+        cancel_replace_allowed: None,
+        amend_allowed: Some(false),
+        ..symbol("")
+    };
+    let verdicts: Vec<String> = [
+        Operation::Oco,
+        Operation::Oto,
+        Operation::CancelReplace,
+        Operation::Amend,
+    ]
+    .into_iter()
+    .map(|operation| match check_operation(&symbol, operation) {
+        Ok(()) => "ok".to_owned(),
+        Err(failure) => format!("{failure} / {}", failure.binance_msg()),
+    })
+    .collect();
+    assert_eq!(
+        verdicts,
+        [
+            "ocoAllowed: OCO order lists are not allowed / OCO orders are not supported for this symbol",
+            "ok",
+            "ok",
+            "amendAllowed: amending orders is not allowed / Order amend is not supported for this symbol.",
+        ]
+    );
 }
 
 // Any numbers at all in the filters: the validator answers, never panics.

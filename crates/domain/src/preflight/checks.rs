@@ -101,6 +101,13 @@ impl<'a> Checker<'a> {
 
     fn symbol_rules(&mut self) {
         let (symbol, order) = (self.symbol, self.order);
+        if order.symbol != symbol.symbol {
+            let rule = Rule::OtherSymbol {
+                order_symbol: order.symbol.clone(),
+                rules_for: symbol.symbol.clone(),
+            };
+            self.fail(Check::Parameters, Field::Symbol, rule, None, Vec::new());
+        }
         if symbol.trading_status() != SymbolStatus::Trading {
             let status = symbol.status.clone();
             self.fail(

@@ -186,6 +186,14 @@ impl fmt::Display for Field {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rule {
+    /// The order names another symbol than the rules it was checked
+    /// against: a mistake of the caller, not something the server answers.
+    OtherSymbol {
+        /// The order's symbol.
+        order_symbol: String,
+        /// The symbol of the `exchangeInfo` entry.
+        rules_for: String,
+    },
     /// The symbol's status is this, not `TRADING`.
     Status {
         /// The status text.
@@ -340,11 +348,13 @@ impl FilterFailure {
     /// The error codes the server answers with. Filters are `-1013`;
     /// engine rejections come as `-2010` or `-1013` (errors.md § -1013
     /// points to both message lists), parameter errors as their `-11xx`.
+    /// Empty for [`Rule::OtherSymbol`], which the server never sees.
     pub fn binance_codes(&self) -> &'static [i64] {
         if self.check.is_filter() {
             return &[-1013];
         }
         match (&self.rule, self.field) {
+            (Rule::OtherSymbol { .. }, _) => &[],
             (Rule::TypeNotAllowed { order_type }, _) if *order_type == OrderType::Other => &[-1116],
             (Rule::Missing { .. }, _) => &[-1102],
             (Rule::NotRequired, Field::TimeInForce) => &[-1114],
@@ -356,13 +366,14 @@ impl FilterFailure {
     }
 
     /// The message the server answers with (errors.md), word for word
-    /// where errors.md gives one.
+    /// where errors.md gives one; empty for [`Rule::OtherSymbol`].
     pub fn binance_msg(&self) -> String {
         if self.check.is_filter() {
             return format!("Filter failure: {}", self.check.name());
         }
         let field = self.field.name();
         match &self.rule {
+            Rule::OtherSymbol { .. } => String::new(),
             Rule::Status { .. } => "Market is closed.".to_owned(),
             Rule::TypeNotAllowed { order_type } => type_not_supported(*order_type).to_owned(),
             Rule::NotPermitted { .. } => {
@@ -413,6 +424,13 @@ impl fmt::Display for FilterFailure {
         let field = self.field;
         let value = self.value.map(|v| v.to_string()).unwrap_or_default();
         match &self.rule {
+            Rule::OtherSymbol {
+                order_symbol,
+                rules_for,
+            } => write!(
+                f,
+                "the order is for {order_symbol}, these rules are for {rules_for}"
+            )?,
             Rule::Status { status } => write!(f, "the symbol is {status}, not TRADING")?,
             Rule::TypeNotAllowed { order_type } => {
                 write!(f, "{order_type} orders are not allowed on this symbol")?

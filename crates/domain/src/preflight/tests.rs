@@ -761,6 +761,18 @@ fn symbol_rules() {
 }
 
 #[test]
+fn rules_of_another_symbol_are_a_failure_not_a_pass() {
+    let mut order = order(&format!("{LIMIT} quantity=1 price=1"));
+    order.symbol = "ETHUSDT".into();
+    let failures = validate(&symbol(""), &order, &Context::default()).unwrap_err();
+    assert_eq!(
+        failures[0].to_string(),
+        "parameters: the order is for ETHUSDT, these rules are for BTCUSDT"
+    );
+    assert!(failures[0].binance_codes().is_empty());
+}
+
+#[test]
 fn permission_sets_need_one_permission_of_each_set() {
     let symbol = symbol("");
     let symbol = SymbolInfo {

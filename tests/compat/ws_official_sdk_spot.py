@@ -125,9 +125,9 @@ def _():
 def _():
     async def body(c):
         await c.order_test(symbol="BTCUSDT", side="BUY", type="LIMIT", time_in_force="GTC",
-                           quantity=0.001, price=20000)
+                           quantity=0.001, price=50000)
         placed = (await c.order_place(symbol="BTCUSDT", side="BUY", type="LIMIT",
-                                      time_in_force="GTC", quantity=0.001, price=20000)).data().result
+                                      time_in_force="GTC", quantity=0.001, price=50000)).data().result
         check(placed.status == "NEW", f"placed: {placed}")
         status = (await c.order_status(symbol="BTCUSDT", order_id=placed.order_id)).data().result
         check(status.order_id == placed.order_id, "order.status")
@@ -154,7 +154,7 @@ def _():
         # A REST order from another client (python's requests, signed by hand).
         import hashlib, hmac, time
         query = (f"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001"
-                 f"&price=20000&timestamp={int(time.time() * 1000)}")
+                 f"&price=50000&timestamp={int(time.time() * 1000)}")
         sig = hmac.new(API_SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
         r = requests.post(f"{BASE_URL}/api/v3/order?{query}&signature={sig}",
                           headers={"X-MBX-APIKEY": API_KEY}, timeout=10)

@@ -215,7 +215,7 @@ async fn a_rest_order_reaches_a_subscribed_user_stream() {
 
     let timestamp = sandbox.exchange().now_ms();
     let query = format!(
-        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=1000.00&newClientOrderId=restOrder1&timestamp={timestamp}"
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.0002&price=50000.00&newClientOrderId=restOrder1&timestamp={timestamp}"
     );
     let signature = hmac().sign(query.as_bytes());
     let response = reqwest::Client::new()
@@ -235,7 +235,7 @@ async fn a_rest_order_reaches_a_subscribed_user_stream() {
     assert_eq!(report["x"], "NEW");
     assert_eq!(report["X"], "NEW");
     assert_eq!(report["c"], "restOrder1");
-    assert_eq!(report["p"], "1000.00000000");
+    assert_eq!(report["p"], "50000.00000000");
     let (_, position) = next_event(&mut ws).await;
     assert_eq!(position["e"], "outboundAccountPosition");
     let usdt = position["B"]
@@ -329,7 +329,7 @@ async fn a_websocket_order_reaches_a_signature_subscription() {
         &sandbox,
         DEMO_API_KEY,
         &hmac(),
-        json!({"symbol": "ETHUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1000", "price": "100.00"}),
+        json!({"symbol": "ETHUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1000", "price": "1000.00"}),
     );
     assert_eq!(
         call(&mut trader, 4, "order.test", test).await["result"],

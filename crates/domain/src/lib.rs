@@ -26,6 +26,9 @@
 //! * [`clock`] estimates the offset between the local clock and the server
 //!   time; [`rate_limit`] is a ledger of used request weight that says how
 //!   long to wait before a request of a given weight.
+//! * [`preflight`] checks an order against its symbol's filters before it
+//!   is sent, says which filter and rule it breaks and the nearest values
+//!   that pass, and rounds prices and quantities to the symbol's grid.
 //!
 //! ```
 //! use mbx_domain::{BinanceError, model::Balance};
@@ -56,6 +59,7 @@ pub mod error_codes;
 pub mod feed;
 pub mod model;
 pub mod ports;
+pub mod preflight;
 pub mod rate_limit;
 pub mod stream;
 

@@ -39,6 +39,14 @@ pub const HOUSE_UID: u64 = 0;
 pub const MAX_NUM_ORDERS: usize = 200;
 /// Decimals kept in balances and commissions.
 pub const ASSET_PRECISION: u32 = 8;
+/// `PERCENT_PRICE_BY_SIDE`: a priced order (either side) must be at most
+/// this times the average price...
+pub const PERCENT_PRICE_UP: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
+/// ... and at least this times it.
+pub const PERCENT_PRICE_DOWN: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
+/// `avgPriceMins` of `PERCENT_PRICE_BY_SIDE` and `NOTIONAL`: the average
+/// price is [`Engine::avg_price`]'s five-minute average.
+pub const AVG_PRICE_MINS: u32 = 5;
 
 /// One asset's balance.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -484,7 +492,7 @@ impl Engine {
     /// quantities so far (status `PARTIALLY_FILLED`, the last one `FILLED`
     /// if the order is done), then `EXPIRED` if the rest expired.
     pub fn place(&mut self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<Placed, ApiError> {
-        let index = self.check_new_order(uid, new)?;
+        let index = self.check_new_order(uid, new, now_ms)?;
         let plan = self.plan_order(index, new)?;
         let (lock_asset, lock_amount) = self.amount_to_lock(index, new, &plan);
         let free = self
@@ -522,12 +530,13 @@ impl Engine {
         })
     }
 
-    /// Checks an order against its symbol's filters without placing it.
-    pub fn validate(&self, new: &NewOrder) -> Result<(), ApiError> {
+    /// Checks an order against its symbol's filters at `now_ms` without
+    /// placing it.
+    pub fn validate(&self, new: &NewOrder, now_ms: i64) -> Result<(), ApiError> {
         let index = self
             .symbol_index(&new.symbol)
             .ok_or_else(ApiError::bad_symbol)?;
-        self.check_filters(index, new)
+        self.check_filters(index, new, now_ms)
     }
 
     /// Cancels an open order; `-2011` if it is unknown or no longer open.
@@ -634,11 +643,11 @@ impl Engine {
 
     /// Phase 0: the symbol exists, the order passes its filters, the account
     /// has room for another open order, and the client order ID is free.
-    fn check_new_order(&self, uid: u64, new: &NewOrder) -> Result<usize, ApiError> {
+    fn check_new_order(&self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<usize, ApiError> {
         let index = self
             .symbol_index(&new.symbol)
             .ok_or_else(ApiError::bad_symbol)?;
-        self.check_filters(index, new)?;
+        self.check_filters(index, new, now_ms)?;
         let open_here = self
             .account_orders(uid, Some(&new.symbol))
             .iter()
@@ -850,7 +859,13 @@ impl Engine {
         order.update_time = now_ms;
     }
 
-    fn check_filters(&self, index: usize, new: &NewOrder) -> Result<(), ApiError> {
+    /// The filters of shared/binance-docs/filters.md that the sandbox's
+    /// `exchangeInfo` lists, in this order: `-1111` precision,
+    /// `PRICE_FILTER`, `LOT_SIZE`, `MARKET_LOT_SIZE`, `PERCENT_PRICE_BY_SIDE`
+    /// (priced orders, against the average price), "Price * QTY is zero or
+    /// less.", `NOTIONAL` (MARKET orders priced at the average price over
+    /// `avgPriceMins`; the maximum only for priced orders).
+    fn check_filters(&self, index: usize, new: &NewOrder, now_ms: i64) -> Result<(), ApiError> {
         let spec = &self.market.symbols()[index].spec;
         for (name, value) in [
             ("price", new.price),
@@ -879,13 +894,19 @@ impl Engine {
                 return Err(ApiError::filter("MARKET_LOT_SIZE"));
             }
         }
-        let reference = match new.price {
-            Some(price) => price,
-            None => self
-                .avg_price(spec.symbol, i64::MAX)
-                .map(|(price, _)| price)
-                .unwrap_or(spec.start_price),
-        };
+        // The sandbox sets no reference price, so both filters use the
+        // average over `avgPriceMins` (filters.md § PERCENT_PRICE_BY_SIDE,
+        // § NOTIONAL), the same number `GET /api/v3/avgPrice` answers.
+        let average = self
+            .avg_price(spec.symbol, now_ms)
+            .map(|(price, _)| price)
+            .unwrap_or(spec.start_price);
+        if let Some(price) = new.price
+            && (price > average * PERCENT_PRICE_UP || price < average * PERCENT_PRICE_DOWN)
+        {
+            return Err(ApiError::filter("PERCENT_PRICE_BY_SIDE"));
+        }
+        let reference = new.price.unwrap_or(average);
         let notional = match (new.quantity, new.quote_order_qty) {
             (Some(qty), _) => reference * qty,
             (None, Some(quote)) => quote,
@@ -1550,7 +1571,7 @@ mod tests {
                 "Filter failure: LOT_SIZE",
             ),
             (
-                limit(Side::Buy, "10", "0.1", TimeInForce::Gtc),
+                limit(Side::Buy, "50000", "0.00009", TimeInForce::Gtc),
                 "Filter failure: NOTIONAL",
             ),
         ];
@@ -1558,6 +1579,74 @@ mod tests {
             let err = engine.place(1, &order, T0).unwrap_err();
             assert_eq!((err.code, err.msg.as_str()), (-1013, msg));
         }
+    }
+
+    /// A LIMIT order `factor` times the average price, on the tick grid.
+    fn priced_at(engine: &Engine, side: Side, factor: &str) -> NewOrder {
+        let (average, _) = engine.avg_price("BTCUSDT", T0).unwrap();
+        let price = round_to_step(average * d(factor), d("0.01"));
+        limit(side, &price.to_string(), "1", TimeInForce::Gtc)
+    }
+
+    #[test]
+    fn percent_price_by_side_bounds_priced_orders_around_the_average() {
+        // filters.md § PERCENT_PRICE_BY_SIDE, with the multipliers the
+        // sandbox's exchangeInfo lists (0.2 and 5 on both sides).
+        let engine = engine(false);
+        for (side, factor, passes) in [
+            (Side::Buy, "0.21", true),
+            (Side::Buy, "0.19", false),
+            (Side::Buy, "4.9", true),
+            (Side::Sell, "5.1", false),
+            (Side::Sell, "0.19", false),
+            (Side::Sell, "1", true),
+        ] {
+            let res = engine.validate(&priced_at(&engine, side, factor), T0);
+            match res {
+                Ok(()) => assert!(passes, "{side:?} at {factor}× passed"),
+                Err(err) => {
+                    assert!(!passes, "{side:?} at {factor}×: {err:?}");
+                    assert_eq!(
+                        (err.code, err.msg.as_str()),
+                        (-1013, "Filter failure: PERCENT_PRICE_BY_SIDE")
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn market_notional_is_priced_at_the_average_not_the_last_trade() {
+        // filters.md § NOTIONAL: a MARKET order's notional uses the average
+        // price over avgPriceMins (5), not the last trade. A fine step and
+        // a large minimum make the small gap between the two decide.
+        let mut specs = default_symbols();
+        specs[0].step_size = d("0.00000001");
+        specs[0].min_qty = d("0.00000001");
+        specs[0].min_notional = d("1000000");
+        let engine = Engine::new(
+            Market::new(5, T0, specs),
+            Commission {
+                maker: Decimal::ZERO,
+                taker: Decimal::ZERO,
+            },
+        );
+        let (average, _) = engine.avg_price("BTCUSDT", T0).unwrap();
+        let last = engine.market().get("BTCUSDT").unwrap().mid();
+        assert_ne!(average, last, "seed 5 gives a gap to test with");
+        let (low, high) = (average.min(last), average.max(last));
+        let min = d("1000000");
+        // The smallest quantity that reaches the minimum at the higher price
+        // and misses it at the lower.
+        let qty = round_to_step(min / high, d("0.00000001")) + d("0.00000001");
+        assert!(high * qty >= min && low * qty < min, "{low} {high} {qty}");
+        let order = NewOrder {
+            order_type: OrderType::Market,
+            price: None,
+            ..limit(Side::Buy, "1", &qty.to_string(), TimeInForce::Gtc)
+        };
+        let res = engine.validate(&order, T0);
+        assert_eq!(res.is_ok(), average * qty >= min, "{res:?}");
     }
 
     #[test]

@@ -50,16 +50,24 @@ pub enum OrderType {
 }
 
 impl OrderType {
-    /// Reads `type`: `-1116` for an unknown type; stop and take-profit types
-    /// are valid Binance types that the sandbox does not support, so they get
-    /// `-2010` "Unsupported order combination".
+    /// Reads `type`: `-1116` for an unknown type. Stop and take-profit types
+    /// are valid Binance types that no sandbox symbol lists in `orderTypes`,
+    /// so they get `-2010` with errors.md's message for a type the symbol
+    /// does not support ("Stop loss orders are not supported for this
+    /// symbol." and the like).
     pub fn parse(text: &str) -> Result<OrderType, ApiError> {
+        let not_supported = |msg| Err(ApiError::order_rejected(msg));
         match text {
             "LIMIT" => Ok(OrderType::Limit),
             "MARKET" => Ok(OrderType::Market),
             "LIMIT_MAKER" => Ok(OrderType::LimitMaker),
-            "STOP_LOSS" | "STOP_LOSS_LIMIT" | "TAKE_PROFIT" | "TAKE_PROFIT_LIMIT" => {
-                Err(ApiError::order_rejected("Unsupported order combination"))
+            "STOP_LOSS" => not_supported("Stop loss orders are not supported for this symbol."),
+            "STOP_LOSS_LIMIT" => {
+                not_supported("Stop loss limit orders are not supported for this symbol.")
+            }
+            "TAKE_PROFIT" => not_supported("Take profit orders are not supported for this symbol."),
+            "TAKE_PROFIT_LIMIT" => {
+                not_supported("Take profit limit orders are not supported for this symbol.")
             }
             _ => Err(ApiError::bad_request(-1116, "Invalid orderType.")),
         }
@@ -160,5 +168,42 @@ impl RespType {
             "FULL" => Ok(RespType::Full),
             _ => Err(ApiError::invalid_value("newOrderRespType")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_type(text: &str, code: i64, msg: &str) {
+        let err = OrderType::parse(text).unwrap_err();
+        assert_eq!((err.code, err.msg.as_str()), (code, msg));
+    }
+
+    #[test]
+    fn order_types_no_symbol_lists_get_the_documented_messages() {
+        // errors.md § Messages for -1010, -2010, -2011 and -2038.
+        check_type(
+            "STOP_LOSS",
+            -2010,
+            "Stop loss orders are not supported for this symbol.",
+        );
+        check_type(
+            "STOP_LOSS_LIMIT",
+            -2010,
+            "Stop loss limit orders are not supported for this symbol.",
+        );
+        check_type(
+            "TAKE_PROFIT",
+            -2010,
+            "Take profit orders are not supported for this symbol.",
+        );
+        check_type(
+            "TAKE_PROFIT_LIMIT",
+            -2010,
+            "Take profit limit orders are not supported for this symbol.",
+        );
+        check_type("OCO", -1116, "Invalid orderType.");
     }
 }

@@ -4,7 +4,9 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::engine::{AccountTrade, Fill, Order};
+use crate::engine::{
+    AVG_PRICE_MINS, AccountTrade, Fill, Order, PERCENT_PRICE_DOWN, PERCENT_PRICE_UP,
+};
 use crate::market::{Level, SymbolMarket, SymbolSpec, Trade};
 use crate::stats;
 
@@ -182,18 +184,18 @@ impl SymbolInfo {
                     max_trailing_below_delta: 2000,
                 },
                 Filter::PercentPriceBySide {
-                    bid_multiplier_up: "5".to_owned(),
-                    bid_multiplier_down: "0.2".to_owned(),
-                    ask_multiplier_up: "5".to_owned(),
-                    ask_multiplier_down: "0.2".to_owned(),
-                    avg_price_mins: 5,
+                    bid_multiplier_up: PERCENT_PRICE_UP.to_string(),
+                    bid_multiplier_down: PERCENT_PRICE_DOWN.to_string(),
+                    ask_multiplier_up: PERCENT_PRICE_UP.to_string(),
+                    ask_multiplier_down: PERCENT_PRICE_DOWN.to_string(),
+                    avg_price_mins: AVG_PRICE_MINS,
                 },
                 Filter::Notional {
                     min_notional: plain(spec.min_notional),
                     apply_min_to_market: true,
                     max_notional: plain(spec.max_notional),
                     apply_max_to_market: false,
-                    avg_price_mins: 5,
+                    avg_price_mins: AVG_PRICE_MINS,
                 },
                 Filter::MaxNumOrders {
                     max_num_orders: crate::engine::MAX_NUM_ORDERS as u32,

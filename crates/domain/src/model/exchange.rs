@@ -1,4 +1,5 @@
-//! `GET /api/v3/exchangeInfo`: symbols, their filters and the rate limits.
+//! `GET /api/v3/exchangeInfo`: symbols, their filters and the rate limits;
+//! `GET /api/v3/myFilters`: the filters that apply to one account.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,9 @@ pub struct ExchangeInfo {
     /// The limits the rate-limit ledger enforces.
     #[serde(default)]
     pub rate_limits: Vec<RateLimit>,
+    /// Limits across every symbol (`EXCHANGE_MAX_NUM_ORDERS`, ...).
+    #[serde(default)]
+    pub exchange_filters: Vec<ExchangeFilter>,
     /// The symbols asked for (all of them by default).
     #[serde(default)]
     pub symbols: Vec<SymbolInfo>,
@@ -103,32 +107,66 @@ impl RateLimitInterval {
 }
 
 /// One symbol of `exchangeInfo`.
+///
+/// The `...Allowed` flags are `None` when the server did not send them
+/// (hand-written or trimmed JSON); [`crate::preflight`] checks only the
+/// flags it knows.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SymbolInfo {
     /// E.g. `BTCUSDT`.
     pub symbol: String,
-    /// `TRADING`, `HALT`, `BREAK`, `END_OF_DAY`, `CANCEL_ONLY`.
+    /// `TRADING`, `HALT`, `BREAK`, `END_OF_DAY`, `CANCEL_ONLY`; see
+    /// [`SymbolInfo::trading_status`].
     pub status: String,
     /// E.g. `BTC`.
     pub base_asset: String,
-    /// Decimals of the base asset.
+    /// Most decimals a `quantity` or `icebergQty` may have (`-1111`
+    /// otherwise).
     #[serde(default)]
-    pub base_asset_precision: u32,
+    pub base_asset_precision: Option<u32>,
     /// E.g. `USDT`.
     pub quote_asset: String,
-    /// Decimals of the quote asset.
+    /// The older name of `quoteAssetPrecision` (to be removed in v4).
     #[serde(default)]
-    pub quote_asset_precision: u32,
+    pub quote_precision: Option<u32>,
+    /// Most decimals of the quote asset.
+    #[serde(default)]
+    pub quote_asset_precision: Option<u32>,
     /// The order types allowed, e.g. `LIMIT`, `MARKET`.
     #[serde(default)]
     pub order_types: Vec<String>,
+    /// Whether `icebergQty` may be sent.
+    #[serde(default)]
+    pub iceberg_allowed: Option<bool>,
+    /// Whether OCO order lists are allowed.
+    #[serde(default)]
+    pub oco_allowed: Option<bool>,
+    /// Whether OTO order lists are allowed.
+    #[serde(default)]
+    pub oto_allowed: Option<bool>,
+    /// Whether MARKET orders may use `quoteOrderQty`.
+    #[serde(default)]
+    pub quote_order_qty_market_allowed: Option<bool>,
+    /// Whether `trailingDelta` may be sent.
+    #[serde(default)]
+    pub allow_trailing_stop: Option<bool>,
+    /// Whether `POST /api/v3/order/cancelReplace` is allowed.
+    #[serde(default)]
+    pub cancel_replace_allowed: Option<bool>,
+    /// Whether orders may be amended (keep priority).
+    #[serde(default)]
+    pub amend_allowed: Option<bool>,
     /// Whether spot trading is allowed.
     #[serde(default)]
-    pub is_spot_trading_allowed: bool,
+    pub is_spot_trading_allowed: Option<bool>,
     /// The trading rules.
     #[serde(default)]
     pub filters: Vec<SymbolFilter>,
+    /// The account needs one permission of every inner list, e.g.
+    /// `[["SPOT","MARGIN"]]` (empty when `showPermissionSets=false`).
+    #[serde(default)]
+    pub permission_sets: Vec<Vec<String>>,
 }
 
 impl SymbolInfo {
@@ -146,6 +184,50 @@ impl SymbolInfo {
             SymbolFilter::LotSize { step_size, .. } => Some(*step_size),
             _ => None,
         })
+    }
+
+    /// `status` as an enum.
+    pub fn trading_status(&self) -> SymbolStatus {
+        SymbolStatus::parse(&self.status)
+    }
+
+    /// Most decimals a `price`, `stopPrice` or `quoteOrderQty` may have:
+    /// `quoteAssetPrecision`, or `quotePrecision` from older servers.
+    pub fn quote_precision(&self) -> Option<u32> {
+        self.quote_asset_precision.or(self.quote_precision)
+    }
+}
+
+/// A symbol's `status` (`shared/binance-docs/enums.md`). Only `TRADING`
+/// accepts new orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SymbolStatus {
+    /// Orders are accepted.
+    Trading,
+    /// Trading has ended for the day.
+    EndOfDay,
+    /// Trading is halted.
+    Halt,
+    /// Trading is on break.
+    Break,
+    /// Only cancellations are accepted (new in 2026-07).
+    CancelOnly,
+    /// A status this crate does not know.
+    Other,
+}
+
+impl SymbolStatus {
+    /// Reads Binance's text; unknown text is [`SymbolStatus::Other`].
+    pub fn parse(text: &str) -> SymbolStatus {
+        match text {
+            "TRADING" => SymbolStatus::Trading,
+            "END_OF_DAY" => SymbolStatus::EndOfDay,
+            "HALT" => SymbolStatus::Halt,
+            "BREAK" => SymbolStatus::Break,
+            "CANCEL_ONLY" => SymbolStatus::CancelOnly,
+            _ => SymbolStatus::Other,
+        }
     }
 }
 
@@ -256,9 +338,115 @@ pub enum SymbolFilter {
         /// The limit.
         max_num_algo_orders: u32,
     },
+    /// Most open iceberg orders on the symbol.
+    #[serde(rename_all = "camelCase")]
+    MaxNumIcebergOrders {
+        /// The limit.
+        max_num_iceberg_orders: u32,
+    },
+    /// Largest base-asset position (balance plus open BUY quantity).
+    #[serde(rename_all = "camelCase")]
+    MaxPosition {
+        /// The limit.
+        max_position: Decimal,
+    },
+    /// Bounds of `trailingDelta`, in basis points.
+    #[serde(rename_all = "camelCase")]
+    TrailingDelta {
+        /// Lowest delta for orders triggered above the market.
+        min_trailing_above_delta: u32,
+        /// Highest delta for orders triggered above the market.
+        max_trailing_above_delta: u32,
+        /// Lowest delta for orders triggered below the market.
+        min_trailing_below_delta: u32,
+        /// Highest delta for orders triggered below the market.
+        max_trailing_below_delta: u32,
+    },
+    /// Most amendments of one order.
+    #[serde(rename_all = "camelCase")]
+    MaxNumOrderAmends {
+        /// The limit.
+        max_num_order_amends: u32,
+    },
+    /// Most open order lists on the symbol.
+    #[serde(rename_all = "camelCase")]
+    MaxNumOrderLists {
+        /// The limit.
+        max_num_order_lists: u32,
+    },
     /// Any other filter.
     #[serde(other)]
     Other,
+}
+
+/// An exchange filter: a limit across every symbol
+/// (`shared/binance-docs/filters.md` § Exchange Filters).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "filterType", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ExchangeFilter {
+    /// Most open orders on the exchange.
+    #[serde(rename_all = "camelCase")]
+    ExchangeMaxNumOrders {
+        /// The limit.
+        max_num_orders: u32,
+    },
+    /// Most open algo (stop) orders on the exchange.
+    #[serde(rename_all = "camelCase")]
+    ExchangeMaxNumAlgoOrders {
+        /// The limit.
+        max_num_algo_orders: u32,
+    },
+    /// Most open iceberg orders on the exchange.
+    #[serde(rename_all = "camelCase")]
+    ExchangeMaxNumIcebergOrders {
+        /// The limit.
+        max_num_iceberg_orders: u32,
+    },
+    /// Most open order lists on the exchange.
+    #[serde(rename_all = "camelCase")]
+    ExchangeMaxNumOrderLists {
+        /// The limit.
+        max_num_order_lists: u32,
+    },
+    /// Any other filter.
+    #[serde(other)]
+    Other,
+}
+
+/// An asset filter; only `GET /api/v3/myFilters` shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "filterType", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum AssetFilter {
+    /// Most of `asset` one order may transact: the quantity when it is the
+    /// base asset, the notional when it is the quote asset.
+    #[serde(rename_all = "camelCase")]
+    MaxAsset {
+        /// E.g. `USDC`.
+        asset: String,
+        /// The limit.
+        limit: Decimal,
+    },
+    /// Any other filter.
+    #[serde(other)]
+    Other,
+}
+
+/// `GET /api/v3/myFilters`: the filters relevant to an account on one
+/// symbol, including the account's own `MAX_ASSET` limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyFilters {
+    /// Exchange filters.
+    #[serde(default)]
+    pub exchange_filters: Vec<ExchangeFilter>,
+    /// Symbol filters.
+    #[serde(default)]
+    pub symbol_filters: Vec<SymbolFilter>,
+    /// Asset filters.
+    #[serde(default)]
+    pub asset_filters: Vec<AssetFilter>,
 }
 
 #[cfg(test)]
@@ -272,7 +460,7 @@ mod tests {
         {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 50},
         {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 300000}
       ],
-      "exchangeFilters": [],
+      "exchangeFilters": [{"filterType": "EXCHANGE_MAX_NUM_ORDERS", "maxNumOrders": 1000}],
       "symbols": [{
         "symbol": "ETHBTC", "status": "TRADING", "baseAsset": "ETH", "baseAssetPrecision": 8,
         "quoteAsset": "BTC", "quotePrecision": 8, "quoteAssetPrecision": 8,
@@ -281,7 +469,8 @@ mod tests {
           {"filterType": "PRICE_FILTER", "minPrice": "0.00000100", "maxPrice": "100000.00000000", "tickSize": "0.00000100"},
           {"filterType": "LOT_SIZE", "minQty": "0.00100000", "maxQty": "100000.00000000", "stepSize": "0.00100000"},
           {"filterType": "NOTIONAL", "minNotional": "0.00010000", "applyMinToMarket": true, "maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
-          {"filterType": "MAX_POSITION", "maxPosition": "10.00000000"}
+          {"filterType": "MAX_POSITION", "maxPosition": "10.00000000"},
+          {"filterType": "SOMETHING_NEW", "x": 1}
         ],
         "permissions": [], "permissionSets": [["SPOT"]]
       }]
@@ -293,8 +482,50 @@ mod tests {
         let symbol = info.symbol("ETHBTC").unwrap();
         assert_eq!(symbol.tick_size().unwrap().to_string(), "0.00000100");
         assert_eq!(symbol.step_size().unwrap().to_string(), "0.00100000");
-        assert_eq!(symbol.filters[3], SymbolFilter::Other);
+        assert_eq!(
+            symbol.filters[3],
+            SymbolFilter::MaxPosition {
+                max_position: "10".parse().unwrap()
+            }
+        );
+        assert_eq!(symbol.filters[4], SymbolFilter::Other);
+        assert_eq!(symbol.permission_sets, [["SPOT"]]);
+        assert_eq!(symbol.iceberg_allowed, Some(true));
+        assert_eq!(symbol.allow_trailing_stop, None);
+        assert_eq!(symbol.trading_status(), SymbolStatus::Trading);
         assert_eq!(info.rate_limits[0].window_ms(), 60_000);
         assert_eq!(info.rate_limits[2].window_ms(), 300_000);
+        assert_eq!(
+            info.exchange_filters,
+            [ExchangeFilter::ExchangeMaxNumOrders {
+                max_num_orders: 1000
+            }]
+        );
+    }
+
+    #[test]
+    fn parses_my_filters_as_documented() {
+        // rest-api.md § Query relevant filters.
+        let mine: MyFilters = serde_json::from_str(
+            r#"{
+              "exchangeFilters": [{"filterType": "EXCHANGE_MAX_NUM_ORDERS", "maxNumOrders": 1000}],
+              "symbolFilters": [{"filterType": "MAX_NUM_ORDER_LISTS", "maxNumOrderLists": 20}],
+              "assetFilters": [{"filterType": "MAX_ASSET", "asset": "JPY", "limit": "1000000.00000000"}]
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            mine.symbol_filters,
+            [SymbolFilter::MaxNumOrderLists {
+                max_num_order_lists: 20
+            }]
+        );
+        assert_eq!(
+            mine.asset_filters,
+            [AssetFilter::MaxAsset {
+                asset: "JPY".into(),
+                limit: "1000000.00000000".parse().unwrap()
+            }]
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Public market data: time, depth, trades, klines, tickers.
+//! Public market data: time, depth, trades, klines, tickers, average and
+//! reference prices.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,36 @@ use super::Millis;
 pub struct ServerTime {
     /// The server time.
     pub server_time: Millis,
+}
+
+/// `GET /api/v3/avgPrice`: the volume-weighted average price over the last
+/// `mins` minutes, the price `PERCENT_PRICE` and the notional filters use for
+/// MARKET orders when no reference price exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvgPrice {
+    /// The window, in minutes.
+    pub mins: u32,
+    /// The average price.
+    pub price: Decimal,
+    /// The last trade time in the window.
+    #[serde(default)]
+    pub close_time: Millis,
+}
+
+/// `GET /api/v3/referencePrice`. A non-null `reference_price` replaces the
+/// average price in `PERCENT_PRICE`, `PERCENT_PRICE_BY_SIDE`, `MIN_NOTIONAL`
+/// and `NOTIONAL` (CHANGELOG 2026-05-06).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferencePrice {
+    /// The symbol.
+    pub symbol: String,
+    /// The reference price, `null` when none is set now.
+    pub reference_price: Option<Decimal>,
+    /// When the reference price was valid.
+    #[serde(default)]
+    pub timestamp: Millis,
 }
 
 /// One price level: `["price", "quantity"]` on the wire.

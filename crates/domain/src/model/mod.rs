@@ -13,10 +13,12 @@ mod order;
 
 pub use account::{Account, ApiRestrictions, Balance, CommissionRates};
 pub use exchange::{
-    ExchangeInfo, RateLimit, RateLimitInterval, RateLimitType, SymbolFilter, SymbolInfo,
+    AssetFilter, ExchangeFilter, ExchangeInfo, MyFilters, RateLimit, RateLimitInterval,
+    RateLimitType, SymbolFilter, SymbolInfo, SymbolStatus,
 };
 pub use market::{
-    AggTrade, BookTicker, Depth, Kline, Level, PriceTicker, ServerTime, Ticker24h, Trade,
+    AggTrade, AvgPrice, BookTicker, Depth, Kline, Level, PriceTicker, ReferencePrice, ServerTime,
+    Ticker24h, Trade,
 };
 pub use order::{
     AccountTrade, Fill, NewOrder, Order, OrderAck, OrderStatus, OrderType, Side, TimeInForce,

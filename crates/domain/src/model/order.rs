@@ -100,6 +100,20 @@ macro_rules! wire_text {
         }
     };
 }
+impl OrderType {
+    /// Whether Binance counts it as an "algo" order (`MAX_NUM_ALGO_ORDERS`):
+    /// the stop-loss and take-profit types.
+    pub fn is_algo(self) -> bool {
+        matches!(
+            self,
+            OrderType::StopLoss
+                | OrderType::StopLossLimit
+                | OrderType::TakeProfit
+                | OrderType::TakeProfitLimit
+        )
+    }
+}
+
 wire_text!(Side { Buy => "BUY", Sell => "SELL" });
 wire_text!(OrderType {
     Limit => "LIMIT",
@@ -148,6 +162,10 @@ pub struct NewOrder {
     pub price: Option<Decimal>,
     /// Trigger price.
     pub stop_price: Option<Decimal>,
+    /// Trailing stop delta in basis points (stop and take-profit types).
+    pub trailing_delta: Option<u32>,
+    /// Visible quantity of an iceberg order.
+    pub iceberg_qty: Option<Decimal>,
     /// Your id for the order; the REST client fills one in when `None`.
     pub new_client_order_id: Option<String>,
 }
@@ -164,6 +182,8 @@ impl NewOrder {
             quote_order_qty: None,
             price: Some(price),
             stop_price: None,
+            trailing_delta: None,
+            iceberg_qty: None,
             new_client_order_id: None,
         }
     }
@@ -179,6 +199,8 @@ impl NewOrder {
             quote_order_qty: None,
             price: None,
             stop_price: None,
+            trailing_delta: None,
+            iceberg_qty: None,
             new_client_order_id: None,
         }
     }
@@ -204,6 +226,12 @@ impl NewOrder {
             if let Some(value) = value {
                 params.push((name, value.normalize().to_string()));
             }
+        }
+        if let Some(delta) = self.trailing_delta {
+            params.push(("trailingDelta", delta.to_string()));
+        }
+        if let Some(iceberg_qty) = self.iceberg_qty {
+            params.push(("icebergQty", iceberg_qty.normalize().to_string()));
         }
         if let Some(id) = &self.new_client_order_id {
             params.push(("newClientOrderId", id.clone()));
@@ -289,6 +317,9 @@ pub struct Order {
     /// Trigger price.
     #[serde(default)]
     pub stop_price: Option<Decimal>,
+    /// Visible quantity (non-zero for iceberg orders).
+    #[serde(default)]
+    pub iceberg_qty: Option<Decimal>,
     /// Creation time.
     #[serde(default)]
     pub time: Millis,
@@ -349,6 +380,29 @@ mod tests {
         assert_eq!(
             params.join("&"),
             "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&newClientOrderId=my-id"
+        );
+    }
+
+    #[test]
+    fn iceberg_and_trailing_params_follow_stop_price() {
+        let mut order = NewOrder::limit(
+            "LTCBTC",
+            Side::Sell,
+            "10.00".parse().unwrap(),
+            "0.1".parse().unwrap(),
+        );
+        order.order_type = OrderType::StopLossLimit;
+        order.stop_price = Some("0.09000".parse().unwrap());
+        order.trailing_delta = Some(150);
+        order.iceberg_qty = Some("2.50".parse().unwrap());
+        let params: Vec<String> = order
+            .params()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(
+            params.join("&"),
+            "symbol=LTCBTC&side=SELL&type=STOP_LOSS_LIMIT&timeInForce=GTC&quantity=10&price=0.1&stopPrice=0.09&trailingDelta=150&icebergQty=2.5"
         );
     }
 

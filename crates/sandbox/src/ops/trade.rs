@@ -75,8 +75,9 @@ pub fn test_order(
     params.only(&allowed)?;
     let (new, _) = parse_new_order(params)?;
     let compute = params.opt_bool("computeCommissionRates")?.unwrap_or(false);
+    let now = exchange.now_ms();
     let engine = exchange.advance_engine();
-    engine.validate(&new)?;
+    engine.validate(&new, now)?;
     if !compute {
         return Ok(TestOrderAnswer::Empty(Empty {}));
     }
@@ -259,7 +260,7 @@ pub fn cancel_replace(
         .market()
         .get(&new.symbol)
         .ok_or_else(ApiError::bad_symbol)?;
-    exchange.engine().validate(&new)?;
+    exchange.engine().validate(&new, now)?;
     exchange.limiter().count_order(caller.uid, now)?;
     let mut engine = exchange.advance_engine();
     let target = OrderRef {
@@ -393,6 +394,15 @@ fn parse_new_order(params: &Params) -> Result<(NewOrder, Option<RespType>), ApiE
         "pegOffsetType",
     ] {
         if params.has(unsupported) {
+            // The symbols' icebergAllowed is false: errors.md's answer for
+            // an iceberg on a type that could otherwise carry one.
+            if unsupported == "icebergQty"
+                && matches!(order_type, OrderType::Limit | OrderType::LimitMaker)
+            {
+                return Err(ApiError::order_rejected(
+                    "Iceberg orders are not supported for this symbol.",
+                ));
+            }
             return Err(ApiError::not_required(unsupported));
         }
     }
@@ -556,4 +566,45 @@ fn cancel_one(
 
 fn cancel_client_order_id(order_id: u64) -> String {
     format!("cancel{order_id:016}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_refused(pairs: &[(&str, &str)], code: i64, msg: &str) {
+        let err = parse_new_order(&Params::from_pairs(pairs)).unwrap_err();
+        assert_eq!((err.code, err.msg.as_str()), (code, msg));
+    }
+
+    #[test]
+    fn iceberg_quantity_on_a_symbol_without_icebergs() {
+        let limit = [
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "1"),
+            ("price", "50000"),
+            ("icebergQty", "0.1"),
+        ];
+        check_refused(
+            &limit,
+            -2010,
+            "Iceberg orders are not supported for this symbol.",
+        );
+        let market = [
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quantity", "1"),
+            ("icebergQty", "0.1"),
+        ];
+        check_refused(
+            &market,
+            -1106,
+            "Parameter 'icebergQty' sent when not required.",
+        );
+    }
 }

@@ -1,0 +1,218 @@
+//! Rounding to a filter's grid (`tickSize`, `stepSize`) or to an asset's
+//! precision, in exact decimals.
+//!
+//! The result is a multiple of the step written with the step's own
+//! decimals (`stepSize` `0.00100000` → `0.123`, `5.000`), so its text is what
+//! the server accepts: no binary-float noise and never more decimals than
+//! the step has. Nothing here goes through `f64`, and nothing panics: an
+//! overflow is `None`.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Which way to round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rounding {
+    /// Towards negative infinity (never more than the value).
+    Down,
+    /// Towards positive infinity (never less than the value).
+    Up,
+    /// To the nearer grid point; a value half-way goes up.
+    Nearest,
+}
+
+/// Rounds `value` to a multiple of `step`.
+///
+/// A `step` of zero (or below) is a disabled grid (filters.md: "disabled on
+/// `tickSize` == 0"): the value comes back unchanged. `None` only when the
+/// result does not fit a [`Decimal`] exactly (beyond 28 significant
+/// digits).
+///
+/// ```
+/// use mbx_domain::preflight::{Rounding, round_to_step};
+/// use rust_decimal::Decimal;
+///
+/// let step: Decimal = "0.00010".parse().unwrap();
+/// let qty: Decimal = "0.123456".parse().unwrap();
+/// assert_eq!(round_to_step(qty, step, Rounding::Down).unwrap().to_string(), "0.1234");
+/// assert_eq!(round_to_step(qty, step, Rounding::Up).unwrap().to_string(), "0.1235");
+/// assert_eq!(round_to_step(qty, step, Rounding::Nearest).unwrap().to_string(), "0.1235");
+/// ```
+pub fn round_to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Option<Decimal> {
+    if step <= Decimal::ZERO {
+        return Some(value);
+    }
+    let mut rem = value.checked_rem(step)?;
+    if rem < Decimal::ZERO {
+        rem = rem.checked_add(step)?;
+    }
+    let down = value.checked_sub(rem)?;
+    let res = if rem.is_zero() {
+        down
+    } else {
+        let go_up = match rounding {
+            Rounding::Down => false,
+            Rounding::Up => true,
+            Rounding::Nearest => rem.checked_mul(Decimal::TWO)? >= step,
+        };
+        if go_up { down.checked_add(step)? } else { down }
+    };
+    // Beyond 28 significant digits the subtraction itself rounds; such a
+    // result is not on the grid and there is no exact answer to give.
+    is_on_step(res, step).then(|| with_scale_of(res, step))
+}
+
+/// Whether `value` is a multiple of `step` (always true for a disabled,
+/// zero step). A remainder that cannot be computed counts as off the grid.
+pub fn is_on_step(value: Decimal, step: Decimal) -> bool {
+    if step <= Decimal::ZERO {
+        return true;
+    }
+    value.checked_rem(step).is_some_and(|rem| rem.is_zero())
+}
+
+/// Rounds `value` to at most `decimals` decimals (an asset's precision),
+/// dropping trailing zeros.
+///
+/// ```
+/// use mbx_domain::preflight::{Rounding, round_to_decimals};
+///
+/// let value = "0.123456789".parse().unwrap();
+/// assert_eq!(round_to_decimals(value, 8, Rounding::Down).to_string(), "0.12345678");
+/// assert_eq!(round_to_decimals(value, 8, Rounding::Up).to_string(), "0.12345679");
+/// ```
+pub fn round_to_decimals(value: Decimal, decimals: u32, rounding: Rounding) -> Decimal {
+    let strategy = match rounding {
+        Rounding::Down => RoundingStrategy::ToNegativeInfinity,
+        Rounding::Up => RoundingStrategy::ToPositiveInfinity,
+        Rounding::Nearest => RoundingStrategy::MidpointAwayFromZero,
+    };
+    value.round_dp_with_strategy(decimals, strategy).normalize()
+}
+
+/// The number of decimals `value` needs (`1.500` → 1).
+pub fn decimals(value: Decimal) -> u32 {
+    value.normalize().scale()
+}
+
+/// `value` (a multiple of `step`) written with the step's decimals.
+fn with_scale_of(value: Decimal, step: Decimal) -> Decimal {
+    let mut res = value.normalize();
+    // A multiple of the step never needs more decimals than the step, so
+    // this only appends zeros; `rescale` keeps the value if it cannot.
+    res.rescale(decimals(step));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[track_caller]
+    fn check(value: &str, step: &str, down: &str, up: &str, nearest: &str) {
+        let (value, step) = (d(value), d(step));
+        let got = |rounding| round_to_step(value, step, rounding).unwrap().to_string();
+        assert_eq!(got(Rounding::Down), down, "down");
+        assert_eq!(got(Rounding::Up), up, "up");
+        assert_eq!(got(Rounding::Nearest), nearest, "nearest");
+    }
+
+    #[test]
+    fn off_the_grid() {
+        check("0.123456", "0.00010", "0.1234", "0.1235", "0.1235");
+        check("0.123449", "0.0001", "0.1234", "0.1235", "0.1234");
+        check("97000.005", "0.01", "97000.00", "97000.01", "97000.01");
+    }
+
+    #[test]
+    fn keeps_the_steps_decimals() {
+        check("5", "0.00100000", "5.000", "5.000", "5.000");
+        check("0.1230000000", "0.001", "0.123", "0.123", "0.123");
+        check("123", "10", "120", "130", "120");
+        check("125", "10.00", "120", "130", "130");
+    }
+
+    #[test]
+    fn steps_that_are_not_powers_of_ten() {
+        check("1.3", "0.25", "1.25", "1.50", "1.25");
+        check("0.7", "0.3", "0.6", "0.9", "0.6");
+    }
+
+    #[test]
+    fn zero_step_is_a_disabled_grid() {
+        check("0.123456", "0", "0.123456", "0.123456", "0.123456");
+        assert!(is_on_step(d("0.123456"), Decimal::ZERO));
+    }
+
+    #[test]
+    fn negative_values_round_towards_the_right_infinity() {
+        check("-1.3", "0.5", "-1.5", "-1.0", "-1.5");
+    }
+
+    #[test]
+    fn overflow_is_none_not_a_panic() {
+        assert_eq!(
+            round_to_step(Decimal::MAX, d("2"), Rounding::Up),
+            None,
+            "MAX is odd: the next multiple of 2 does not fit"
+        );
+    }
+
+    #[test]
+    fn decimals_rounding() {
+        assert_eq!(round_to_decimals(d("1.25"), 1, Rounding::Nearest), d("1.3"));
+        assert_eq!(
+            round_to_decimals(d("1.20000"), 8, Rounding::Down).to_string(),
+            "1.2"
+        );
+        assert_eq!(decimals(d("0.00100000")), 3);
+    }
+
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        (any::<i64>(), 0u32..=18).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale))
+    }
+
+    fn step() -> impl Strategy<Value = Decimal> {
+        (1i64..=100_000, 0u32..=12).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale))
+    }
+
+    proptest! {
+        #[test]
+        fn lands_on_the_grid_next_to_the_value(value in decimal(), step in step()) {
+            for rounding in [Rounding::Down, Rounding::Up, Rounding::Nearest] {
+                let Some(res) = round_to_step(value, step, rounding) else { continue };
+                prop_assert!(is_on_step(res, step), "{res} not on {step}");
+                prop_assert!((res - value).abs() < step, "{res} too far from {value}");
+                prop_assert!(res.normalize().scale() <= decimals(step));
+                match rounding {
+                    Rounding::Down => prop_assert!(res <= value),
+                    Rounding::Up => prop_assert!(res >= value),
+                    Rounding::Nearest => prop_assert!((res - value).abs() * Decimal::TWO <= step),
+                }
+            }
+        }
+
+        #[test]
+        fn values_on_the_grid_stay(k in -1_000_000i64..1_000_000, step in step()) {
+            let value = Decimal::from(k) * step;
+            for rounding in [Rounding::Down, Rounding::Up, Rounding::Nearest] {
+                prop_assert_eq!(round_to_step(value, step, rounding), Some(value));
+            }
+        }
+
+        #[test]
+        fn never_panics(value in any::<u128>(), scale in 0u32..=28, step in any::<u128>(), step_scale in 0u32..=28) {
+            let make = |raw: u128, scale| Decimal::from_i128_with_scale((raw >> 33) as i128, scale);
+            let (value, step) = (make(value, scale), make(step, step_scale));
+            for rounding in [Rounding::Down, Rounding::Up, Rounding::Nearest] {
+                let _ = round_to_step(value, step, rounding);
+            }
+            let _ = is_on_step(value, step);
+        }
+    }
+}

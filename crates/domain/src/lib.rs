@@ -41,6 +41,7 @@
 
 pub mod balance_mirror;
 pub mod clock;
+pub mod endpoints;
 mod error;
 pub mod model;
 pub mod ports;

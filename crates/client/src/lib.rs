@@ -12,3 +12,5 @@
 //! means, when to reconcile, what a doctor finding says), not the terminal.
 //! Printing, colours and prompts stay in the `mbx` binary.
 #![deny(missing_docs)]
+
+pub mod explain;

@@ -52,6 +52,7 @@ pub enum Command {
     Api(commands::api::ApiArgs),
     Time(commands::time::TimeArgs),
     Doctor(commands::doctor::DoctorArgs),
+    Explain(commands::explain::ExplainArgs),
     Sandbox(commands::sandbox::SandboxArgs),
     Stream(commands::stream::StreamArgs),
     UserStream(commands::stream::UserStreamArgs),

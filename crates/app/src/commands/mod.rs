@@ -4,6 +4,7 @@ pub mod api;
 pub mod balances;
 pub mod balances_watch;
 pub mod doctor;
+pub mod explain;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
@@ -26,6 +27,10 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Sandbox(args) => sandbox::run(&cli.global, args),
         Command::Stream(args) => stream::run(&cli.global, args),
         Command::UserStream(args) => stream::run_user_stream(&cli.global, args),
+        Command::Explain(args) => match explain::run(&cli.global, args) {
+            Ok(status) => return status,
+            Err(err) => Err(err),
+        },
         Command::Doctor(args) => match doctor::run(&cli.global, args) {
             Ok(status) => return status,
             Err(err) => Err(err),

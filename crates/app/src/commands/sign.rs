@@ -190,40 +190,59 @@ fn load_signer(
     global: &GlobalArgs,
     args: &SignArgs,
 ) -> Result<(Signer, Option<ApiKey>), UserError> {
-    if let Some(path) = &args.key_file {
-        return Ok((context::signer_from_pem_file(path)?, None));
+    load_signer_from(global, args.key_file.as_deref(), args.secret_file.as_deref())?.ok_or_else(
+        || {
+            UserError::usage(
+                "no secret configured",
+                Some(
+                    "set `BINANCE_API_SECRET` (HMAC), or pass `--secret-file FILE` or `--key-file PEM` (Ed25519 or RSA); never pass a secret as an argument",
+                ),
+            )
+        },
+    )
+}
+
+/// The signer from `--key-file`, `--secret-file`, `BINANCE_PRIVATE_KEY_FILE`,
+/// `BINANCE_API_SECRET` or the profile, in that order, with the profile's
+/// API key when it came from a profile; `None` when none is configured.
+/// Shared with `mbx explain`.
+pub(crate) fn load_signer_from(
+    global: &GlobalArgs,
+    key_file: Option<&Path>,
+    secret_file: Option<&Path>,
+) -> Result<Option<(Signer, Option<ApiKey>)>, UserError> {
+    if let Some(path) = key_file {
+        return Ok(Some((context::signer_from_pem_file(path)?, None)));
     }
-    if let Some(path) = &args.secret_file {
+    if let Some(path) = secret_file {
         let text = context::read_secret_file(path)?;
         let key = HmacKey::from_secret_text(&text)
             .map_err(|err| context::secret_error(&err, path.display()))?;
-        return Ok((Signer::Hmac(key), None));
+        return Ok(Some((Signer::Hmac(key), None)));
     }
     if let Some(path) = std::env::var_os(env::BINANCE_PRIVATE_KEY_FILE) {
-        return Ok((context::signer_from_pem_file(Path::new(&path))?, None));
+        return Ok(Some((
+            context::signer_from_pem_file(Path::new(&path))?,
+            None,
+        )));
     }
     if let Ok(secret) = std::env::var(env::BINANCE_API_SECRET) {
         let secret = Zeroizing::new(secret);
         let key = HmacKey::from_secret_text(&secret)
             .map_err(|err| context::secret_error(&err, format!("`{}`", env::BINANCE_API_SECRET)))?;
-        return Ok((Signer::Hmac(key), None));
+        return Ok(Some((Signer::Hmac(key), None)));
     }
     if let Some(profile) = context::select_profile(global.connect.profile.as_deref())? {
         let (credentials, _) = context::load_credentials(Some(&profile))?;
-        return Ok((
+        return Ok(Some((
             credentials.signer().clone(),
             Some(credentials.api_key().clone()),
-        ));
+        )));
     }
-    Err(UserError::usage(
-        "no secret configured",
-        Some(
-            "set `BINANCE_API_SECRET` (HMAC), or pass `--secret-file FILE` or `--key-file PEM` (Ed25519 or RSA); never pass a secret as an argument",
-        ),
-    ))
+    Ok(None)
 }
 
-fn api_key_from_env() -> Result<ApiKey, UserError> {
+pub(crate) fn api_key_from_env() -> Result<ApiKey, UserError> {
     let key = std::env::var(env::BINANCE_API_KEY).map_err(|_| {
         UserError::usage(
             "no API key configured",

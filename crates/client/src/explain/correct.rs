@@ -22,6 +22,7 @@ use super::{Context, KeyMaterial};
 /// time with `$BINANCE_API_SECRET` (HMAC) or `$BINANCE_PRIVATE_KEY_FILE`
 /// (Ed25519, RSA).
 #[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CorrectedRequest {
     /// The HTTP method.
     pub method: String,
@@ -41,6 +42,9 @@ pub struct CorrectedRequest {
     pub api_key: Option<String>,
     /// The `timestamp` used, when signed here.
     pub timestamp: Option<i64>,
+    /// The signature, when signed here (as the signer wrote it, before
+    /// percent-encoding).
+    pub signature: Option<String>,
     /// Whether [`CorrectedRequest::url`] carries a real signature.
     pub signed: bool,
     /// The full URL: signed, unsigned for public endpoints, or with
@@ -147,14 +151,19 @@ pub fn correct(
         (None, true) => " -H \"X-MBX-APIKEY: $BINANCE_API_KEY\"".to_owned(),
         (_, false) => String::new(),
     };
-    let (url, curl, signed, timestamp) = match (needs_signature, signer, timestamp_ms) {
+    let (url, curl, timestamp, signature) = match (needs_signature, signer, timestamp_ms) {
         (true, Some(signer), Some(timestamp)) => {
             query.push("timestamp", &timestamp.to_string());
             let signature = signer.sign(query.as_bytes());
             query.push_signature(&signature);
             let url = format!("{endpoint_url}?{query}");
             let curl = format!("curl -sS -X {method}{key_header} {}", double_quote(&url));
-            (url, curl, true, Some(timestamp))
+            (
+                url,
+                curl,
+                Some(timestamp),
+                Some(signature.as_str().to_owned()),
+            )
         }
         (true, _, _) => {
             let kind = ctx
@@ -174,7 +183,7 @@ pub fn correct(
                 sign_line(kind),
                 double_quote(&url)
             );
-            (url, curl, false, None)
+            (url, curl, None, None)
         }
         (false, _, _) => {
             let url = if query.is_empty() {
@@ -183,7 +192,7 @@ pub fn correct(
                 format!("{endpoint_url}?{query}")
             };
             let curl = format!("curl -sS -X {method}{key_header} {}", double_quote(&url));
-            (url, curl, false, None)
+            (url, curl, None, None)
         }
     };
     Some(CorrectedRequest {
@@ -195,7 +204,8 @@ pub fn correct(
         needs_api_key,
         api_key,
         timestamp,
-        signed,
+        signed: signature.is_some(),
+        signature,
         url,
         curl,
     })

@@ -133,7 +133,7 @@ impl<'a> Analysis<'a> {
 /// Parser notes become findings of their own.
 pub(crate) fn notes(req: &HandMadeRequest, findings: &mut Vec<Finding>) {
     for note in &req.notes {
-        let cut = note.contains("unquoted `&`");
+        let cut = note == super::curl::CUT_AT_AMPERSAND;
         findings.push(Finding::new(
             Cause::ParseNote,
             if cut {
@@ -158,17 +158,8 @@ pub(crate) fn host(a: &Analysis<'_>, findings: &mut Vec<Finding>) {
     let Some(host) = a.req.host.as_deref() else {
         return;
     };
-    if looks_unexpanded(host) {
-        findings.push(
-            Finding::new(
-                Cause::NotExpanded,
-                Severity::Error,
-                60,
-                format!("The URL starts with shell text (`{host}`), not a host"),
-                "paste the command as it ran: `bash -x script.sh` prints every command with its values on lines starting with `+ `",
-            )
-            .evidence(format!("host: {host}")),
-        );
+    if let Some(finding) = shell_text(a, "The host", host, 80) {
+        findings.push(finding);
         return;
     }
     let env = a.environment.unwrap_or(Environment::Other);
@@ -179,7 +170,7 @@ pub(crate) fn host(a: &Analysis<'_>, findings: &mut Vec<Finding>) {
                 Severity::Error,
                 70,
                 format!("The request goes over plain `http://` to {host}"),
-                format!("use `https://{host}`; Binance serves the API over TLS only, and plain HTTP would show your API key to the network"),
+                format!("use `https://{host}`: every base endpoint in the docs is `https://`, and plain HTTP shows your API key to anyone on the way"),
             ),
         );
     }
@@ -371,6 +362,10 @@ pub(crate) fn api_key(a: &Analysis<'_>, findings: &mut Vec<Finding>) {
     {
         return;
     }
+    if let Some(finding) = shell_text(a, "The API key", key.value.trim(), 85) {
+        findings.push(finding);
+        return;
+    }
     if let Some(problem) = key_problem(&key.value) {
         let (cause, likelihood) = if problem.starts_with("holds shell text") {
             (Cause::NotExpanded, 85)
@@ -502,7 +497,8 @@ pub(crate) fn parameters(a: &Analysis<'_>, findings: &mut Vec<Finding>) {
             text.chars()
                 .find(|c| !c.is_ascii() || c.is_whitespace() || c.is_ascii_control())
         };
-        if let Some(bad) = raw_issue(param.raw) {
+        // Shell text has its own finding; its spaces are the shell's.
+        if let Some(bad) = raw_issue(param.raw).filter(|_| !looks_unexpanded(param.raw)) {
             let what = if bad.is_ascii() {
                 format!("`{name}` holds white space that is not percent-encoded")
             } else {
@@ -524,22 +520,19 @@ pub(crate) fn parameters(a: &Analysis<'_>, findings: &mut Vec<Finding>) {
                 )),
             );
         }
-        if name != "timestamp" && looks_unexpanded(&param.value) && !is_key_name(name) {
-            findings.push(
-                Finding::new(
-                    Cause::NotExpanded,
-                    Severity::Warning,
-                    40,
-                    format!("`{name}` holds shell text (`{}`) that was not expanded", param.value),
-                    "paste the command as it ran: `bash -x script.sh` prints every command with its values on lines starting with `+ `",
-                ),
-            );
+        if !matches!(name, "timestamp" | "recvWindow" | "signature")
+            && !is_key_name(name)
+            && let Some(finding) = shell_text(a, &format!("`{name}`"), param.raw_value, 60)
+        {
+            findings.push(finding);
         }
     }
     if let Some(param) = a.param("recvWindow") {
         let text = param.value.as_ref();
         match parse_recv_window_us(text) {
-            _ if looks_unexpanded(text) => {}
+            _ if looks_unexpanded(param.raw_value) => {
+                findings.extend(shell_text(a, "`recvWindow`", param.raw_value, 60));
+            }
             None => findings.push(Finding::new(
                 Cause::RecvWindowMalformed,
                 Severity::Error,
@@ -598,16 +591,8 @@ pub(crate) fn timestamp(a: &Analysis<'_>, ctx: &Context, findings: &mut Vec<Find
         return;
     };
     let text = param.value.trim();
-    if looks_unexpanded(text) {
-        findings.push(
-            Finding::new(
-                Cause::NotExpanded,
-                Severity::Error,
-                85,
-                format!("`timestamp` holds shell text (`{text}`), not a number"),
-                "paste the command as it ran: `bash -x script.sh` prints every command with its values on lines starting with `+ `",
-            ),
-        );
+    if let Some(finding) = shell_text(a, "`timestamp`", param.raw_value, 90) {
+        findings.push(finding);
         return;
     }
     let recv = a.recv_window_ms;
@@ -653,8 +638,8 @@ pub(crate) fn timestamp(a: &Analysis<'_>, ctx: &Context, findings: &mut Vec<Find
             finding = finding.evidence(format!("as milliseconds: {as_ms}"));
             if let Some(server) = ctx.server_time_ms {
                 finding = finding.evidence(format!(
-                    "read as milliseconds it is {} before the server time",
-                    duration_text(server - value)
+                    "server time {server}: times 1000, the timestamp is {} from it",
+                    duration_text(server - as_ms)
                 ));
             }
             findings.push(finding);
@@ -938,6 +923,48 @@ pub(crate) fn parse_recv_window_us(text: &str) -> Option<i64> {
     Some(whole * 1000 + fraction_us)
 }
 
+/// The finding for shell text in a value (`what` names it, e.g.
+/// "`timestamp`"), or `None` when the value holds none. Text the shell
+/// replaces when it runs the command (it stood outside single quotes)
+/// cannot be checked: a warning. Text it sends as it is (inside single
+/// quotes, or with no shell at all) is wrong: an error.
+pub(crate) fn shell_text(
+    a: &Analysis<'_>,
+    what: &str,
+    text: &str,
+    likelihood: u8,
+) -> Option<Finding> {
+    if !looks_unexpanded(text) {
+        return None;
+    }
+    let replaced = a
+        .req
+        .expansions
+        .iter()
+        .any(|expansion| text.contains(expansion.as_str()));
+    Some(if replaced {
+        Finding::new(
+            Cause::NotExpanded,
+            Severity::Warning,
+            40,
+            format!(
+                "{what} is shell text (`{text}`) that the shell replaces when it runs the command; explain cannot check its value"
+            ),
+            "paste the command as it ran: `bash -x script.sh` prints every command with its values on lines starting with `+ `",
+        )
+    } else {
+        Finding::new(
+            Cause::NotExpanded,
+            Severity::Error,
+            likelihood,
+            format!(
+                "{what} is the literal text `{text}`: nothing replaces it, so Binance receives it as it is"
+            ),
+            "inside single quotes the shell does not expand `$...`: put the URL in double quotes, or compute the value before building the request",
+        )
+    })
+}
+
 /// Whether the text still holds shell syntax: `$VAR`, `${..}`, `$(..)`,
 /// backticks.
 pub(crate) fn looks_unexpanded(text: &str) -> bool {
@@ -1033,8 +1060,6 @@ fn find_secrets(
 fn key_problem(value: &str) -> Option<&'static str> {
     if value.is_empty() {
         Some("is empty")
-    } else if looks_unexpanded(value) {
-        Some("holds shell text that was not expanded")
     } else if value.starts_with(['"', '\'']) || value.ends_with(['"', '\'']) {
         Some("is wrapped in quotes that are sent as part of it")
     } else if value.contains(['\n', '\r']) {

@@ -11,6 +11,10 @@
 use super::request::{HandMadeRequest, ParseError, Source, UrlParts, split_header};
 use super::shell;
 
+/// The note for a URL the shell cut at an unquoted `&`; explain makes it a
+/// warning, since the request sent lacks everything after it.
+pub(crate) const CUT_AT_AMPERSAND: &str = "the shell cut the command at an unquoted `&`: everything after it ran as a separate command; put the URL in quotes";
+
 /// Short flags that take a value.
 const SHORT_WITH_VALUE: &[u8] = b"XHdoAeucbxmwTFKrzEDCYyUQtP";
 
@@ -149,12 +153,11 @@ pub(crate) fn parse_command_line(text: &str) -> Result<HandMadeRequest, ParseErr
         && let Some(next) = commands.get(position + 1)
         && next.words.first().is_some_and(|word| word.contains('='))
     {
-        notes.push(
-            "the shell cut the command at an unquoted `&`: everything after it ran as a separate command; put the URL in quotes"
-                .to_owned(),
-        );
+        notes.push(CUT_AT_AMPERSAND.to_owned());
     }
-    parse_args(&command.words, notes)
+    let mut req = parse_args(&command.words, notes)?;
+    req.expansions = command.expansions.clone();
+    Ok(req)
 }
 
 fn is_curl(words: &[String]) -> bool {
@@ -456,6 +459,7 @@ impl State {
             headers: self.headers,
             source: Source::Curl,
             notes,
+            expansions: Vec::new(),
         })
     }
 }

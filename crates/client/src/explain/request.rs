@@ -95,6 +95,11 @@ pub struct HandMadeRequest {
     /// What the reader noticed on the way (flags skipped, files not read,
     /// encodings applied); explain reports them.
     pub notes: Vec<String>,
+    /// Shell expansions (`$VAR`, `$(..)`) the shell would have replaced
+    /// when running the pasted command; they are still text in the request.
+    /// Shell text not listed here (inside single quotes, or in a raw HTTP
+    /// request) is sent as it is.
+    pub expansions: Vec<String>,
 }
 
 impl HandMadeRequest {
@@ -143,6 +148,7 @@ impl HandMadeRequest {
             headers: Vec::new(),
             source: Source::MethodUrl,
             notes: parts.notes,
+            expansions: Vec::new(),
         };
         req.add_headers(headers)?;
         Ok(req)
@@ -232,6 +238,7 @@ impl HandMadeRequest {
             headers,
             source: Source::Http,
             notes,
+            expansions: Vec::new(),
         })
     }
 
@@ -260,6 +267,7 @@ impl HandMadeRequest {
             headers: Vec::new(),
             source: Source::Payload,
             notes: Vec::new(),
+            expansions: Vec::new(),
         }
     }
 
@@ -374,6 +382,7 @@ impl fmt::Debug for HandMadeRequest {
             .field("headers", &headers)
             .field("source", &self.source)
             .field("notes", &self.notes)
+            .field("expansions", &self.expansions)
             .finish()
     }
 }

@@ -34,6 +34,10 @@ pub(crate) struct Command {
     pub words: Vec<String>,
     /// `|`, `;`, `&` or a line end; `None` at the end of the text.
     pub ended_by: Option<char>,
+    /// The expansions the shell would have replaced (`$VAR`, `$(..)`,
+    /// `` `..` ``, outside single quotes), as written; they stay as text in
+    /// the words.
+    pub expansions: Vec<String>,
 }
 
 /// The commands of `text`, each as its words.
@@ -42,6 +46,7 @@ pub(crate) fn commands(text: &str) -> Result<Vec<Command>, ShellError> {
     let mut commands: Vec<Command> = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut word: Vec<u8> = Vec::new();
+    let mut expansions: Vec<String> = Vec::new();
     let mut in_word = false;
     let mut idx = 0;
     let end_word = |word: &mut Vec<u8>, words: &mut Vec<String>, in_word: &mut bool| {
@@ -76,6 +81,7 @@ pub(crate) fn commands(text: &str) -> Result<Vec<Command>, ShellError> {
                     commands.push(Command {
                         words: std::mem::take(&mut words),
                         ended_by: Some(byte as char),
+                        expansions: std::mem::take(&mut expansions),
                     });
                 }
                 idx += 1;
@@ -92,7 +98,7 @@ pub(crate) fn commands(text: &str) -> Result<Vec<Command>, ShellError> {
                 idx = close + 1;
             }
             b'"' => {
-                idx = double_quoted(bytes, idx + 1, &mut word)?;
+                idx = double_quoted(bytes, idx + 1, &mut word, &mut expansions)?;
                 in_word = true;
             }
             b'$' if bytes.get(idx + 1) == Some(&b'\'') => {
@@ -100,20 +106,12 @@ pub(crate) fn commands(text: &str) -> Result<Vec<Command>, ShellError> {
                 in_word = true;
             }
             b'$' if bytes.get(idx + 1) == Some(&b'"') => {
-                idx = double_quoted(bytes, idx + 2, &mut word)?;
+                idx = double_quoted(bytes, idx + 2, &mut word, &mut expansions)?;
                 in_word = true;
             }
-            b'$' if bytes.get(idx + 1) == Some(&b'(') => {
-                let close = matching_paren(bytes, idx + 1).ok_or(ShellError::Unterminated('('))?;
-                word.extend_from_slice(&bytes[idx..=close]);
+            b'$' | b'`' => {
+                idx = expansion(bytes, idx, &mut word, &mut expansions)?;
                 in_word = true;
-                idx = close + 1;
-            }
-            b'`' => {
-                let close = find(bytes, idx + 1, b'`').ok_or(ShellError::Unterminated('`'))?;
-                word.extend_from_slice(&bytes[idx..=close]);
-                in_word = true;
-                idx = close + 1;
             }
             _ => {
                 word.push(byte);
@@ -127,6 +125,7 @@ pub(crate) fn commands(text: &str) -> Result<Vec<Command>, ShellError> {
         commands.push(Command {
             words,
             ended_by: None,
+            expansions,
         });
     }
     Ok(commands)
@@ -171,7 +170,12 @@ fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
 
 /// Reads a double-quoted string starting after its `"`; returns the index
 /// after the closing quote.
-fn double_quoted(bytes: &[u8], mut idx: usize, word: &mut Vec<u8>) -> Result<usize, ShellError> {
+fn double_quoted(
+    bytes: &[u8],
+    mut idx: usize,
+    word: &mut Vec<u8>,
+    expansions: &mut Vec<String>,
+) -> Result<usize, ShellError> {
     while idx < bytes.len() {
         match bytes[idx] {
             b'"' => return Ok(idx + 1),
@@ -186,16 +190,7 @@ fn double_quoted(bytes: &[u8], mut idx: usize, word: &mut Vec<u8>) -> Result<usi
                     idx += 1;
                 }
             },
-            b'$' if bytes.get(idx + 1) == Some(&b'(') => {
-                let close = matching_paren(bytes, idx + 1).ok_or(ShellError::Unterminated('('))?;
-                word.extend_from_slice(&bytes[idx..=close]);
-                idx = close + 1;
-            }
-            b'`' => {
-                let close = find(bytes, idx + 1, b'`').ok_or(ShellError::Unterminated('`'))?;
-                word.extend_from_slice(&bytes[idx..=close]);
-                idx = close + 1;
-            }
+            b'$' | b'`' => idx = expansion(bytes, idx, word, expansions)?,
             byte => {
                 word.push(byte);
                 idx += 1;
@@ -203,6 +198,42 @@ fn double_quoted(bytes: &[u8], mut idx: usize, word: &mut Vec<u8>) -> Result<usi
         }
     }
     Err(ShellError::Unterminated('"'))
+}
+
+/// At a `$` or a backtick: copies the expansion (`$(..)`, `${..}`, `$NAME`,
+/// `$1`, `$?`, `` `..` ``) into the word as text, records it, and returns
+/// the index after it. A `$` that starts no expansion is a plain `$`.
+fn expansion(
+    bytes: &[u8],
+    idx: usize,
+    word: &mut Vec<u8>,
+    expansions: &mut Vec<String>,
+) -> Result<usize, ShellError> {
+    let end = match (bytes[idx], bytes.get(idx + 1).copied()) {
+        (b'`', _) => find(bytes, idx + 1, b'`').ok_or(ShellError::Unterminated('`'))? + 1,
+        (_, Some(b'(')) => matching_paren(bytes, idx + 1).ok_or(ShellError::Unterminated('('))? + 1,
+        (_, Some(b'{')) => find(bytes, idx + 2, b'}').ok_or(ShellError::Unterminated('{'))? + 1,
+        (_, Some(c))
+            if c.is_ascii_digit() || matches!(c, b'?' | b'$' | b'#' | b'@' | b'*' | b'!') =>
+        {
+            idx + 2
+        }
+        (_, Some(c)) if c.is_ascii_alphabetic() || c == b'_' => {
+            let name_len = bytes[idx + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            idx + 1 + name_len
+        }
+        _ => {
+            word.push(b'$');
+            return Ok(idx + 1);
+        }
+    };
+    let text = &bytes[idx..end];
+    word.extend_from_slice(text);
+    expansions.push(String::from_utf8_lossy(text).into_owned());
+    Ok(end)
 }
 
 /// Reads a `$'..'` string starting after its `'`, resolving bash's ANSI-C
@@ -363,5 +394,18 @@ mod tests {
         assert_eq!(commands("echo 'a"), Err(ShellError::Unterminated('\'')));
         assert_eq!(commands("echo \"a"), Err(ShellError::Unterminated('"')));
         assert_eq!(commands("a & b").unwrap()[0].ended_by, Some('&'));
+        assert_eq!(
+            commands("echo ${a").unwrap_err(),
+            ShellError::Unterminated('{')
+        );
+    }
+
+    #[test]
+    fn expansions_are_recorded_outside_single_quotes() {
+        let command = &commands(r#"curl "a=$A&b=${B}&c=$(date +%s)" d=`e` '$F' $ 5$"#).unwrap()[0];
+        assert_eq!(command.expansions, ["$A", "${B}", "$(date +%s)", "`e`"]);
+        assert_eq!(command.words[3], "$F");
+        assert_eq!(command.words[4], "$");
+        assert_eq!(command.words[5], "5$");
     }
 }

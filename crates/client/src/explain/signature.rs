@@ -12,7 +12,7 @@ use mbx_signing::payload::{
 };
 use mbx_signing::{HmacKey, KeyKind, Verifier};
 
-use super::checks::{Analysis, looks_unexpanded, mask_key, show};
+use super::checks::{Analysis, mask_key, shell_text, show};
 use super::curl::curl_encode;
 use super::finding::{Cause, Finding, Severity};
 use super::request::{HandMadeRequest, Param, Part, is_sensitive_name, split_params};
@@ -112,15 +112,8 @@ pub(crate) fn check(a: &Analysis<'_>, ctx: &Context, findings: &mut Vec<Finding>
             "append `signature` last, after everything it signs, as every example in the docs does",
         ));
     }
-    let raw = first.raw_value;
-    if looks_unexpanded(raw) {
-        findings.push(Finding::new(
-            Cause::NotExpanded,
-            Severity::Error,
-            85,
-            format!("`signature` holds shell text (`{raw}`), not a signature"),
-            "paste the command as it ran: `bash -x script.sh` prints every command with its values on lines starting with `+ `",
-        ));
+    if let Some(finding) = shell_text(a, "`signature`", first.raw_value, 90) {
+        findings.push(finding);
         return;
     }
     let Some(signature) = read_signature(first, findings) else {

@@ -121,6 +121,18 @@ fn docs_example_is_right() {
 fn timestamp_in_seconds() {
     let req = signed_get("/api/v3/account", "timestamp=1767225600");
     check_first(&req, &answered(-1021), Cause::TimestampInSeconds);
+    let ctx = Context {
+        server_time_ms: Some(NOW + 2_000),
+        ..answered(-1021)
+    };
+    let findings = explain(&req, &ctx);
+    assert!(
+        findings[0]
+            .evidence
+            .iter()
+            .any(|line| line.contains("is 2.0 s from it")),
+        "{findings:#?}"
+    );
     let req = signed_get("/api/v3/account", "timestamp=1767225600.123");
     check_first(&req, &answered(-1021), Cause::TimestampInSeconds);
 }
@@ -208,15 +220,35 @@ fn docs_timestamp_is_named() {
 
 #[test]
 fn unexpanded_shell_text() {
+    // Double quotes: the shell replaces it; explain cannot check the values.
     let req = curl(
         r#"curl -H "X-MBX-APIKEY: $KEY" "https://api.binance.com/api/v3/account?timestamp=$(date +%s)&signature=$sig""#,
     );
     let findings = explain(&req, &Context::default());
-    let not_expanded = findings
+    let not_expanded: Vec<Severity> = findings
         .iter()
         .filter(|finding| finding.cause == Cause::NotExpanded)
-        .count();
-    assert_eq!(not_expanded, 3, "{findings:#?}");
+        .map(|finding| finding.severity)
+        .collect();
+    assert_eq!(not_expanded, [Severity::Warning; 3], "{findings:#?}");
+    // Single quotes: sent as it is.
+    let req = curl(&format!(
+        "curl -H 'X-MBX-APIKEY: {KEY}' 'https://api.binance.com/api/v3/account?timestamp=$(date +%s%3N)&signature={}'",
+        "0".repeat(64)
+    ));
+    let findings = explain(&req, &answered(-1102));
+    assert_eq!(findings[0].cause, Cause::NotExpanded, "{findings:#?}");
+    assert_eq!(findings[0].severity, Severity::Error);
+    assert!(
+        findings[0].what.contains("literal text `$(date +%s%3N)`"),
+        "{findings:#?}"
+    );
+    // No shell at all: a raw HTTP request sends it as it is too.
+    let req = HandMadeRequest::from_http(
+        &format!("GET /api/v3/account?timestamp=$TS&signature=00 HTTP/1.1\nHost: api.binance.com\nX-MBX-APIKEY: {KEY}\n\n"),
+    )
+    .unwrap();
+    check_first(&req, &Context::default(), Cause::NotExpanded);
 }
 
 #[test]

@@ -67,7 +67,7 @@ use serde::Serialize;
 pub use correct::{CorrectedRequest, correct};
 pub use finding::{Cause, Finding, Severity};
 pub use host::{Environment, environment};
-pub use request::{HandMadeRequest, ParseError, Part, Source};
+pub use request::{HandMadeRequest, ParseError, Source};
 pub use signature::signature_matches;
 
 /// What explain knows besides the request. Every field is optional; the

@@ -390,7 +390,7 @@ impl fmt::Debug for HandMadeRequest {
 /// Which part of the request a parameter was in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Part {
+pub(crate) enum Part {
     /// The query string.
     Query,
     /// The form body.

@@ -5,6 +5,7 @@ mod api;
 mod balances;
 mod balances_watch;
 mod doctor;
+mod explain;
 mod preflight;
 mod sandbox;
 mod sandbox_admin;

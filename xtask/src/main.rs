@@ -1,4 +1,5 @@
-//! Project automation: `cargo xtask ci`, `cargo xtask tidy`, `cargo xtask compat`.
+//! Project automation: `cargo xtask ci`, `cargo xtask tidy`, `cargo xtask compat`,
+//! `cargo xtask endpoints`.
 //!
 //! `ci` is the one test command of the project (README, `.ci/run`). It runs,
 //! in order: `cargo fmt --check`, clippy with `-D warnings` on every target,
@@ -7,6 +8,7 @@
 //! library crates with warnings denied, and `tidy`.
 
 mod compat;
+mod endpoints;
 mod tidy;
 
 use std::env;
@@ -20,7 +22,10 @@ usage: cargo xtask <task>
 tasks:
   ci       fmt --check, clippy -D warnings, all tests, bench --no-run, rustdoc, tidy
   tidy     the project's own rules (file docs, no should_panic/ignore, dependency arrows)
-  compat   third-party Binance clients (Python) against the sandbox; needs PyPI";
+  compat   third-party Binance clients (Python) against the sandbox; needs PyPI
+  endpoints DOCS_DIR [--check]
+           regenerate mbx-domain's endpoint table from the pinned Binance docs
+           (run by hand: the docs are outside the repository)";
 
 fn main() -> ExitCode {
     let task = env::args().nth(1);
@@ -28,6 +33,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("tidy") => tidy::run(&project_root()),
         Some("compat") => compat::run(),
+        Some("endpoints") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            endpoints::run(&project_root(), &args)
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -50,6 +50,17 @@ const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
         "crates/sandbox",
         &["mbx-adapters-rest", "mbx-adapters-ws", "reqwest"],
     ),
+    (
+        "crates/client",
+        &[
+            "mbx-adapters-rest",
+            "mbx-adapters-ws",
+            "mbx-sandbox",
+            "reqwest",
+            "axum",
+            "tokio-tungstenite",
+        ],
+    ),
 ];
 
 /// Runs every check and reports all failures at once.

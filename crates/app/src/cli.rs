@@ -61,6 +61,7 @@ pub enum Command {
     Time(commands::time::TimeArgs),
     Doctor(commands::doctor::DoctorArgs),
     Config(commands::config::ConfigArgs),
+    Explain(commands::explain::ExplainArgs),
     Sandbox(commands::sandbox::SandboxArgs),
     Stream(commands::stream::StreamArgs),
     UserStream(commands::stream::UserStreamArgs),

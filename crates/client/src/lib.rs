@@ -43,5 +43,6 @@ pub mod balances;
 pub mod clock;
 pub mod config;
 pub mod doctor;
+pub mod explain;
 pub mod market_feed;
 pub mod session;

@@ -53,6 +53,7 @@
 pub mod balance_mirror;
 pub mod clock;
 pub mod credentials;
+pub mod endpoints;
 pub mod environment;
 mod error;
 pub mod error_codes;

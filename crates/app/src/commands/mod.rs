@@ -5,6 +5,7 @@ pub mod api;
 pub mod balances;
 pub mod config;
 pub mod doctor;
+pub mod explain;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
@@ -27,6 +28,10 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Sandbox(args) => sandbox::run(&global, args),
         Command::Stream(args) => stream::run(&global, args),
         Command::UserStream(args) => stream::run_user_stream(&global, args),
+        Command::Explain(args) => match explain::run(&global, args) {
+            Ok(status) => return status,
+            Err(err) => Err(err),
+        },
         Command::Doctor(args) => match doctor::run(&global, args) {
             Ok(status) => return status,
             Err(err) => Err(err),

@@ -6,59 +6,129 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Crate folder → dependency names it must not have (DESIGN.md's arrow table).
-const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
+/// Crate folder → the only dependencies it may have: the arrows of
+/// ARCHITECTURE.md as an allow-list, so a new dependency is a decision
+/// written here (with the reason in the commit), never an accident.
+const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
     (
+        // Pure: bytes in, signature out. No I/O, no clock, no other mbx crate.
         "crates/signing",
         &[
-            "tokio",
-            "reqwest",
-            "serde_json",
-            "axum",
-            "tokio-tungstenite",
-            "mbx-domain",
-            "mbx-adapters-rest",
-            "mbx-adapters-ws",
-            "mbx-sandbox",
+            "hmac",
+            "sha2",
+            "ed25519-dalek",
+            "rsa",
+            "base64",
+            "zeroize",
+            "subtle",
+            "percent-encoding",
+            "thiserror",
+            "rand_core",
         ],
     ),
     (
+        // No I/O: model, errors, ports, pure services.
         "crates/domain",
         &[
-            "reqwest",
-            "axum",
-            "tokio-tungstenite",
-            "mbx-adapters-rest",
-            "mbx-adapters-ws",
-            "mbx-sandbox",
+            "mbx-signing",
+            "async-trait",
+            "futures-core",
+            "mockall",
+            "url",
+            "rust_decimal",
+            "serde",
+            "thiserror",
         ],
     ),
     (
         "crates/adapters-rest",
         &[
-            "mbx-adapters-ws",
-            "mbx-sandbox",
-            "axum",
-            "tokio-tungstenite",
+            "mbx-domain",
+            "mbx-signing",
+            "async-trait",
+            "rand",
+            "reqwest",
+            "serde",
+            "serde_json",
+            "tokio",
+            "tracing",
         ],
     ),
     (
         "crates/adapters-ws",
-        &["mbx-adapters-rest", "mbx-sandbox", "axum", "reqwest"],
+        &[
+            "mbx-domain",
+            "mbx-signing",
+            "async-trait",
+            "futures-core",
+            "futures-util",
+            "rand",
+            "rust_decimal",
+            "rustls",
+            "serde",
+            "serde_json",
+            "thiserror",
+            "tokio",
+            "tokio-tungstenite",
+            "tracing",
+        ],
     ),
     (
+        // The other side of the wire: never the client adapters.
         "crates/sandbox",
-        &["mbx-adapters-rest", "mbx-adapters-ws", "reqwest"],
+        &[
+            "mbx-domain",
+            "mbx-signing",
+            "axum",
+            "tokio",
+            "serde",
+            "serde_json",
+            "rust_decimal",
+            "thiserror",
+            "tracing",
+            "http",
+            "toml",
+        ],
     ),
     (
+        // Use-cases over ports: no adapter, no transport.
         "crates/client",
         &[
+            "mbx-domain",
+            "mbx-signing",
+            "async-trait",
+            "futures-util",
+            "rust_decimal",
+            "serde",
+            "serde_json",
+            "thiserror",
+            "tokio",
+            "toml",
+            "tracing",
+            "zeroize",
+        ],
+    ),
+    (
+        // The composition root: everything above, plus the terminal.
+        "crates/app",
+        &[
+            "mbx-signing",
+            "mbx-domain",
+            "mbx-client",
             "mbx-adapters-rest",
             "mbx-adapters-ws",
             "mbx-sandbox",
-            "reqwest",
-            "axum",
-            "tokio-tungstenite",
+            "chrono",
+            "unicode-width",
+            "clap",
+            "thiserror",
+            "zeroize",
+            "serde",
+            "serde_json",
+            "rust_decimal",
+            "tokio",
+            "tracing",
+            "tracing-subscriber",
         ],
     ),
 ];
@@ -67,7 +137,7 @@ const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
 pub fn run(root: &Path) -> Result<(), String> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
-    for dir in ["crates", "xtask", "tests", "benches"] {
+    for dir in ["crates", "xtask", "tests", "benches", "examples"] {
         collect_rust_files(&root.join(dir), &mut files);
     }
     for file in &files {
@@ -94,26 +164,32 @@ pub fn run(root: &Path) -> Result<(), String> {
             }
         }
     }
-    for (crate_dir, forbidden) in FORBIDDEN_DEPENDENCIES {
+    for (crate_dir, allowed) in ALLOWED_DEPENDENCIES {
         let manifest = root.join(crate_dir).join("Cargo.toml");
         let text = fs::read_to_string(&manifest)
             .map_err(|err| format!("{}: {err}", manifest.display()))?;
         for name in normal_dependencies(&text) {
-            if forbidden.contains(&name.as_str()) {
+            if !allowed.contains(&name.as_str()) {
                 problems.push(format!(
-                    "{crate_dir}/Cargo.toml: depends on `{name}`, against the arrows of shared/DESIGN.md § The hexagon"
+                    "{crate_dir}/Cargo.toml: depends on `{name}`, which is not on its allow-list in xtask/src/tidy.rs (ARCHITECTURE.md § Code Map); add it there only if the arrow is right"
                 ));
             }
         }
     }
-    for crate_dir in [
-        "crates/signing",
-        "crates/domain",
-        "crates/adapters-rest",
-        "crates/adapters-ws",
-        "crates/sandbox",
-        "crates/app",
-    ] {
+    for entry in fs::read_dir(root.join("crates"))
+        .map_err(|err| err.to_string())?
+        .flatten()
+    {
+        let dir = format!("crates/{}", entry.file_name().to_string_lossy());
+        if entry.path().join("Cargo.toml").is_file()
+            && !ALLOWED_DEPENDENCIES.iter().any(|(known, _)| *known == dir)
+        {
+            problems.push(format!(
+                "{dir}: a crate without an allow-list of dependencies in xtask/src/tidy.rs"
+            ));
+        }
+    }
+    for (crate_dir, _) in ALLOWED_DEPENDENCIES {
         if !root.join(crate_dir).join("README.md").is_file() {
             problems.push(format!(
                 "{crate_dir}: missing README.md (what the crate is for and not for)"

@@ -5,15 +5,19 @@ use mbx_adapters_rest::{Request, Security};
 use crate::cli::GlobalArgs;
 use crate::context::{self, ConnectArgs, Context};
 use crate::error::CliError as UserError;
-use crate::printer::written;
+use crate::printer::{Printer, written};
 
 /// Call any REST endpoint and print the raw JSON body.
 ///
-/// Parameters are sent in the order given, percent-encoded. With `--signed`,
-/// mbx adds `recvWindow` (if set) and `timestamp` from the synced clock,
-/// signs, appends `signature` and sends the API key in the `X-MBX-APIKEY`
-/// header. The body is printed exactly as the server sent it; an error
-/// answer prints its code, message and hint and exits 1.
+/// Parameters are sent in the order given, percent-encoded. A signed
+/// request gets `recvWindow` (if set) and `timestamp` from the synced clock,
+/// is signed, gets `signature` appended and sends the API key in the
+/// `X-MBX-APIKEY` header. Endpoints the docs mark `TRADE` or `USER_DATA`
+/// are signed without `--signed` (said on stderr), and `USER_STREAM` ones
+/// get the API key, so no request leaves that can only fail with -2014;
+/// `--signed` and `--key-only` force it for any other path. The body is
+/// printed exactly as the server sent it; an error answer prints its code,
+/// message and hint and exits 1.
 ///
 /// Examples:
 ///
@@ -50,7 +54,8 @@ pub struct ApiArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: ApiArgs) -> Result<(), UserError> {
-    let (request, security) = build_request(&args)?;
+    let printer = Printer::new(global.json, global.quiet);
+    let (request, security) = build_request(&args, |text| printer.notice(text))?;
     context::block_on(async {
         let ctx = Context::connect(global, &args.connect).await?;
         let res = call(&ctx, request, security).await;
@@ -67,13 +72,32 @@ async fn call(ctx: &Context, request: Request, security: Security) -> Result<(),
     written(ctx.printer.line(response.body.trim_end()))
 }
 
-fn build_request(args: &ApiArgs) -> Result<(Request, Security), UserError> {
+fn build_request(args: &ApiArgs, notice: impl Fn(&str)) -> Result<(Request, Security), UserError> {
     let mut request = Request::new(&args.method, &args.path).map_err(|err| {
         UserError::usage(
             err.to_string(),
             Some("write `mbx api GET /api/v3/time`: a method, then a path starting with `/`"),
         )
     })?;
+    let security = if args.signed {
+        Security::Signed
+    } else if args.key_only {
+        Security::ApiKey
+    } else {
+        match mbx_domain::endpoints::rest_endpoint(&args.method, &args.path) {
+            Some(endpoint) if endpoint.security.needs_signature() => {
+                notice(&format!(
+                    "{} {} is a {} endpoint: signing it (as with `--signed`)",
+                    endpoint.method.as_str(),
+                    endpoint.path,
+                    endpoint.security.label()
+                ));
+                Security::Signed
+            }
+            Some(endpoint) if endpoint.security.needs_api_key() => Security::ApiKey,
+            _ => Security::None,
+        }
+    };
     for param in &args.params {
         let Some((name, value)) = param.split_once('=') else {
             return Err(UserError::usage(
@@ -81,7 +105,7 @@ fn build_request(args: &ApiArgs) -> Result<(Request, Security), UserError> {
                 Some("write each parameter as `-p name=value`, e.g. `-p symbol=BTCUSDT`"),
             ));
         };
-        if args.signed && matches!(name, "signature" | "timestamp") {
+        if security == Security::Signed && matches!(name, "signature" | "timestamp") {
             return Err(UserError::usage(
                 format!("`{name}` is added by mbx for signed requests; do not pass it with `-p`"),
                 Some(&format!(
@@ -91,12 +115,5 @@ fn build_request(args: &ApiArgs) -> Result<(Request, Security), UserError> {
         }
         request = request.param(name, value);
     }
-    let security = if args.signed {
-        Security::Signed
-    } else if args.key_only {
-        Security::ApiKey
-    } else {
-        Security::None
-    };
     Ok((request.security(security), security))
 }

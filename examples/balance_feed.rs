@@ -29,8 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ApiConfig::new(sandbox.ws_api_url()),
             credentials,
         )),
-        account: rest,
-        market: None,
+        account: rest.clone(),
+        market: rest,
         quote: None,
         count_by: CountBy::BalanceChanges,
     };

@@ -71,6 +71,14 @@ pub fn mbx() -> Command {
     }
     command.env("NO_COLOR", "1");
     command.env("HOME", std::env::temp_dir().join("mbx-tests-home"));
+    // A cache of its own per command: a ban one test provokes must not
+    // block another test's sandbox that happens to get the same port.
+    static N_COMMANDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N_COMMANDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    command.env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join(format!("mbx-tests-cache-{}-{n}", std::process::id())),
+    );
     command
 }
 

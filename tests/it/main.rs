@@ -4,9 +4,12 @@
 mod api;
 mod balances;
 mod balances_watch;
+mod config;
 mod doctor;
+mod errors;
 mod explain;
 mod preflight;
+mod reconcile;
 mod sandbox;
 mod sandbox_admin;
 mod sandbox_cli;

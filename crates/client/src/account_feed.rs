@@ -14,9 +14,10 @@
 //! 4. after every reconnect ([`ApiNotice::Resubscribed`]) reconcile:
 //!    fetch the account again and report the balances that changed while
 //!    away; fetch the open orders and, for every symbol the feed knows about
-//!    (orders seen in events or snapshots, and symbols with open orders
-//!    now), `allOrders` from the last event seen on; report every order
-//!    whose status or filled quantity changed, oldest first, once;
+//!    (orders seen in events or snapshots, symbols with open orders now, and
+//!    symbols whose base and quote assets both changed while away, from
+//!    `exchangeInfo`), `allOrders` from the last event seen on; report every
+//!    order whose status or filled quantity changed, oldest first, once;
 //! 5. if a reconciliation fails, say so and try again with a growing
 //!    backoff until it succeeds, while still applying live events.
 //!
@@ -25,9 +26,9 @@
 //! that changed while away (one `Reconciled` order per order, not one per
 //! missed fill: the individual trades are in `myTrades`). What is not: the
 //! intermediate events themselves (each missed partial fill, each
-//! `balanceUpdate`), and orders on a symbol the feed has never seen that
-//! were placed and completed entirely while it was away (their effect on
-//! the balances is reported all the same).
+//! `balanceUpdate`), and an order on a symbol the feed has never seen that
+//! was placed and canceled without a fill while it was away (it changed no
+//! balance, so nothing points at its symbol).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -70,8 +71,9 @@ pub struct AccountFeed {
     pub user_data: Arc<dyn UserDataSource>,
     /// The account over REST, for snapshots and reconciliation.
     pub account: Arc<dyn AccountData>,
-    /// Prices, when the balances are valued (see [`AccountFeed::quote`]).
-    pub market: Option<Arc<dyn MarketData>>,
+    /// Market data: `exchangeInfo` to find the symbols a reconciliation
+    /// must look at, and prices when balances are valued.
+    pub market: Arc<dyn MarketData>,
     /// Value balances in this asset, refreshing the prices this often
     /// (`None`: only when a balance changes).
     pub quote: Option<(String, Option<Duration>)>,
@@ -380,7 +382,7 @@ impl AccountFeed {
         let Some(attempt) = reconcile.take() else {
             return ControlFlow::Continue(());
         };
-        let found = match self.fetch_changes(orders).await {
+        let found = match self.fetch_changes(orders, &state.mirror).await {
             Ok(found) => found,
             Err(error) => {
                 let retry_in = RETRY_FIRST
@@ -437,12 +439,42 @@ impl AccountFeed {
     /// The account now, and the orders that changed since the last event.
     async fn fetch_changes(
         &self,
-        orders: &OrderTracker,
+        orders: &mut OrderTracker,
+        mirror: &BalanceMirror,
     ) -> Result<(mbx_domain::model::Account, Vec<Order>), Error> {
         let account = self.account.account(false).await?;
         let open = self.account.all_open_orders().await?;
         let mut symbols = orders.symbols.clone();
         symbols.extend(open.iter().map(|order| order.symbol.clone()));
+        // A trade moves two assets: the symbols of two changed assets may
+        // hold an order placed and filled while away.
+        let changed_assets: BTreeSet<&str> = account
+            .balances
+            .iter()
+            .filter(|fresh| {
+                mirror
+                    .balance(&fresh.asset)
+                    .is_none_or(|known| (known.free, known.locked) != (fresh.free, fresh.locked))
+            })
+            .map(|fresh| fresh.asset.as_str())
+            .collect();
+        if changed_assets.len() >= 2 {
+            if orders.pairs.is_none() {
+                let info = self.market.exchange_info(&[]).await?;
+                orders.pairs = Some(
+                    info.symbols
+                        .into_iter()
+                        .map(|s| (s.base_asset, s.quote_asset, s.symbol))
+                        .collect(),
+                );
+            }
+            for (base, quote, symbol) in orders.pairs.iter().flatten() {
+                if changed_assets.contains(base.as_str()) && changed_assets.contains(quote.as_str())
+                {
+                    symbols.insert(symbol.clone());
+                }
+            }
+        }
         let since = orders
             .last_event_time
             .saturating_sub(RECONCILE_MARGIN_MS)
@@ -469,10 +501,9 @@ impl AccountFeed {
     }
 
     async fn fetch_prices(&self, state: &mut AccountState) -> Result<(), Error> {
-        let Some(market) = &self.market else {
-            return Ok(());
-        };
-        state.prices = Some(Prices::fetch(market.as_ref()).await?);
+        if state.quote.is_some() {
+            state.prices = Some(Prices::fetch(self.market.as_ref()).await?);
+        }
         Ok(())
     }
 }
@@ -500,6 +531,8 @@ pub struct OrderTracker {
     /// The account's `updateTime` when the feed started: an order the feed
     /// has not seen that last changed before it is history, not news.
     started_at: Millis,
+    /// `(base, quote, symbol)` of every symbol, fetched once when needed.
+    pairs: Option<Vec<(String, String, String)>>,
 }
 
 /// An order's status and filled quantity, and whether it was last reported
@@ -594,7 +627,7 @@ mod tests {
     use mbx_domain::Cause;
     use mbx_domain::feed::Feed;
     use mbx_domain::model::Account;
-    use mbx_domain::ports::{MockAccountData, MockUserDataSource};
+    use mbx_domain::ports::{MockAccountData, MockMarketData, MockUserDataSource};
     use mbx_domain::stream::BalanceUpdate;
 
     use super::*;
@@ -692,10 +725,19 @@ mod tests {
         count_by: CountBy,
         limits: Limits,
     ) -> Vec<AccountOutput> {
+        let mut market = MockMarketData::new();
+        market.expect_exchange_info().returning(|_| {
+            Ok(serde_json::from_value(serde_json::json!({
+                "timezone": "UTC", "serverTime": 1, "rateLimits": [], "exchangeFilters": [],
+                "symbols": [{"symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC",
+                    "quoteAsset": "USDT", "orderTypes": [], "filters": [], "permissions": []}]
+            }))
+            .unwrap())
+        });
         let feed = AccountFeed {
             user_data: Arc::new(user_data),
             account: Arc::new(account_port),
-            market: None,
+            market: Arc::new(market),
             quote: None,
             count_by,
         };
@@ -764,6 +806,46 @@ mod tests {
                 update_time: 5000,
                 balances: vec![balance("BTC", "2.5")],
             })
+        );
+    }
+
+    // See: issue #12
+    #[tokio::test(start_paused = true)]
+    async fn an_order_on_an_unseen_symbol_is_found_through_the_assets_it_moved() {
+        let mut account_port = MockAccountData::new();
+        accounts(
+            &mut account_port,
+            vec![
+                Ok(account(
+                    1000,
+                    vec![balance("BTC", "1.0"), balance("USDT", "100")],
+                )),
+                Ok(account(
+                    5000,
+                    vec![balance("BTC", "1.1"), balance("USDT", "90")],
+                )),
+            ],
+        );
+        account_port
+            .expect_all_open_orders()
+            .returning(|| Ok(vec![]));
+        account_port
+            .expect_all_orders()
+            .withf(|symbol, _, _| symbol == "BTCUSDT")
+            .times(1)
+            .returning(|_, _, _| Ok(vec![order(9, "FILLED", "0.10", 4000)]));
+        let outputs = run_feed(
+            source(drop_and_resubscribe()),
+            account_port,
+            CountBy::Events,
+            for_a_while(),
+        )
+        .await;
+        assert!(
+            outputs
+                .iter()
+                .any(|o| matches!(o, AccountOutput::OrderReconciled(order) if order.order_id == 9)),
+            "{outputs:?}"
         );
     }
 

@@ -226,7 +226,7 @@ async fn watch(ctx: &Context, args: &BalancesArgs) -> Result<(), CliError> {
     let feed = AccountFeed {
         user_data: ctx.user_data(args.ws_api_url.as_deref())?,
         account: ctx.account(),
-        market: quote.is_some().then(|| ctx.market()),
+        market: ctx.market(),
         quote: quote.map(|asset| {
             let refresh = (mode == WatchMode::Table).then_some(PRICE_REFRESH);
             (asset, refresh)

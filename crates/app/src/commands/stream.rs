@@ -334,7 +334,7 @@ async fn follow_user_data(ctx: &Context, args: &UserStreamArgs) -> Result<(), Cl
     let feed = AccountFeed {
         user_data: ctx.user_data(args.ws_api_url.as_deref())?,
         account: ctx.account(),
-        market: None,
+        market: ctx.market(),
         quote: None,
         count_by: CountBy::Events,
     };

@@ -80,19 +80,17 @@ const DEMO: Hosts = Hosts {
 };
 
 /// REST hosts that identify an environment when given as a base URL.
-const KNOWN_REST_HOSTS: &[(&str, fn() -> Environment)] = &[
-    ("api.binance.com", || Environment::Production),
-    ("api-gcp.binance.com", || {
-        Environment::ProductionAlternate(0)
-    }),
-    ("api1.binance.com", || Environment::ProductionAlternate(1)),
-    ("api2.binance.com", || Environment::ProductionAlternate(2)),
-    ("api3.binance.com", || Environment::ProductionAlternate(3)),
-    ("api4.binance.com", || Environment::ProductionAlternate(4)),
-    ("data-api.binance.vision", || Environment::MarketDataOnly),
-    ("testnet.binance.vision", || Environment::Testnet),
-    ("api1.testnet.binance.vision", || Environment::Testnet),
-    ("demo-api.binance.com", || Environment::Demo),
+const KNOWN_REST_HOSTS: &[(&str, Environment)] = &[
+    ("api.binance.com", Environment::Production),
+    ("api-gcp.binance.com", Environment::ProductionAlternate(0)),
+    ("api1.binance.com", Environment::ProductionAlternate(1)),
+    ("api2.binance.com", Environment::ProductionAlternate(2)),
+    ("api3.binance.com", Environment::ProductionAlternate(3)),
+    ("api4.binance.com", Environment::ProductionAlternate(4)),
+    ("data-api.binance.vision", Environment::MarketDataOnly),
+    ("testnet.binance.vision", Environment::Testnet),
+    ("api1.testnet.binance.vision", Environment::Testnet),
+    ("demo-api.binance.com", Environment::Demo),
 ];
 
 impl Environment {
@@ -102,13 +100,14 @@ impl Environment {
         let parsed = check_base_url(url)?;
         let host = parsed.host_str().unwrap_or("");
         let default_port = parsed.port().is_none() || parsed.port() == Some(443);
-        if parsed.scheme() == "https" && default_port && parsed.path() == "/" {
-            if let Some((_, environment)) = KNOWN_REST_HOSTS
+        if parsed.scheme() == "https"
+            && default_port
+            && parsed.path() == "/"
+            && let Some((_, environment)) = KNOWN_REST_HOSTS
                 .iter()
                 .find(|(known, _)| host.eq_ignore_ascii_case(known))
-            {
-                return Ok(environment());
-            }
+        {
+            return Ok(environment.clone());
         }
         Ok(Environment::Custom(url.trim_end_matches('/').to_owned()))
     }

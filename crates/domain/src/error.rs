@@ -205,10 +205,10 @@ impl BinanceError {
             }));
         }
         if let Some(code) = self.code {
-            if code == -2010 || code == -2011 || code == -1010 || code == -2038 {
-                if let Some(hint) = error_codes::engine_message_hint(&self.msg) {
-                    return Some(Hint::new(hint));
-                }
+            if matches!(code, -2010 | -2011 | -1010 | -2038)
+                && let Some(hint) = error_codes::engine_message_hint(&self.msg)
+            {
+                return Some(Hint::new(hint));
             }
             if code == -1013
                 && let Some(hint) = error_codes::filter_hint(&self.msg)

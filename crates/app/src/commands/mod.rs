@@ -73,11 +73,9 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 /// Ctrl-C, as the stop signal of a live use-case.
-pub fn ctrl_c() -> impl std::future::Future<Output = ()> + Send + 'static {
-    async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handler: run until the other limits end it.
-            std::future::pending::<()>().await;
-        }
+pub async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler: run until the other limits end it.
+        std::future::pending::<()>().await;
     }
 }

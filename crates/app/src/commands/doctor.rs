@@ -87,7 +87,7 @@ async fn diagnose(ctx: &Context) -> Result<ExitStatus, CliError> {
     }
     if printer.is_json() {
         written(printer.json(&report_json(&checks)))?;
-    } else if checks.iter().any(|check| check.status == Status::Fail) {
+    } else {
         printer.notice(
             "\na request that fails in another tool (curl, a script)? `mbx explain` says why",
         );

@@ -11,6 +11,7 @@ mod sandbox;
 mod sandbox_admin;
 mod sandbox_cli;
 mod sandbox_coverage;
+mod sandbox_endpoints;
 mod sandbox_ws;
 mod sandbox_ws_api;
 mod sign;

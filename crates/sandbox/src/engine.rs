@@ -30,7 +30,7 @@
 //! and the order expires with `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`. The
 //! house, which only takes resting orders the walk moved through, is not
 //! held to it. Orders placed through smart order routing are the same
-//! placement, their taker fills recorded as allocations ([`sor`]).
+//! placement, their taker fills recorded as allocations (`engine/sor.rs`).
 
 mod sor;
 

@@ -8,9 +8,8 @@
 //! 1. Place the order as [`Engine::place`] does (filters, balance, the
 //!    taker phase, a GTC remainder on the book).
 //! 2. Each taker fill becomes an allocation with its own ID: the account's
-//!    trade record for it moves to [`Account::allocations`](super::Account)
-//!    and the fill shows `tradeId` -1 and its `allocId`. The makers keep
-//!    their trades.
+//!    trade record for it moves to the account's `allocations` and the fill
+//!    shows `tradeId` -1 and its `allocId`. The makers keep their trades.
 //! 3. The order is marked as placed through SOR: its working floor is
 //!    `EXCHANGE` if it rests on the book, else `SOR`. Its execution reports
 //!    from the placement show `SOR` and, for fills, the allocation.

@@ -79,4 +79,20 @@ def _():
     check(order["status"] == "canceled", f"cancel: {order['status']}")
 
 
+@flow("trading day ticker + reference price (implicit API)")
+def _():
+    ticker = exchange.public_get_ticker_tradingday({"symbol": "BTCUSDT"})
+    check(ticker["symbol"] == "BTCUSDT", f"tradingDay: {ticker}")
+    reference = exchange.public_get_referenceprice({"symbol": "BTCUSDT"})
+    check(float(reference["referencePrice"]) > 0, f"referencePrice: {reference}")
+
+
+@flow("SOR order (sor: True)")
+def _():
+    exchange.create_order("BTC/USDT", "market", "buy", 0.001, None, {"sor": True, "test": True})
+    order = exchange.create_order("BTC/USDT", "market", "buy", 0.001, None, {"sor": True})
+    check(order["status"] == "closed" and order["filled"] == 0.001, f"sor: {order}")
+    check(order["info"]["usedSor"] is True, f"usedSor: {order['info']}")
+
+
 finish("ccxt", ccxt.__version__)

@@ -16,6 +16,15 @@ from binance_sdk_spot.rest_api.models import (
 
 from _common import API_KEY, API_SECRET, BASE_URL, check, finish, flow
 
+
+def plain(obj):
+    """A model (or one-of wrapper) as the JSON it was read from."""
+    obj = getattr(obj, "actual_instance", obj)
+    if isinstance(obj, list):
+        return [plain(item) for item in obj]
+    return obj if isinstance(obj, dict) else obj.to_dict()
+
+
 config = ConfigurationRestAPI(api_key=API_KEY, api_secret=API_SECRET, base_path=BASE_URL)
 api = Spot(config_rest_api=config).rest_api
 state = {}
@@ -99,6 +108,43 @@ def _():
 def _():
     res = api.delete_order(symbol="BTCUSDT", order_id=state["order_id"]).data()
     check(res.status == "CANCELED", "cancel")
+
+
+@flow("trading day ticker")
+def _():
+    one = plain(api.ticker_trading_day(symbol="BTCUSDT").data())
+    check(one["symbol"] == "BTCUSDT" and one["count"] > 0, f"FULL: {one}")
+    check(one["closeTime"] - one["openTime"] == 86_399_999, "one day")
+    many = plain(api.ticker_trading_day(symbols=["BTCUSDT", "BNBBTC"], type="MINI",
+                                         time_zone="8").data())
+    check([row["symbol"] for row in many] == ["BTCUSDT", "BNBBTC"], f"MINI: {many}")
+
+
+@flow("reference price, calculation, execution rules, block trades")
+def _():
+    reference = api.reference_price(symbol="BTCUSDT").data()
+    check(Decimal(reference.reference_price) > 0, f"referencePrice: {reference}")
+    calculation = plain(api.reference_price_calculation(symbol="BTCUSDT").data())
+    check(calculation["calculationType"] == "ARITHMETIC_MEAN", f"calculation: {calculation}")
+    rules = api.execution_rules(symbol="BTCUSDT").data()
+    rule = rules.symbol_rules[0].rules[0]
+    check(rule.rule_type == "PRICE_RANGE" and Decimal(rule.bid_limit_mult_up) > 1, f"{rules}")
+    blocks = api.historical_block_trades(symbol="BTCUSDT", from_id=1).data()
+    check(len(plain(blocks)) == 0, f"block trades: {blocks}")
+
+
+@flow("SOR order + allocations")
+def _():
+    info = api.exchange_info(symbol="BTCUSDT").data()
+    check(info.sors[0].symbols == ["BTCUSDT"], f"sors: {info.sors}")
+    test = api.sor_order_test(symbol="BTCUSDT", side="BUY", type="MARKET", quantity=0.001,
+                              compute_commission_rates=True).data()
+    check(plain(test)["standardCommissionForOrder"]["taker"], f"sor test: {test}")
+    order = api.sor_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity=0.001).data()
+    check(order.used_sor and order.working_floor == "SOR", f"sor order: {order}")
+    check(order.fills[0].match_type == "ONE_PARTY_TRADE_REPORT", f"fills: {order.fills}")
+    allocations = api.my_allocations(symbol="BTCUSDT", order_id=order.order_id).data()
+    check(len(allocations) == len(order.fills), f"allocations: {allocations}")
 
 
 finish("binance-sdk-spot", version("binance-sdk-spot"))

@@ -94,4 +94,18 @@ def _():
     check(len(client.get_my_trades(symbol="BTCUSDT")) >= 1, "my trades")
 
 
+@flow("trading day ticker")
+def _():
+    ticker = client.v3_get_ticker_trading_day(symbol="BTCUSDT")
+    check(ticker["symbol"] == "BTCUSDT" and ticker["count"] > 0, f"tradingDay: {ticker}")
+
+
+@flow("SOR order + allocations")
+def _():
+    order = client.v3_post_sor_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.001")
+    check(order["usedSor"] is True and order["status"] == "FILLED", f"sor: {order}")
+    allocations = client.get_allocations(symbol="BTCUSDT", orderId=order["orderId"])
+    check(len(allocations) == len(order["fills"]), f"allocations: {allocations}")
+
+
 finish("python-binance", binance.__version__)

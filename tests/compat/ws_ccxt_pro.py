@@ -102,4 +102,13 @@ def _():
     run(body)
 
 
+@flow("create_order_ws through SOR (sor.order.place)")
+def _():
+    async def body(ex):
+        order = await ex.create_order_ws("BTC/USDT", "market", "buy", 0.001, None, {"sor": True})
+        check(order["status"] == "closed" and order["filled"] == 0.001, f"sor: {order}")
+
+    run(body)
+
+
 finish("ccxt pro", ccxt.__version__)

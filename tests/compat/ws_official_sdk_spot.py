@@ -43,9 +43,11 @@ def streams(subscribe, count=1):
 
 
 def plain(obj):
-    """A model (or one-of wrapper) as the JSON dict it was read from."""
+    """A model (or one-of wrapper) as the JSON it was read from."""
     obj = getattr(obj, "actual_instance", obj)
-    return obj if isinstance(obj, dict) else obj.to_dict()
+    if isinstance(obj, list):
+        return [plain(item) for item in obj]
+    return obj if isinstance(obj, (dict, str, int, float)) else obj.to_dict()
 
 
 def field(obj, name):
@@ -80,6 +82,12 @@ def _():
 def _():
     msg = streams(lambda c: c.book_ticker(symbol="btcusdt"))[0]
     check(Decimal(field(msg, "b")) < Decimal(field(msg, "a")), f"bookTicker: {msg}")
+
+
+@flow("streams: referencePrice")
+def _():
+    msg = streams(lambda c: c.reference_price(symbol="btcusdt"))[0]
+    check(field(msg, "e") == "referencePrice" and Decimal(field(msg, "r")) > 0, f"{msg}")
 
 
 def ws_api_config():
@@ -163,6 +171,22 @@ def _():
         model = getattr(events[0], "actual_instance", events[0])
         check(type(model).__name__ == "ExecutionReport", f"executionReport: {model!r}")
         check("'x': 'NEW'" in str(plain(model)) or "x='NEW'" in repr(model), f"NEW: {model!r}")
+
+    asyncio.run(with_ws_api(body))
+
+
+@flow("ws api: ticker.tradingDay, referencePrice, sor.order.place, myAllocations")
+def _():
+    async def body(c):
+        day = result(await c.ticker_trading_day(symbols=["BTCUSDT", "ETHUSDT"], time_zone="00:00"))
+        check(len(plain(day)) == 2, f"ticker.tradingDay: {day}")
+        reference = result(await c.reference_price(symbol="ETHUSDT"))
+        check(Decimal(plain(reference)["referencePrice"]) > 0, f"referencePrice: {reference}")
+        placed = (await c.sor_order_place(symbol="ETHUSDT", side="BUY", type="MARKET",
+                                          quantity=0.01)).data().result
+        check(len(placed) == 1 and placed[0].used_sor, f"sor.order.place: {placed}")
+        allocations = result(await c.my_allocations(symbol="ETHUSDT", order_id=placed[0].order_id))
+        check(len(plain(allocations)) == len(placed[0].fills), f"myAllocations: {allocations}")
 
     asyncio.run(with_ws_api(body))
 

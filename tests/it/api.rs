@@ -339,6 +339,43 @@ fn client_and_sandbox_agree_on_request_weights() {
             &[("computeCommissionRates", "true")],
         ),
         ("GET", "/api/v3/rateLimit/order", &[]),
+        ("GET", "/api/v3/ticker/tradingDay", &[("symbol", "BTCUSDT")]),
+        (
+            "GET",
+            "/api/v3/ticker/tradingDay",
+            &[("symbols", r#"["BTCUSDT","ETHUSDT","BNBUSDT"]"#)],
+        ),
+        ("GET", "/api/v3/executionRules", &[]),
+        ("GET", "/api/v3/executionRules", &[("symbol", "BTCUSDT")]),
+        (
+            "GET",
+            "/api/v3/executionRules",
+            &[("symbols", r#"["BTCUSDT","ETHUSDT"]"#)],
+        ),
+        (
+            "GET",
+            "/api/v3/executionRules",
+            &[("symbolStatus", "TRADING")],
+        ),
+        (
+            "GET",
+            "/api/v3/historicalBlockTrades",
+            &[("symbol", "BTCUSDT")],
+        ),
+        ("GET", "/api/v3/referencePrice", &[("symbol", "BTCUSDT")]),
+        (
+            "GET",
+            "/api/v3/referencePrice/calculation",
+            &[("symbol", "BTCUSDT")],
+        ),
+        ("GET", "/api/v3/myAllocations", &[("symbol", "BTCUSDT")]),
+        ("POST", "/api/v3/sor/order", &[]),
+        (
+            "POST",
+            "/api/v3/sor/order/test",
+            &[("computeCommissionRates", "true")],
+        ),
+        ("POST", "/api/v3/sor/order/test", &[]),
         ("GET", "/sapi/v1/capital/config/getall", &[]),
         ("GET", "/sapi/v1/account/apiRestrictions", &[]),
     ];

@@ -13,6 +13,8 @@ mod reconcile;
 mod sandbox;
 mod sandbox_admin;
 mod sandbox_cli;
+mod sandbox_coverage;
+mod sandbox_endpoints;
 mod sandbox_ws;
 mod sandbox_ws_api;
 mod sign;

@@ -80,20 +80,30 @@ fn validator_and_sandbox_agree_on_a_sample_of_orders() {
     for symbol in &info.symbols {
         let rules = Rules::of(symbol);
         for _ in 0..ORDERS_PER_SYMBOL {
-            // The average price moves a little every second; orders are
-            // generated far (≥ 25 %) from the price-dependent bounds, so
-            // the drift between this request and the order never decides.
+            // The reference and average prices move a little every
+            // second; orders are generated far (≥ 25 %) from the
+            // price-dependent bounds, so the drift between these requests
+            // and the order never decides.
             let avg: AvgPrice =
                 running
                     .block_on(client.call(
                         Request::get("/api/v3/avgPrice").param("symbol", symbol.symbol.as_str()),
                     ))
                     .unwrap();
+            let reference: serde_json::Value = running
+                .block_on(client.call(
+                    Request::get("/api/v3/referencePrice").param("symbol", symbol.symbol.as_str()),
+                ))
+                .unwrap();
             let context = Context {
+                reference_price: reference["referencePrice"]
+                    .as_str()
+                    .map(|price| price.parse().unwrap()),
                 average_price: Some(avg.price),
                 ..Context::default()
             };
-            let order = rules.generate(&mut rng, symbol, avg.price);
+            let market_price = context.market_price(5).unwrap();
+            let order = rules.generate(&mut rng, symbol, market_price);
             let verdict = preflight::validate(symbol, &order, &context);
             let answer = test_order(&running, &client, &order);
             let params = order.params();

@@ -646,7 +646,17 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
                 _ => 250,
             }
         }
-        (_, "/api/v3/trades" | "/api/v3/historicalTrades") => 25,
+        (_, "/api/v3/trades" | "/api/v3/historicalTrades" | "/api/v3/historicalBlockTrades") => 25,
+        (_, "/api/v3/executionRules") => {
+            if has("symbol") {
+                2
+            } else if has("symbols") {
+                (n_symbols() as u32 * 2).min(40)
+            } else {
+                40
+            }
+        }
+        (_, "/api/v3/referencePrice" | "/api/v3/referencePrice/calculation") => 2,
         (_, "/api/v3/aggTrades") => 4,
         (_, "/api/v3/klines" | "/api/v3/uiKlines" | "/api/v3/avgPrice") => 2,
         (_, "/api/v3/ticker/price" | "/api/v3/ticker/bookTicker") => {
@@ -669,7 +679,7 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
                 80
             }
         }
-        (_, "/api/v3/ticker") => {
+        (_, "/api/v3/ticker" | "/api/v3/ticker/tradingDay") => {
             if has("symbols") {
                 (n_symbols() as u32 * 4).min(200)
             } else {
@@ -677,7 +687,11 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
             }
         }
         ("GET", "/api/v3/order") => 4,
-        (_, "/api/v3/order/test") if value("computeCommissionRates") == Some("true") => 20,
+        (_, "/api/v3/order/test" | "/api/v3/sor/order/test")
+            if value("computeCommissionRates") == Some("true") =>
+        {
+            20
+        }
         ("GET", "/api/v3/openOrders") => {
             if has("symbol") {
                 6
@@ -692,7 +706,13 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
                 20
             }
         }
-        (_, "/api/v3/account" | "/api/v3/allOrders" | "/api/v3/account/commission") => 20,
+        (
+            _,
+            "/api/v3/account"
+            | "/api/v3/allOrders"
+            | "/api/v3/account/commission"
+            | "/api/v3/myAllocations",
+        ) => 20,
         (_, "/api/v3/rateLimit/order") => 40,
         (_, "/sapi/v1/capital/config/getall") => 10,
         _ => 1,

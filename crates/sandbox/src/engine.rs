@@ -23,15 +23,27 @@
 //! conserved across all accounts including the house, except for fees.
 //! When the price walk moves through a resting order, the house takes it at
 //! the order's price.
+//!
+//! A taker executes only within the `PRICE_RANGE` execution rule around the
+//! reference price taken when its taker phase starts
+//! ([`crate::reference`]): the plan stops before the first fill outside it
+//! and the order expires with `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`. The
+//! house, which only takes resting orders the walk moved through, is not
+//! held to it. Orders placed through smart order routing are the same
+//! placement, their taker fills recorded as allocations (`engine/sor.rs`).
+
+mod sor;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+pub use self::sor::Allocation;
 use crate::error::ApiError;
 use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::market::{Level, Market, round_to_step};
-use crate::model::{OrderStatus, OrderType, Side, TimeInForce};
+use crate::model::{ExpiryReason, OrderStatus, OrderType, Side, TimeInForce, WorkingFloor};
+use crate::reference::{self, PRICE_RANGE};
 
 /// The account that owns the synthetic liquidity.
 pub const HOUSE_UID: u64 = 0;
@@ -95,6 +107,8 @@ pub struct Account {
     pub update_time: i64,
     /// Trades, oldest first.
     pub trades: Vec<AccountTrade>,
+    /// Allocations from orders placed through SOR, oldest first.
+    pub allocations: Vec<Allocation>,
     /// Orders, oldest first.
     pub order_ids: Vec<u64>,
 }
@@ -136,6 +150,11 @@ pub struct Order {
     pub working_time: i64,
     /// Still locked for this order.
     pub locked: Decimal,
+    /// Why it expired, once it has.
+    pub expiry_reason: Option<ExpiryReason>,
+    /// Where it last worked, for an order placed through SOR (`None` for
+    /// the others).
+    pub working_floor: Option<WorkingFloor>,
 }
 
 /// A fill of a new order.
@@ -151,6 +170,9 @@ pub struct Fill {
     pub commission_asset: String,
     /// Public trade ID.
     pub trade_id: u64,
+    /// For a fill by smart order routing, the allocation that made it
+    /// (then the fill is no trade of the account's: `tradeId` -1).
+    pub alloc_id: Option<u64>,
 }
 
 /// A new order, validated for syntax but not yet for filters or balance.
@@ -211,6 +233,19 @@ struct Plan {
     rests: bool,
     /// The order's status once placed.
     status: OrderStatus,
+    /// Why it expires, if it does.
+    expiry_reason: Option<ExpiryReason>,
+}
+
+/// A taker's walk through the book, planned.
+#[derive(Debug, Default)]
+struct Walk {
+    /// `(maker, price, quantity)` in execution order.
+    fills: Vec<(Maker, Decimal, Decimal)>,
+    /// The book ran out (or the limit price stopped the walk) first.
+    ran_dry: bool,
+    /// The next fill would have been outside the price range.
+    out_of_range: bool,
 }
 
 /// Commission rates.
@@ -283,6 +318,7 @@ pub struct Engine {
     commission: Commission,
     fees: BTreeMap<String, Decimal>,
     synthetic: bool,
+    next_allocation_id: u64,
 }
 
 impl Engine {
@@ -298,6 +334,7 @@ impl Engine {
             commission,
             fees: BTreeMap::new(),
             synthetic: true,
+            next_allocation_id: 0,
         };
         let house_amount = Decimal::from(1_000_000_000_000_i64);
         let assets: Vec<String> = engine
@@ -493,7 +530,7 @@ impl Engine {
     /// if the order is done), then `EXPIRED` if the rest expired.
     pub fn place(&mut self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<Placed, ApiError> {
         let index = self.check_new_order(uid, new, now_ms)?;
-        let plan = self.plan_order(index, new)?;
+        let plan = self.plan_order(index, new, now_ms)?;
         let (lock_asset, lock_amount) = self.amount_to_lock(index, new, &plan);
         let free = self
             .accounts
@@ -634,6 +671,26 @@ impl Engine {
         Some((price, last.time))
     }
 
+    /// The reference price of `symbol` at `now_ms` ([`crate::reference`]):
+    /// `None` for a symbol the market does not list, `Some(None)` while no
+    /// trade is in the window (the reference price is `null`).
+    pub fn reference_price(&self, symbol: &str, now_ms: i64) -> Option<Option<Decimal>> {
+        let market = self.market.get(symbol)?;
+        Some(reference::reference_price(
+            market.trades(),
+            now_ms,
+            ASSET_PRECISION,
+        ))
+    }
+
+    /// What `PERCENT_PRICE_BY_SIDE` and MARKET `NOTIONAL` measure against:
+    /// the reference price when it is not null, else the average price over
+    /// `avgPriceMins` (filters.md, CHANGELOG 2026-05-06).
+    pub fn filter_price(&self, symbol: &str, now_ms: i64) -> Option<Decimal> {
+        let reference = self.reference_price(symbol, now_ms)?;
+        reference.or_else(|| self.avg_price(symbol, now_ms).map(|(price, _)| price))
+    }
+
     fn symbol_index(&self, symbol: &str) -> Option<usize> {
         self.market
             .symbols()
@@ -669,20 +726,39 @@ impl Engine {
     }
 
     /// Phases 1 and 2: the fills, and what becomes of the order, decided
-    /// before anything changes.
-    fn plan_order(&self, index: usize, new: &NewOrder) -> Result<Plan, ApiError> {
+    /// before anything changes. The price range is set from the reference
+    /// price at `now_ms`, when the taker phase starts.
+    fn plan_order(&self, index: usize, new: &NewOrder, now_ms: i64) -> Result<Plan, ApiError> {
         let limit = match new.order_type {
             OrderType::Market => None,
             OrderType::Limit | OrderType::LimitMaker => new.price,
         };
-        let (mut fills, ran_dry) =
-            self.plan(index, new.side, limit, new.quantity, new.quote_order_qty);
-        if new.order_type == OrderType::LimitMaker && !fills.is_empty() {
+        let trades = self.market.symbols()[index].trades();
+        let band = reference::reference_price(trades, now_ms, ASSET_PRECISION)
+            .map(|reference| PRICE_RANGE.band(new.side, reference));
+        let walk = self.plan(
+            index,
+            new.side,
+            limit,
+            band,
+            new.quantity,
+            new.quote_order_qty,
+        );
+        let Walk {
+            mut fills,
+            ran_dry,
+            out_of_range,
+        } = walk;
+        let would_take = !fills.is_empty() || out_of_range;
+        if new.order_type == OrderType::LimitMaker && would_take {
             return Err(ApiError::order_rejected(
                 "Order would immediately match and take.",
             ));
         }
-        if new.order_type == OrderType::Market && fills.is_empty() && new.quote_order_qty.is_some()
+        if new.order_type == OrderType::Market
+            && fills.is_empty()
+            && !out_of_range
+            && new.quote_order_qty.is_some()
         {
             return Err(ApiError::order_rejected(
                 "Order book liquidity is less than symbol minimum quantity.",
@@ -702,9 +778,12 @@ impl Engine {
             planned_qty
         };
         let remaining = new.quantity.unwrap_or_default() - executed;
+        // A taker stopped by the price range expires whatever its time in
+        // force (faqs/price_range_execution_rules.md).
         let rests = matches!(new.order_type, OrderType::Limit | OrderType::LimitMaker)
             && new.time_in_force == TimeInForce::Gtc
-            && remaining > Decimal::ZERO;
+            && remaining > Decimal::ZERO
+            && !out_of_range;
         let status = if rests {
             if executed.is_zero() {
                 OrderStatus::New
@@ -714,7 +793,7 @@ impl Engine {
         } else {
             let filled = match new.order_type {
                 OrderType::Market if new.quote_order_qty.is_some() => {
-                    !executed.is_zero() && !ran_dry
+                    !executed.is_zero() && !ran_dry && !out_of_range
                 }
                 _ => remaining.is_zero(),
             };
@@ -724,6 +803,17 @@ impl Engine {
                 OrderStatus::Expired
             }
         };
+        let expiry_reason = (status == OrderStatus::Expired).then(|| {
+            if fok_fails {
+                ExpiryReason::UnfilledFokOrder
+            } else if out_of_range {
+                ExpiryReason::PriceRangeExceeded
+            } else if new.order_type == OrderType::Market {
+                ExpiryReason::InsufficientLiquidity
+            } else {
+                ExpiryReason::UnfilledIocQuantity
+            }
+        });
         Ok(Plan {
             limit,
             fills,
@@ -732,6 +822,7 @@ impl Engine {
             fok_fails,
             rests,
             status,
+            expiry_reason,
         })
     }
 
@@ -794,6 +885,8 @@ impl Engine {
             update_time: now_ms,
             working_time: if working { now_ms } else { -1 },
             locked,
+            expiry_reason: None,
+            working_floor: None,
         }
     }
 
@@ -856,15 +949,16 @@ impl Engine {
             }
         }
         order.status = plan.status;
+        order.expiry_reason = plan.expiry_reason;
         order.update_time = now_ms;
     }
 
     /// The filters of shared/binance-docs/filters.md that the sandbox's
     /// `exchangeInfo` lists, in this order: `-1111` precision,
     /// `PRICE_FILTER`, `LOT_SIZE`, `MARKET_LOT_SIZE`, `PERCENT_PRICE_BY_SIDE`
-    /// (priced orders, against the average price), "Price * QTY is zero or
-    /// less.", `NOTIONAL` (MARKET orders priced at the average price over
-    /// `avgPriceMins`; the maximum only for priced orders).
+    /// (priced orders, against [`Engine::filter_price`]), "Price * QTY is
+    /// zero or less.", `NOTIONAL` (MARKET orders priced at the same price;
+    /// the maximum only for priced orders).
     fn check_filters(&self, index: usize, new: &NewOrder, now_ms: i64) -> Result<(), ApiError> {
         let spec = &self.market.symbols()[index].spec;
         for (name, value) in [
@@ -894,19 +988,18 @@ impl Engine {
                 return Err(ApiError::filter("MARKET_LOT_SIZE"));
             }
         }
-        // The sandbox sets no reference price, so both filters use the
-        // average over `avgPriceMins` (filters.md § PERCENT_PRICE_BY_SIDE,
-        // § NOTIONAL), the same number `GET /api/v3/avgPrice` answers.
-        let average = self
-            .avg_price(spec.symbol, now_ms)
-            .map(|(price, _)| price)
+        // The reference price (`GET /api/v3/referencePrice`) when it is not
+        // null, else the average over `avgPriceMins` (`GET /api/v3/avgPrice`).
+        let market_price = self
+            .filter_price(spec.symbol, now_ms)
             .unwrap_or(spec.start_price);
         if let Some(price) = new.price
-            && (price > average * PERCENT_PRICE_UP || price < average * PERCENT_PRICE_DOWN)
+            && (price > market_price * PERCENT_PRICE_UP
+                || price < market_price * PERCENT_PRICE_DOWN)
         {
             return Err(ApiError::filter("PERCENT_PRICE_BY_SIDE"));
         }
-        let reference = new.price.unwrap_or(average);
+        let reference = new.price.unwrap_or(market_price);
         let notional = match (new.quantity, new.quote_order_qty) {
             (Some(qty), _) => reference * qty,
             (None, Some(quote)) => quote,
@@ -922,16 +1015,18 @@ impl Engine {
         Ok(())
     }
 
-    /// Plans the fills of a taker order; also says whether liquidity ran out
-    /// before the order was satisfied.
+    /// Plans the fills of a taker order within `band` (the price range, if
+    /// the symbol has a reference price); also says whether liquidity ran
+    /// out, or the range stopped the walk, before the order was satisfied.
     fn plan(
         &self,
         index: usize,
         side: Side,
         limit: Option<Decimal>,
+        band: Option<(Decimal, Decimal)>,
         qty: Option<Decimal>,
         quote: Option<Decimal>,
-    ) -> (Vec<(Maker, Decimal, Decimal)>, bool) {
+    ) -> Walk {
         let spec = &self.market.symbols()[index].spec;
         let maker_side = side.opposite();
         let mut resting: VecDeque<(Decimal, Maker, Decimal)> = self.books[index]
@@ -958,9 +1053,14 @@ impl Engine {
         let mut left_qty = qty;
         let mut left_quote = quote;
         let mut plan = Vec::new();
+        let stop = |fills, ran_dry, out_of_range| Walk {
+            fills,
+            ran_dry,
+            out_of_range,
+        };
         loop {
             let pick_synthetic = match (resting.front(), synthetic.front()) {
-                (None, None) => return (plan, true),
+                (None, None) => return stop(plan, true, false),
                 (Some(_), None) => false,
                 (None, Some(_)) => true,
                 (Some(r), Some(s)) => !better(r.0, s.0),
@@ -971,10 +1071,13 @@ impl Engine {
                 &mut resting
             };
             let Some((price, maker, available)) = queue.pop_front() else {
-                return (plan, true);
+                return stop(plan, true, false);
             };
             if limit.is_some_and(|limit| better(limit, price)) {
-                return (plan, true);
+                return stop(plan, true, false);
+            }
+            if band.is_some_and(|(low, high)| price < low || price > high) {
+                return stop(plan, false, true);
             }
             let mut take = available;
             if let Some(left) = left_qty {
@@ -984,13 +1087,13 @@ impl Engine {
                 take = take.min(round_to_step(left / price, spec.step_size));
             }
             if take <= Decimal::ZERO {
-                return (plan, false);
+                return stop(plan, false, false);
             }
             plan.push((maker, price, take));
             if let Some(left) = left_qty.as_mut() {
                 *left -= take;
                 if left.is_zero() {
-                    return (plan, false);
+                    return stop(plan, false, false);
                 }
             }
             if let Some(left) = left_quote.as_mut() {
@@ -1062,6 +1165,7 @@ impl Engine {
                         commission: Decimal::ZERO,
                         commission_asset: String::new(),
                         trade_id: trade.id,
+                        alloc_id: None,
                     };
                     events.extend(execution_event(&order, "TRADE", Some(fill), now_ms));
                     events.extend(self.position_event(order.uid, &[spec.base, spec.quote], now_ms));
@@ -1075,6 +1179,7 @@ impl Engine {
             commission,
             commission_asset,
             trade_id: trade.id,
+            alloc_id: None,
         }
     }
 
@@ -1183,6 +1288,8 @@ impl Engine {
                 update_time: time,
                 working_time: time,
                 locked: Decimal::ZERO,
+                expiry_reason: None,
+                working_floor: None,
             };
             let (asset, amount) = match taker_side {
                 Side::Buy => (self.market.symbols()[index].spec.quote, price * qty),
@@ -1616,10 +1723,13 @@ mod tests {
     }
 
     #[test]
-    fn market_notional_is_priced_at_the_average_not_the_last_trade() {
-        // filters.md § NOTIONAL: a MARKET order's notional uses the average
-        // price over avgPriceMins (5), not the last trade. A fine step and
-        // a large minimum make the small gap between the two decide.
+    fn market_notional_is_priced_at_the_reference_price_else_the_average() {
+        // filters.md § NOTIONAL and CHANGELOG 2026-05-06: a MARKET order's
+        // notional uses the reference price when it is not null, else the
+        // average over avgPriceMins (5). At T0 the reference price is the
+        // last trade's (the only one in its window); 30 s later, with no
+        // trade since, it is null. A fine step and a large minimum make
+        // the gap between the reference and the average decide.
         let mut specs = default_symbols();
         specs[0].step_size = d("0.00000001");
         specs[0].min_qty = d("0.00000001");
@@ -1631,22 +1741,181 @@ mod tests {
                 taker: Decimal::ZERO,
             },
         );
-        let (average, _) = engine.avg_price("BTCUSDT", T0).unwrap();
         let last = engine.market().get("BTCUSDT").unwrap().mid();
-        assert_ne!(average, last, "seed 5 gives a gap to test with");
-        let (low, high) = (average.min(last), average.max(last));
-        let min = d("1000000");
-        // The smallest quantity that reaches the minimum at the higher price
-        // and misses it at the lower.
-        let qty = round_to_step(min / high, d("0.00000001")) + d("0.00000001");
-        assert!(high * qty >= min && low * qty < min, "{low} {high} {qty}");
-        let order = NewOrder {
+        for (now, reference) in [(T0, Some(last)), (T0 + 30_000, None)] {
+            assert_eq!(engine.reference_price("BTCUSDT", now), Some(reference));
+            let (average, _) = engine.avg_price("BTCUSDT", now).unwrap();
+            assert_ne!(average, last, "seed 5 gives a gap to test with");
+            let used = reference.unwrap_or(average);
+            let (low, high) = (average.min(last), average.max(last));
+            let min = d("1000000");
+            // The smallest quantity that reaches the minimum at the higher
+            // price and misses it at the lower.
+            let qty = round_to_step(min / high, d("0.00000001")) + d("0.00000001");
+            assert!(high * qty >= min && low * qty < min, "{low} {high} {qty}");
+            let order = NewOrder {
+                order_type: OrderType::Market,
+                price: None,
+                ..limit(Side::Buy, "1", &qty.to_string(), TimeInForce::Gtc)
+            };
+            let res = engine.validate(&order, now);
+            assert_eq!(res.is_ok(), used * qty >= min, "at {now}: {res:?}");
+        }
+    }
+
+    #[test]
+    fn a_taker_expires_before_a_fill_outside_the_price_range() {
+        // The price range is half to twice the reference price (the last
+        // trade's at T0). A resting sell at 2.5 times it is out of reach:
+        // a buy that would take it fills what is in range and expires.
+        let mut engine = engine(false);
+        let reference = engine.reference_price("BTCUSDT", T0).unwrap().unwrap();
+        let at = |factor: &str| round_to_step(reference * d(factor), d("0.01")).to_string();
+        engine
+            .place(
+                1,
+                &limit(Side::Sell, &at("1.5"), "0.5", TimeInForce::Gtc),
+                T0,
+            )
+            .unwrap();
+        engine
+            .place(
+                1,
+                &limit(Side::Sell, &at("2.5"), "0.5", TimeInForce::Gtc),
+                T0,
+            )
+            .unwrap();
+        let Placed { order, fills, .. } = engine
+            .place(2, &limit(Side::Buy, &at("3"), "1", TimeInForce::Gtc), T0)
+            .unwrap();
+        assert_eq!(fills.len(), 1, "{fills:?}");
+        assert_eq!(order.status, OrderStatus::Expired);
+        assert_eq!(order.executed_qty, d("0.5"));
+        assert_eq!(order.expiry_reason, Some(ExpiryReason::PriceRangeExceeded));
+        check_locked(&engine);
+        // Within the range nothing changes: a LIMIT_MAKER that would take
+        // out of range is still refused as a taker.
+        let maker = NewOrder {
+            order_type: OrderType::LimitMaker,
+            ..limit(Side::Buy, &at("3"), "0.5", TimeInForce::Gtc)
+        };
+        let err = engine.place(2, &maker, T0).unwrap_err();
+        assert_eq!(err.msg, "Order would immediately match and take.");
+    }
+
+    #[test]
+    fn sor_taker_fills_are_allocations_and_the_makers_keep_trades() {
+        let mut engine = engine(false);
+        let Placed { order: maker, .. } = engine
+            .place(1, &limit(Side::Sell, "97000", "0.5", TimeInForce::Gtc), T0)
+            .unwrap();
+        let Placed {
+            order,
+            fills,
+            events,
+        } = engine
+            .place_sor(2, &limit(Side::Buy, "97000", "0.8", TimeInForce::Gtc), T0)
+            .unwrap();
+        assert_eq!(fills.len(), 1);
+        assert_eq!(fills[0].alloc_id, Some(0));
+        // The remainder rests on BTCUSDT's book: its last floor is EXCHANGE.
+        assert_eq!(order.status, OrderStatus::PartiallyFilled);
+        assert_eq!(order.working_floor, Some(WorkingFloor::Exchange));
+        let taker = engine.account(2).unwrap();
+        assert!(taker.trades.is_empty(), "{:?}", taker.trades);
+        assert_eq!(taker.allocations.len(), 1);
+        let allocation = &taker.allocations[0];
+        assert_eq!(
+            (allocation.order_id, allocation.qty, allocation.is_buyer),
+            (order.order_id, d("0.5"), true)
+        );
+        let maker_trades = &engine.account(1).unwrap().trades;
+        assert_eq!(maker_trades.len(), 1);
+        assert_eq!(maker_trades[0].order_id, maker.order_id);
+        let reports: Vec<(&str, Option<WorkingFloor>, Option<u64>)> = events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Account(AccountEvent::Execution {
+                    uid: 2,
+                    execution_type,
+                    order,
+                    fill,
+                    ..
+                }) => Some((
+                    *execution_type,
+                    order.working_floor,
+                    fill.as_ref().and_then(|fill| fill.alloc_id),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            reports,
+            [
+                ("NEW", Some(WorkingFloor::Sor), None),
+                ("TRADE", Some(WorkingFloor::Sor), Some(0))
+            ]
+        );
+        check_locked(&engine);
+        // A fully filled SOR order's floor is SOR; IDs keep counting.
+        let Placed { order, fills, .. } = engine
+            .place_sor(2, &limit(Side::Sell, "97000", "0.1", TimeInForce::Gtc), T0)
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Filled);
+        assert_eq!(order.working_floor, Some(WorkingFloor::Sor));
+        assert_eq!(fills[0].alloc_id, Some(1));
+    }
+
+    #[test]
+    fn sor_routes_only_the_symbols_of_a_group() {
+        let mut engine = engine(false);
+        let bnb = NewOrder {
+            symbol: "BNBBTC".to_owned(),
+            ..limit(Side::Buy, "0.0067", "1", TimeInForce::Gtc)
+        };
+        let err = engine.place_sor(1, &bnb, T0).unwrap_err();
+        assert_eq!(
+            (err.code, err.msg.as_str()),
+            (-1013, "This symbol has no SOR.")
+        );
+        let maker = NewOrder {
+            order_type: OrderType::LimitMaker,
+            ..limit(Side::Buy, "90000", "1", TimeInForce::Gtc)
+        };
+        assert_eq!(engine.place_sor(1, &maker, T0).unwrap_err().code, -1014);
+        let groups = engine.sor_groups();
+        assert_eq!(groups.len(), 4);
+        assert_eq!(groups[0], ("BTC", vec!["BTCUSDT"]));
+    }
+
+    #[track_caller]
+    fn check_expiry(new: NewOrder, expected: Option<ExpiryReason>) {
+        let mut engine = engine(false);
+        engine
+            .place(1, &limit(Side::Sell, "97000", "0.5", TimeInForce::Gtc), T0)
+            .unwrap();
+        let Placed { order, .. } = engine.place(2, &new, T0).unwrap();
+        assert_eq!(order.expiry_reason, expected, "{order:?}");
+    }
+
+    #[test]
+    fn expired_orders_say_why() {
+        check_expiry(
+            limit(Side::Buy, "97000", "1", TimeInForce::Ioc),
+            Some(ExpiryReason::UnfilledIocQuantity),
+        );
+        check_expiry(
+            limit(Side::Buy, "97000", "1", TimeInForce::Fok),
+            Some(ExpiryReason::UnfilledFokOrder),
+        );
+        let market = NewOrder {
             order_type: OrderType::Market,
             price: None,
-            ..limit(Side::Buy, "1", &qty.to_string(), TimeInForce::Gtc)
+            ..limit(Side::Buy, "1", "1", TimeInForce::Gtc)
         };
-        let res = engine.validate(&order, T0);
-        assert_eq!(res.is_ok(), average * qty >= min, "{res:?}");
+        check_expiry(market, Some(ExpiryReason::InsufficientLiquidity));
+        check_expiry(limit(Side::Buy, "97000", "1", TimeInForce::Gtc), None);
+        check_expiry(limit(Side::Buy, "97000", "0.5", TimeInForce::Ioc), None);
     }
 
     #[test]

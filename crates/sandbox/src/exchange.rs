@@ -464,6 +464,18 @@ impl EngineGuard<'_> {
         Ok((placed.order, placed.fills))
     }
 
+    /// Places an order through smart order routing ([`Engine::place_sor`]).
+    pub fn place_sor(
+        &mut self,
+        uid: u64,
+        new: &NewOrder,
+        now_ms: i64,
+    ) -> Result<(Order, Vec<Fill>), ApiError> {
+        let placed = self.engine.place_sor(uid, new, now_ms)?;
+        self.publish(placed.events);
+        Ok((placed.order, placed.fills))
+    }
+
     /// Cancels an open order ([`Engine::cancel`]).
     pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Order, ApiError> {
         let canceled = self.engine.cancel(uid, order_id, now_ms)?;

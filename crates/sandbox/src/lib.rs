@@ -51,6 +51,9 @@ pub mod market;
 pub mod model;
 pub mod ops;
 pub mod params;
+#[cfg(test)]
+mod readme;
+pub mod reference;
 pub mod stats;
 pub mod wire;
 pub mod ws;

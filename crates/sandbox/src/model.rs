@@ -171,6 +171,53 @@ impl RespType {
     }
 }
 
+/// Why an order expired (enums.md § Expiry Reasons), shown as
+/// `expiryReason` in order responses and `eR` in `executionReport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryReason {
+    /// `UNFILLED_IOC_QUANTITY_EXPIRED`: what an IOC order did not fill.
+    UnfilledIocQuantity,
+    /// `UNFILLED_FOK_ORDER_EXPIRED`: a FOK order that could not fill.
+    UnfilledFokOrder,
+    /// `INSUFFICIENT_LIQUIDITY`: a MARKET order that ran out of book.
+    InsufficientLiquidity,
+    /// `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`: the next fill would have been
+    /// outside the `PRICE_RANGE` execution rule.
+    PriceRangeExceeded,
+}
+
+impl ExpiryReason {
+    /// The wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryReason::UnfilledIocQuantity => "UNFILLED_IOC_QUANTITY_EXPIRED",
+            ExpiryReason::UnfilledFokOrder => "UNFILLED_FOK_ORDER_EXPIRED",
+            ExpiryReason::InsufficientLiquidity => "INSUFFICIENT_LIQUIDITY",
+            ExpiryReason::PriceRangeExceeded => "EXECUTION_RULE_PRICE_RANGE_EXCEEDED",
+        }
+    }
+}
+
+/// Where an order placed through SOR last did something (`workingFloor`,
+/// `k` in `executionReport`; faqs/sor_faq.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkingFloor {
+    /// Filled, or expired, by smart order routing.
+    Sor,
+    /// On the order book of the order's own symbol.
+    Exchange,
+}
+
+impl WorkingFloor {
+    /// The wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkingFloor::Sor => "SOR",
+            WorkingFloor::Exchange => "EXCHANGE",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::engine::{
-    AVG_PRICE_MINS, AccountTrade, Fill, Order, PERCENT_PRICE_DOWN, PERCENT_PRICE_UP,
+    AVG_PRICE_MINS, AccountTrade, Allocation, Fill, Order, PERCENT_PRICE_DOWN, PERCENT_PRICE_UP,
 };
 use crate::market::{Level, SymbolMarket, SymbolSpec, Trade};
+use crate::reference::PriceRange;
 use crate::stats;
 
 /// 24 hours in milliseconds: the window of `ticker/24hr` and `@ticker`.
@@ -226,6 +227,97 @@ pub struct ExchangeInfo {
     pub rate_limits: Vec<RateLimit>,
     pub exchange_filters: Vec<Filter>,
     pub symbols: Vec<SymbolInfo>,
+    /// Present only when SOR is available for a listed symbol.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sors: Vec<SorGroup>,
+}
+
+/// One SOR configuration in `exchangeInfo`: the symbols whose books an
+/// order placed through SOR may take from.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct SorGroup {
+    pub base_asset: &'static str,
+    pub symbols: Vec<&'static str>,
+}
+
+/// `GET /api/v3/executionRules`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ExecutionRules {
+    pub symbol_rules: Vec<SymbolRules>,
+}
+
+/// One symbol's execution rules.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct SymbolRules {
+    pub symbol: &'static str,
+    pub rules: Vec<ExecutionRule>,
+}
+
+/// An execution rule (enums.md § Execution Rules).
+#[derive(Debug, Serialize)]
+#[serde(tag = "ruleType")]
+#[allow(missing_docs)]
+pub enum ExecutionRule {
+    #[serde(rename = "PRICE_RANGE", rename_all = "camelCase")]
+    PriceRange {
+        bid_limit_mult_up: String,
+        bid_limit_mult_down: String,
+        ask_limit_mult_up: String,
+        ask_limit_mult_down: String,
+    },
+}
+
+impl From<&PriceRange> for ExecutionRule {
+    fn from(range: &PriceRange) -> ExecutionRule {
+        let four = |value: Decimal| format!("{value:.4}");
+        ExecutionRule::PriceRange {
+            bid_limit_mult_up: four(range.bid_up),
+            bid_limit_mult_down: four(range.bid_down),
+            ask_limit_mult_up: four(range.ask_up),
+            ask_limit_mult_down: four(range.ask_down),
+        }
+    }
+}
+
+/// `GET /api/v3/referencePrice`; `referencePrice` is `null` when no
+/// reference price is set.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ReferencePrice {
+    pub symbol: &'static str,
+    pub reference_price: Option<String>,
+    pub timestamp: i64,
+}
+
+/// `GET /api/v3/referencePrice/calculation` for a reference price the
+/// matching engine calculates.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ReferencePriceCalculation {
+    pub symbol: &'static str,
+    pub calculation_type: &'static str,
+    pub bucket_count: i64,
+    pub bucket_width_ms: i64,
+}
+
+/// A row of `GET /api/v3/historicalBlockTrades`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct BlockTrade {
+    pub id: u64,
+    pub price: String,
+    pub qty: String,
+    pub quote_qty: String,
+    pub time: i64,
+    pub is_buyer_maker: bool,
 }
 
 /// `GET /api/v3/depth`.
@@ -509,6 +601,12 @@ pub struct OrderView {
     pub working_time: i64,
     pub orig_quote_order_qty: String,
     pub self_trade_prevention_mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry_reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_sor: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_floor: Option<&'static str>,
 }
 
 impl From<&Order> for OrderView {
@@ -534,30 +632,40 @@ impl From<&Order> for OrderView {
             working_time: order.working_time,
             orig_quote_order_qty: dec(order.orig_quote_qty),
             self_trade_prevention_mode: "NONE",
+            expiry_reason: order.expiry_reason.map(|reason| reason.as_str()),
+            used_sor: order.working_floor.map(|_| true),
+            working_floor: order.working_floor.map(|floor| floor.as_str()),
         }
     }
 }
 
-/// A fill in a FULL new-order response.
+/// A fill in a FULL new-order response. A fill by SOR is an allocation:
+/// `matchType` `ONE_PARTY_TRADE_REPORT`, `tradeId` -1 and its `allocId`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct FillView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_type: Option<&'static str>,
     pub price: String,
     pub qty: String,
     pub commission: String,
     pub commission_asset: String,
-    pub trade_id: u64,
+    pub trade_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alloc_id: Option<u64>,
 }
 
 impl From<&Fill> for FillView {
     fn from(fill: &Fill) -> FillView {
         FillView {
+            match_type: fill.alloc_id.map(|_| "ONE_PARTY_TRADE_REPORT"),
             price: dec(fill.price),
             qty: dec(fill.qty),
             commission: dec(fill.commission),
             commission_asset: fill.commission_asset.clone(),
-            trade_id: fill.trade_id,
+            trade_id: fill.alloc_id.map_or(fill.trade_id as i64, |_| -1),
+            alloc_id: fill.alloc_id,
         }
     }
 }
@@ -576,6 +684,12 @@ pub struct NewOrderResponse {
     pub result: Option<NewOrderResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fills: Option<Vec<FillView>>,
+    /// For an order placed through SOR (RESULT and FULL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_floor: Option<&'static str>,
+    /// For an order placed through SOR (RESULT and FULL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_sor: Option<bool>,
 }
 
 /// The RESULT part of a new-order response.
@@ -595,6 +709,8 @@ pub struct NewOrderResult {
     pub side: &'static str,
     pub working_time: i64,
     pub self_trade_prevention_mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry_reason: Option<&'static str>,
 }
 
 impl NewOrderResult {
@@ -612,6 +728,7 @@ impl NewOrderResult {
             side: order.side.as_str(),
             working_time: order.working_time,
             self_trade_prevention_mode: "NONE",
+            expiry_reason: order.expiry_reason.map(|reason| reason.as_str()),
         }
     }
 }
@@ -704,6 +821,48 @@ impl From<&AccountTrade> for MyTrade {
     }
 }
 
+/// A row of `GET /api/v3/myAllocations`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AllocationView {
+    pub symbol: String,
+    pub allocation_id: u64,
+    pub allocation_type: &'static str,
+    pub order_id: u64,
+    pub order_list_id: i64,
+    pub price: String,
+    pub qty: String,
+    pub quote_qty: String,
+    pub commission: String,
+    pub commission_asset: String,
+    pub time: i64,
+    pub is_buyer: bool,
+    pub is_maker: bool,
+    pub is_allocator: bool,
+}
+
+impl From<&Allocation> for AllocationView {
+    fn from(allocation: &Allocation) -> AllocationView {
+        AllocationView {
+            symbol: allocation.symbol.clone(),
+            allocation_id: allocation.allocation_id,
+            allocation_type: "SOR",
+            order_id: allocation.order_id,
+            order_list_id: -1,
+            price: dec(allocation.price),
+            qty: dec(allocation.qty),
+            quote_qty: dec(allocation.quote_qty),
+            commission: dec(allocation.commission),
+            commission_asset: allocation.commission_asset.clone(),
+            time: allocation.time,
+            is_buyer: allocation.is_buyer,
+            is_maker: false,
+            is_allocator: false,
+        }
+    }
+}
+
 /// Four commission rates.
 #[derive(Debug, Serialize)]
 #[allow(missing_docs)]
@@ -751,7 +910,9 @@ pub struct AccountCommission {
 #[allow(missing_docs)]
 pub struct TestOrderCommission {
     pub standard_commission_for_order: TwoRates,
-    pub special_commission_for_order: TwoRates,
+    /// Not in the SOR test's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub special_commission_for_order: Option<TwoRates>,
     pub tax_commission_for_order: TwoRates,
     pub discount: Discount,
 }

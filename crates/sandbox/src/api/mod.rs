@@ -13,7 +13,8 @@
 //!    response.
 //!
 //! Unknown paths get 404 and wrong methods 405, both with `-1020` "This
-//! operation is not supported."; the removed listenKey endpoints get 410.
+//! operation is not supported."; the removed listenKey endpoints
+//! ([`ops::NOT_SERVED`]) get 410.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -28,7 +29,7 @@ use mbx_signing::payload::redact_signature;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::exchange::{Caller, Exchange, Fault, Proof, RequestLogEntry};
-use crate::ops::{self, Endpoint, HttpMethod, Refund, Request as Call, WeightInput};
+use crate::ops::{self, Endpoint, HttpMethod, Refund, Request as Call, Retired, WeightInput};
 use crate::params::Params;
 
 /// The largest request body read; more is `-1101` with 413.
@@ -50,7 +51,18 @@ pub fn router(exchange: Exchange) -> Router {
         };
         by_path.insert(endpoint.path, route);
     }
-    let mut api = Router::new().route("/api/v3/userDataStream", any(gone));
+    let mut api = Router::new();
+    let mut retired: Vec<&'static str> = ops::NOT_SERVED
+        .iter()
+        .filter_map(|not_served| match not_served.endpoint {
+            Retired::Rest(_, path) => Some(path),
+            Retired::Ws(_) => None,
+        })
+        .collect();
+    retired.dedup();
+    for path in retired {
+        api = api.route(path, any(gone));
+    }
     for (path, route) in by_path {
         api = api.route(path, route);
     }

@@ -1,5 +1,5 @@
-//! Public market data: ping, time, exchangeInfo, depth, trades, klines,
-//! average price and tickers.
+//! Public market data: ping, time, exchangeInfo, depth, trades, block
+//! trades, klines, average price and tickers.
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -80,6 +80,19 @@ pub fn exchange_info(exchange: &Exchange, params: &Params) -> Result<wire::Excha
             .collect(),
     };
     let limits = exchange.limiter().config().clone();
+    let sors = engine
+        .sor_groups()
+        .into_iter()
+        .filter(|(_, symbols)| {
+            wanted
+                .iter()
+                .any(|market| symbols.contains(&market.spec.symbol))
+        })
+        .map(|(base_asset, symbols)| wire::SorGroup {
+            base_asset,
+            symbols,
+        })
+        .collect();
     Ok(wire::ExchangeInfo {
         timezone: "UTC",
         server_time: exchange.now_ms(),
@@ -118,6 +131,7 @@ pub fn exchange_info(exchange: &Exchange, params: &Params) -> Result<wire::Excha
             .into_iter()
             .map(|symbol| wire::SymbolInfo::new(&symbol.spec, show_permission_sets))
             .collect(),
+        sors,
     })
 }
 
@@ -184,6 +198,25 @@ pub fn historical_trades(
         None => &trades[trades.len().saturating_sub(limit)..],
     };
     Ok(slice.iter().map(wire::PublicTrade::from).collect())
+}
+
+/// `GET /api/v3/historicalBlockTrades`: the sandbox's market prints no
+/// block trades, so the history is empty for every listed symbol.
+pub fn historical_block_trades(
+    exchange: &Exchange,
+    params: &Params,
+) -> Result<Vec<wire::BlockTrade>, ApiError> {
+    params.only(&["symbol", "fromId", "limit"])?;
+    let symbol = params.symbol()?;
+    params.require("fromId")?;
+    params.opt_long("fromId")?;
+    params.limit(500, 1000)?;
+    exchange
+        .engine()
+        .market()
+        .get(symbol)
+        .ok_or_else(ApiError::bad_symbol)?;
+    Ok(Vec::new())
 }
 
 /// `GET /api/v3/aggTrades` (every trade is its own aggregate).
@@ -367,6 +400,36 @@ pub enum Ticker24hResponse {
     Mini(OneOrMany<wire::RollingTicker>),
 }
 
+/// `GET /api/v3/ticker/tradingDay`: the statistics of the trading day
+/// holding now, in `timeZone` (default UTC): from the day's open to now,
+/// `closeTime` the day's last millisecond.
+pub fn ticker_trading_day(
+    exchange: &Exchange,
+    params: &Params,
+) -> Result<OneOrMany<wire::RollingTicker>, ApiError> {
+    params.only(&["symbol", "symbols", "timeZone", "type", "symbolStatus"])?;
+    if !params.has("symbol") && !params.has("symbols") {
+        return Err(ApiError::bad_request(
+            -1102,
+            "Param 'symbol' or 'symbols' must be sent, but both were empty/null!",
+        ));
+    }
+    let mini = ticker_type(params)?;
+    let tz_ms = match params.get("timeZone") {
+        Some(text) => stats::parse_time_zone(text)?,
+        None => 0,
+    };
+    let now = exchange.now_ms();
+    let open = Interval::Fixed(wire::DAY_MS).open_of(now, tz_ms);
+    let engine = exchange.advance_engine();
+    let selection = select(engine.market().symbols(), params)?;
+    let rows = selection.markets.iter().map(|market| wire::RollingTicker {
+        close_time: open + wire::DAY_MS - 1,
+        ..wire::RollingTicker::new(market, open, now, mini)
+    });
+    one_or_many(selection.single, rows)
+}
+
 /// `GET /api/v3/ticker` (rolling window).
 pub fn ticker_rolling(
     exchange: &Exchange,
@@ -423,7 +486,7 @@ fn select<'a>(all: &'a [SymbolMarket], params: &Params) -> Result<Selection<'a>,
 
 /// Whether `symbolStatus` (if sent) is `TRADING`; `-1122` for a value that
 /// is not a symbol status.
-fn symbol_status_matches(params: &crate::params::Params) -> Result<bool, ApiError> {
+pub(super) fn symbol_status_matches(params: &crate::params::Params) -> Result<bool, ApiError> {
     match params.get("symbolStatus") {
         None | Some("TRADING") => Ok(true),
         Some("HALT" | "BREAK") => Ok(false),
@@ -431,7 +494,7 @@ fn symbol_status_matches(params: &crate::params::Params) -> Result<bool, ApiErro
     }
 }
 
-fn status_mismatch() -> ApiError {
+pub(super) fn status_mismatch() -> ApiError {
     ApiError::bad_request(
         -1220,
         "The symbol's status does not match the requested symbolStatus.",

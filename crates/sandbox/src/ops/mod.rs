@@ -29,6 +29,8 @@
 
 pub(crate) mod account;
 pub(crate) mod market;
+pub(crate) mod reference;
+pub(crate) mod sor;
 pub(crate) mod trade;
 pub(crate) mod wallet;
 
@@ -121,6 +123,10 @@ pub struct Endpoint {
     /// `X-MBX-ORDER-COUNT-10S`/`-1D` headers; WebSocket API: the `ORDERS`
     /// entries of `rateLimits`), once the caller is authenticated.
     pub shows_order_counts: bool,
+    /// Whether the WebSocket API puts the answer in a one-element list
+    /// (`sor.order.place`'s documented `result` is a list; REST's answer is
+    /// the object).
+    pub ws_result_in_list: bool,
 }
 
 /// Shorthand for the rows below: `(exchange, params)` operations.
@@ -155,6 +161,7 @@ const fn both(
         weight,
         refund: Refund::Never,
         shows_order_counts: false,
+        ws_result_in_list: false,
     }
 }
 
@@ -168,6 +175,7 @@ const fn rest(http_method: HttpMethod, path: &'static str, op: Op, weight: Weigh
         weight,
         refund: Refund::Never,
         shows_order_counts: false,
+        ws_result_in_list: false,
     }
 }
 
@@ -187,6 +195,14 @@ impl Endpoint {
             ..self
         }
     }
+
+    /// The same row, its WebSocket API answer a one-element list.
+    const fn in_a_list_over_ws(self) -> Endpoint {
+        Endpoint {
+            ws_result_in_list: true,
+            ..self
+        }
+    }
 }
 
 /// Every endpoint the sandbox serves over REST and the WebSocket API.
@@ -197,9 +213,11 @@ pub static ENDPOINTS: &[Endpoint] = &[
     both("ping", Get, "/api/v3/ping", public!(market::ping), Fixed(1)),
     both("time", Get, "/api/v3/time", public!(market::time), Fixed(1)),
     both("exchangeInfo", Get, "/api/v3/exchangeInfo", public!(market::exchange_info), Fixed(20)),
+    both("executionRules", Get, "/api/v3/executionRules", public!(reference::execution_rules), ByParams(execution_rules_weight)),
     both("depth", Get, "/api/v3/depth", public!(market::depth), ByParams(depth_weight)),
     both("trades.recent", Get, "/api/v3/trades", public!(market::trades), Fixed(25)),
     both("trades.historical", Get, "/api/v3/historicalTrades", public!(market::historical_trades), Fixed(25)),
+    both("blockTrades.historical", Get, "/api/v3/historicalBlockTrades", public!(market::historical_block_trades), Fixed(25)),
     both("trades.aggregate", Get, "/api/v3/aggTrades", public!(market::agg_trades), Fixed(4)),
     both("klines", Get, "/api/v3/klines", public!(market::klines), Fixed(2)),
     both("uiKlines", Get, "/api/v3/uiKlines", public!(market::klines), Fixed(2)),
@@ -207,13 +225,17 @@ pub static ENDPOINTS: &[Endpoint] = &[
     both("ticker.price", Get, "/api/v3/ticker/price", public!(market::ticker_price), ByParams(one_symbol_or_all_weight)),
     both("ticker.book", Get, "/api/v3/ticker/bookTicker", public!(market::book_ticker), ByParams(one_symbol_or_all_weight)),
     both("ticker.24hr", Get, "/api/v3/ticker/24hr", public!(market::ticker_24hr), ByParams(ticker_24hr_weight)),
+    both("ticker.tradingDay", Get, "/api/v3/ticker/tradingDay", public!(market::ticker_trading_day), ByParams(rolling_ticker_weight)),
     both("ticker", Get, "/api/v3/ticker", public!(market::ticker_rolling), ByParams(rolling_ticker_weight)),
+    both("referencePrice", Get, "/api/v3/referencePrice", public!(reference::reference_price), Fixed(2)),
+    both("referencePrice.calculation", Get, "/api/v3/referencePrice/calculation", public!(reference::reference_price_calculation), Fixed(2)),
     // Account (USER_DATA).
     both("account.status", Get, "/api/v3/account", signed!(Read, account::account), Fixed(20)),
     both("account.commission", Get, "/api/v3/account/commission", signed!(Read, account::commission), Fixed(20)),
     both("account.rateLimits.orders", Get, "/api/v3/rateLimit/order", signed!(Read, account::rate_limit_order), Fixed(40)),
     both("myTrades", Get, "/api/v3/myTrades", signed!(Read, account::my_trades), ByParams(my_trades_weight)),
     both("allOrders", Get, "/api/v3/allOrders", signed!(Read, account::all_orders), Fixed(20)),
+    both("myAllocations", Get, "/api/v3/myAllocations", signed!(Read, sor::my_allocations), Fixed(20)),
     // Orders (TRADE to change them, USER_DATA to read them).
     both("order.place", Post, "/api/v3/order", signed!(Trade, trade::new_order), Fixed(1))
         .refunded_on_success()
@@ -228,6 +250,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
     both("openOrders.status", Get, "/api/v3/openOrders", signed!(Read, trade::open_orders), ByParams(open_orders_weight)),
     both("openOrders.cancelAll", Delete, "/api/v3/openOrders", signed!(Trade, trade::cancel_open_orders), Fixed(1))
         .refunded_on_success(),
+    // Smart order routing (TRADE).
+    both("sor.order.place", Post, "/api/v3/sor/order", signed!(Trade, sor::sor_order), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts()
+        .in_a_list_over_ws(),
+    both("sor.order.test", Post, "/api/v3/sor/order/test", signed!(Trade, sor::sor_order_test), ByParams(test_order_weight)),
     // Wallet (REST only; ccxt asks for the margin pairs while loading markets).
     rest(Get, "/sapi/v1/account/status", signed!(Read, wallet::account_status), Fixed(1)),
     rest(Get, "/sapi/v1/account/apiRestrictions", signed!(Read, wallet::api_restrictions), Fixed(1)),
@@ -235,6 +263,41 @@ pub static ENDPOINTS: &[Endpoint] = &[
     rest(Get, "/sapi/v1/system/status", public!(wallet::system_status), Fixed(1)),
     rest(Get, "/sapi/v1/margin/allPairs", signed!(Read, wallet::margin_pairs), Fixed(1)),
     rest(Get, "/sapi/v1/margin/isolated/allPairs", signed!(Read, wallet::margin_pairs), Fixed(1)),
+];
+
+/// A documented endpoint the sandbox deliberately does not serve, and why.
+/// REST ones answer HTTP 410 with a small HTML page (whatever the method,
+/// as Binance does for the removed listenKey endpoints); WebSocket API ones
+/// answer `-1020` like any method the server does not know.
+#[derive(Debug)]
+pub struct NotServed {
+    /// Where it was served.
+    pub endpoint: Retired,
+    /// Why the sandbox does not serve it, with the source.
+    pub reason: &'static str,
+}
+
+/// A retired endpoint or method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retired {
+    /// A REST endpoint.
+    Rest(HttpMethod, &'static str),
+    /// A WebSocket API method.
+    Ws(&'static str),
+}
+
+const LISTEN_KEY_REMOVED: &str =
+    "listenKey user data streams were removed on 2026-02-20 (CHANGELOG 2026-01-21)";
+
+/// Every documented endpoint the sandbox does not serve.
+#[rustfmt::skip]
+pub static NOT_SERVED: &[NotServed] = &[
+    NotServed { endpoint: Retired::Rest(Post, "/api/v3/userDataStream"), reason: LISTEN_KEY_REMOVED },
+    NotServed { endpoint: Retired::Rest(HttpMethod::Put, "/api/v3/userDataStream"), reason: LISTEN_KEY_REMOVED },
+    NotServed { endpoint: Retired::Rest(Delete, "/api/v3/userDataStream"), reason: LISTEN_KEY_REMOVED },
+    NotServed { endpoint: Retired::Ws("userDataStream.start"), reason: LISTEN_KEY_REMOVED },
+    NotServed { endpoint: Retired::Ws("userDataStream.ping"), reason: LISTEN_KEY_REMOVED },
+    NotServed { endpoint: Retired::Ws("userDataStream.stop"), reason: LISTEN_KEY_REMOVED },
 ];
 
 /// The row serving `method` on `path`.
@@ -359,6 +422,16 @@ impl<'a> WeightInput<'a> {
     }
 }
 
+fn execution_rules_weight(input: &WeightInput<'_>) -> u32 {
+    if input.has("symbol") {
+        2
+    } else if input.has("symbols") {
+        (input.symbols_count() as u32 * 2).min(40)
+    } else {
+        40
+    }
+}
+
 fn depth_weight(input: &WeightInput<'_>) -> u32 {
     let limit: u32 = input
         .value("limit")
@@ -462,6 +535,32 @@ mod tests {
     }
 
     #[test]
+    fn trading_day_and_execution_rules_weigh_by_their_symbols() {
+        check_weight("GET", "/api/v3/ticker/tradingDay", "symbol=BTCUSDT", 4);
+        check_weight(
+            "GET",
+            "/api/v3/ticker/tradingDay",
+            "symbols=%5B%22A%22%2C%22B%22%5D",
+            8,
+        );
+        check_weight("GET", "/api/v3/executionRules", "symbol=BTCUSDT", 2);
+        check_weight(
+            "GET",
+            "/api/v3/executionRules",
+            "symbols=%5B%22A%22%2C%22B%22%2C%22C%22%5D",
+            6,
+        );
+        check_weight("GET", "/api/v3/executionRules", "symbolStatus=TRADING", 40);
+        check_weight("GET", "/api/v3/executionRules", "", 40);
+        check_weight(
+            "POST",
+            "/api/v3/sor/order/test",
+            "computeCommissionRates=true",
+            20,
+        );
+    }
+
+    #[test]
     fn signed_reads_weigh_by_their_filters() {
         check_weight("GET", "/api/v3/account", "timestamp=1", 20);
         check_weight("GET", "/api/v3/openOrders", "timestamp=1", 80);
@@ -515,7 +614,8 @@ mod tests {
                 "order.place",
                 "order.cancel",
                 "order.cancelReplace",
-                "openOrders.cancelAll"
+                "openOrders.cancelAll",
+                "sor.order.place"
             ]
         );
     }

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::account::discount;
-use crate::engine::{Fill, NewOrder, Order};
+use crate::engine::{Commission, Fill, NewOrder, Order};
 use crate::error::ApiError;
 use crate::exchange::{Caller, EngineGuard, Exchange};
 use crate::model::{OrderStatus, OrderType, RespType, Side, TimeInForce};
@@ -81,17 +81,25 @@ pub fn test_order(
     if !compute {
         return Ok(TestOrderAnswer::Empty(Empty {}));
     }
-    let rates = engine.commission();
+    Ok(TestOrderAnswer::Commission(commission_for_order(
+        engine.commission(),
+        true,
+    )))
+}
+
+/// The commission rates `order/test` (with `special`) and `sor/order/test`
+/// (without: rest-api.md lists no special rates there) compute.
+pub(super) fn commission_for_order(rates: Commission, special: bool) -> wire::TestOrderCommission {
     let two = |maker: Decimal, taker: Decimal| wire::TwoRates {
         maker: dec(maker),
         taker: dec(taker),
     };
-    Ok(TestOrderAnswer::Commission(wire::TestOrderCommission {
+    wire::TestOrderCommission {
         standard_commission_for_order: two(rates.maker, rates.taker),
-        special_commission_for_order: two(Decimal::ZERO, Decimal::ZERO),
+        special_commission_for_order: special.then(|| two(Decimal::ZERO, Decimal::ZERO)),
         tax_commission_for_order: two(Decimal::ZERO, Decimal::ZERO),
         discount: discount(),
-    }))
+    }
 }
 
 /// `GET /api/v3/order`, `order.status`.
@@ -350,7 +358,7 @@ impl From<ApiError> for ErrorBody {
     }
 }
 
-fn new_order_response(
+pub(super) fn new_order_response(
     order: &Order,
     fills: &[Fill],
     resp_type: Option<RespType>,
@@ -360,6 +368,7 @@ fn new_order_response(
         OrderType::Limit | OrderType::Market => RespType::Full,
         OrderType::LimitMaker => RespType::Ack,
     });
+    let sor = order.working_floor.filter(|_| resp_type != RespType::Ack);
     wire::NewOrderResponse {
         symbol: order.symbol.clone(),
         order_id: order.order_id,
@@ -369,12 +378,14 @@ fn new_order_response(
         result: (resp_type != RespType::Ack).then(|| wire::NewOrderResult::new(order)),
         fills: (resp_type == RespType::Full)
             .then(|| fills.iter().map(wire::FillView::from).collect()),
+        working_floor: sor.map(|floor| floor.as_str()),
+        used_sor: sor.map(|_| true),
     }
 }
 
 /// Reads and checks the parameters of a new order, per type
 /// (rest-api.md § New order, "Some additional mandatory parameters").
-fn parse_new_order(params: &Params) -> Result<(NewOrder, Option<RespType>), ApiError> {
+pub(super) fn parse_new_order(params: &Params) -> Result<(NewOrder, Option<RespType>), ApiError> {
     let symbol = params.symbol()?.to_owned();
     let side = Side::parse(params.require("side")?)?;
     let order_type = OrderType::parse(params.require("type")?)?;

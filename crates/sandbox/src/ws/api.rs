@@ -338,19 +338,32 @@ enum SessionMethod {
     Subscriptions,
 }
 
+/// The session's own methods, which are not rows of
+/// [`crate::ops::ENDPOINTS`]: they act on the connection, not the exchange.
+static SESSION_METHODS: &[(&str, SessionMethod)] = &[
+    ("session.logon", SessionMethod::Logon),
+    ("session.status", SessionMethod::Status),
+    ("session.logout", SessionMethod::Logout),
+    ("userDataStream.subscribe", SessionMethod::Subscribe),
+    (
+        "userDataStream.subscribe.signature",
+        SessionMethod::SubscribeSignature,
+    ),
+    ("userDataStream.unsubscribe", SessionMethod::Unsubscribe),
+    ("session.subscriptions", SessionMethod::Subscriptions),
+];
+
+/// The names of the session's own methods, in the docs' order.
+pub fn session_methods() -> impl Iterator<Item = &'static str> {
+    SESSION_METHODS.iter().map(|(name, _)| *name)
+}
+
 impl Route {
     fn find(method: &str) -> Option<Route> {
-        let session = match method {
-            "session.logon" => SessionMethod::Logon,
-            "session.status" => SessionMethod::Status,
-            "session.logout" => SessionMethod::Logout,
-            "userDataStream.subscribe" => SessionMethod::Subscribe,
-            "userDataStream.subscribe.signature" => SessionMethod::SubscribeSignature,
-            "userDataStream.unsubscribe" => SessionMethod::Unsubscribe,
-            "session.subscriptions" => SessionMethod::Subscriptions,
-            _ => return ops::find_ws(method).map(Route::Endpoint),
-        };
-        Some(Route::Session(session))
+        match SESSION_METHODS.iter().find(|(name, _)| *name == method) {
+            Some((_, session)) => Some(Route::Session(*session)),
+            None => ops::find_ws(method).map(Route::Endpoint),
+        }
     }
 
     fn weight(&self, frame: &Frame) -> u32 {
@@ -432,7 +445,11 @@ fn call_endpoint(
         .caller
         .filter(|_| endpoint.shows_order_counts)
         .map(|caller| caller.uid);
-    (Outcome::from_reply(answer.reply), uid_for_orders)
+    let reply = match answer.reply {
+        Ok(body) if endpoint.ws_result_in_list => Ok(format!("[{body}]")),
+        other => other,
+    };
+    (Outcome::from_reply(reply), uid_for_orders)
 }
 
 fn log(exchange: &Exchange, method: &str, err: Option<&ApiError>, status: u16) {

@@ -180,7 +180,7 @@ type TickerSeen = (String, String, u64);
 /// Which periodic streams are due on this 100 ms tick.
 #[derive(Debug, Clone, Copy)]
 struct Due {
-    /// One-second streams (`@depth`, tickers, `@avgPrice`, `@kline_1s`).
+    /// One-second streams (`@depth`, tickers, `@avgPrice`, `@referencePrice`, `@kline_1s`).
     second: bool,
     /// Klines of other intervals.
     two_seconds: bool,
@@ -385,6 +385,18 @@ fn publish_due(
                 i: "5m",
                 w: dec(price),
                 trade_time: time,
+            };
+            feed.publish(name, to_json(&event));
+        }
+        StreamName::ReferencePrice if due.second => {
+            let Some(reference) = engine.reference_price(symbol, now) else {
+                return;
+            };
+            let event = ReferencePriceEvent {
+                e: "referencePrice",
+                s: symbol,
+                r: reference.map(dec),
+                t: now,
             };
             feed.publish(name, to_json(&event));
         }
@@ -944,6 +956,16 @@ struct AvgPriceEvent<'a> {
     w: String,
     #[serde(rename = "T")]
     trade_time: i64,
+}
+
+/// `<symbol>@referencePrice` (web-socket-streams.md): no event time;
+/// `r` is `null` when there is no reference price.
+#[derive(Serialize)]
+struct ReferencePriceEvent<'a> {
+    e: &'static str,
+    s: &'a str,
+    r: Option<String>,
+    t: i64,
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use tokio::sync::broadcast;
 use crate::Sandbox;
 use crate::exchange::{Exchange, lock};
 
+pub use api::session_methods;
 pub use names::{StreamName, parse_stream};
 
 /// Keep-alive and lifetime rules of every WebSocket connection.

@@ -5,7 +5,8 @@
 //! is accepted and simply never delivers anything (as on Binance); a name
 //! that is not well-formed is "invalid stream". `!ticker@arr` was retired on
 //! 2026-03-26 (CHANGELOG 2026-02-24) and `!bookTicker` in 2022: both are
-//! invalid streams here.
+//! invalid streams here. `<symbol>@blockTrade` is a valid name that never
+//! delivers: the sandbox's market prints no block trades.
 
 use crate::stats::Interval;
 
@@ -43,6 +44,10 @@ pub enum StreamName {
     MiniTicker,
     /// `<symbol>@avgPrice`.
     AvgPrice,
+    /// `<symbol>@referencePrice`, every second.
+    ReferencePrice,
+    /// `<symbol>@blockTrade` (never delivers in the sandbox).
+    BlockTrade,
     /// `<symbol>@ticker_<1h|4h|1d>`.
     RollingTicker {
         /// Window length in ms.
@@ -88,6 +93,8 @@ pub fn parse_stream(name: &str) -> Option<(&str, StreamName)> {
         "ticker" => StreamName::Ticker,
         "miniTicker" => StreamName::MiniTicker,
         "avgPrice" => StreamName::AvgPrice,
+        "referencePrice" => StreamName::ReferencePrice,
+        "blockTrade" => StreamName::BlockTrade,
         "depth" => StreamName::DiffDepth { fast: false },
         "depth@100ms" => StreamName::DiffDepth { fast: true },
         other => {
@@ -159,6 +166,8 @@ mod tests {
             "btcusdt@ticker_4h",
             "btcusdt@miniTicker",
             "btcusdt@avgPrice",
+            "btcusdt@referencePrice",
+            "bnbbtc@blockTrade",
             "!miniTicker@arr",
             "!ticker_1d@arr",
             "xyzxyz@trade",

@@ -141,6 +141,21 @@ struct ExecutionReport<'a> {
     working_time: Option<i64>,
     #[serde(rename = "V")]
     stp_mode: &'static str,
+    /// Match type, for a fill by SOR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b: Option<&'static str>,
+    /// Allocation ID, for a fill by SOR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a: Option<u64>,
+    /// Working floor, for an order placed through SOR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    k: Option<&'static str>,
+    /// Used SOR.
+    #[serde(rename = "uS", skip_serializing_if = "Option::is_none")]
+    used_sor: Option<bool>,
+    /// Expiry reason, once the order has expired.
+    #[serde(rename = "eR", skip_serializing_if = "Option::is_none")]
+    expiry_reason: Option<&'static str>,
 }
 
 impl<'a> ExecutionReport<'a> {
@@ -153,6 +168,7 @@ impl<'a> ExecutionReport<'a> {
         let zero = rust_decimal::Decimal::ZERO;
         let (last_qty, last_price) = fill.map_or((zero, zero), |fill| (fill.qty, fill.price));
         let working = order.working_time != -1;
+        let alloc_id = fill.and_then(|fill| fill.alloc_id);
         ExecutionReport {
             e: "executionReport",
             time,
@@ -181,7 +197,9 @@ impl<'a> ExecutionReport<'a> {
             n: fill.map_or_else(|| "0".to_owned(), |fill| dec(fill.commission)),
             commission_asset: fill.map(|fill| fill.commission_asset.as_str()),
             transaction_time: time,
-            t: fill.map_or(-1, |fill| fill.trade_id as i64),
+            t: fill
+                .filter(|fill| fill.alloc_id.is_none())
+                .map_or(-1, |fill| fill.trade_id as i64),
             execution_id: EXECUTION_ID.fetch_add(1, Ordering::Relaxed),
             w: order.status.is_open() && working,
             m: fill.is_some() && working && order.working_time < time,
@@ -192,6 +210,11 @@ impl<'a> ExecutionReport<'a> {
             quote_order_qty: dec(order.orig_quote_qty),
             working_time: working.then_some(order.working_time),
             stp_mode: "NONE",
+            b: alloc_id.map(|_| "ONE_PARTY_TRADE_REPORT"),
+            a: alloc_id,
+            k: order.working_floor.map(|floor| floor.as_str()),
+            used_sor: order.working_floor.map(|_| true),
+            expiry_reason: order.expiry_reason.map(|reason| reason.as_str()),
         }
     }
 }

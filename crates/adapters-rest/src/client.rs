@@ -648,7 +648,10 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
         }
         (_, "/api/v3/trades" | "/api/v3/historicalTrades") => 25,
         (_, "/api/v3/aggTrades") => 4,
-        (_, "/api/v3/klines" | "/api/v3/uiKlines" | "/api/v3/avgPrice") => 2,
+        (
+            _,
+            "/api/v3/klines" | "/api/v3/uiKlines" | "/api/v3/avgPrice" | "/api/v3/referencePrice",
+        ) => 2,
         (_, "/api/v3/ticker/price" | "/api/v3/ticker/bookTicker") => {
             if has("symbol") {
                 2
@@ -693,7 +696,7 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
             }
         }
         (_, "/api/v3/account" | "/api/v3/allOrders" | "/api/v3/account/commission") => 20,
-        (_, "/api/v3/rateLimit/order") => 40,
+        (_, "/api/v3/rateLimit/order" | "/api/v3/myFilters") => 40,
         (_, "/sapi/v1/capital/config/getall") => 10,
         _ => 1,
     }
@@ -894,6 +897,9 @@ mod tests {
                 12,
             ),
             ("GET", "/api/v3/ticker", &[("symbol", "A")], 4),
+            ("GET", "/api/v3/referencePrice", &[("symbol", "A")], 2),
+            ("GET", "/api/v3/myFilters", &[("symbol", "A")], 40),
+            ("DELETE", "/api/v3/openOrders", &[("symbol", "A")], 1),
         ];
         for (method, path, pairs, expected) in cases {
             assert_eq!(

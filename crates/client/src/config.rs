@@ -367,7 +367,9 @@ pub fn resolve(sources: &Sources, vars: &dyn Vars) -> Result<Resolved, Error> {
     });
 
     // The API key: the first source that has one.
-    let mut candidates: Vec<(Origin, Result<Option<(String, String)>, Error>)> = Vec::new();
+    // Each: where it was looked for, and the key text with its description.
+    type Candidate = (Origin, Result<Option<(String, String)>, Error>);
+    let mut candidates: Vec<Candidate> = Vec::new();
     if let Some((name, profile)) = &explicit {
         candidates.push((origin_of(name, true), profile_key(name, profile, vars)));
     }

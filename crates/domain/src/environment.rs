@@ -79,8 +79,11 @@ const DEMO: Hosts = Hosts {
     ws_api: Some("wss://demo-ws-api.binance.com/ws-api/v3"),
 };
 
+/// A known host and the environment it names.
+type KnownHost = (&'static str, fn() -> Environment);
+
 /// REST hosts that identify an environment when given as a base URL.
-const KNOWN_REST_HOSTS: &[(&str, fn() -> Environment)] = &[
+const KNOWN_REST_HOSTS: &[KnownHost] = &[
     ("api.binance.com", || Environment::Production),
     ("api-gcp.binance.com", || {
         Environment::ProductionAlternate(0)
@@ -102,13 +105,14 @@ impl Environment {
         let parsed = check_base_url(url)?;
         let host = parsed.host_str().unwrap_or("");
         let default_port = parsed.port().is_none() || parsed.port() == Some(443);
-        if parsed.scheme() == "https" && default_port && parsed.path() == "/" {
-            if let Some((_, environment)) = KNOWN_REST_HOSTS
+        if parsed.scheme() == "https"
+            && default_port
+            && parsed.path() == "/"
+            && let Some((_, environment)) = KNOWN_REST_HOSTS
                 .iter()
                 .find(|(known, _)| host.eq_ignore_ascii_case(known))
-            {
-                return Ok(environment());
-            }
+        {
+            return Ok(environment());
         }
         Ok(Environment::Custom(url.trim_end_matches('/').to_owned()))
     }

@@ -11,7 +11,10 @@ use mbx_domain::ports::OrderEntry;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::api::WsApi;
+use mbx_domain::credentials::Credentials;
+use mbx_domain::feed::UserItem;
+
+use crate::api::{ApiConfig, WsApi};
 use crate::error;
 
 /// Orders over one WebSocket API connection, as the [`OrderEntry`] port.
@@ -24,13 +27,11 @@ use crate::error;
 /// use-case's job (`mbx_client::orders`), here with `order.status`.
 ///
 /// ```no_run
-/// use std::sync::Arc;
-/// use mbx_adapters_ws::{ApiConfig, WsApi, WsOrderEntry};
+/// use mbx_adapters_ws::{ApiConfig, WsOrderEntry};
 /// use mbx_domain::model::{NewOrder, Side};
 /// use mbx_domain::ports::OrderEntry;
 /// # async fn run(credentials: mbx_domain::credentials::Credentials) -> Result<(), mbx_domain::Error> {
-/// let (api, _events) = WsApi::connect(ApiConfig::new("ws://127.0.0.1:9900/ws-api/v3"), Some(credentials)).await?;
-/// let orders = WsOrderEntry::new(Arc::new(api));
+/// let orders = WsOrderEntry::connect(ApiConfig::new("ws://127.0.0.1:9900/ws-api/v3"), credentials).await?;
 /// let mut order = NewOrder::limit("BTCUSDT", Side::Buy, "0.001".parse().unwrap(), "50000".parse().unwrap());
 /// order.new_client_order_id = Some("mbx-doc-1".into());
 /// let ack = orders.place_order(&order).await?;
@@ -43,9 +44,28 @@ pub struct WsOrderEntry {
 }
 
 impl WsOrderEntry {
-    /// Orders over `api` (which needs credentials).
+    /// Orders over `api` (which needs credentials). Keep draining the
+    /// receiver [`WsApi::connect`] gave: the connection stops when nobody
+    /// listens to it.
     pub fn new(api: Arc<WsApi>) -> WsOrderEntry {
         WsOrderEntry { api }
+    }
+
+    /// Connects a session of its own, whose notices (reconnects) go to the
+    /// log at debug level.
+    pub async fn connect(
+        config: ApiConfig,
+        credentials: Credentials,
+    ) -> Result<WsOrderEntry, Error> {
+        let (api, mut items) = WsApi::connect(config, Some(credentials)).await?;
+        tokio::spawn(async move {
+            while let Some(item) = items.recv().await {
+                if let UserItem::Notice(notice) = item {
+                    tracing::debug!(?notice, "WebSocket API session");
+                }
+            }
+        });
+        Ok(WsOrderEntry::new(Arc::new(api)))
     }
 
     /// The connection.

@@ -90,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: ConfigArgs) -> Result<(), CliError> {
         ),
         Err(err) => ("-".to_owned(), err.to_string()),
     };
-    let pairing = resolved.credentials().err().map(|err| CliError::from(err));
+    let pairing = resolved.credentials().err().map(CliError::from);
     let recv_window = resolved
         .recv_window_ms
         .map_or("5000 (the server's default)".to_owned(), |ms| {

@@ -6,6 +6,8 @@ pub mod balances;
 pub mod config;
 pub mod doctor;
 pub mod explain;
+pub mod order;
+pub mod orders;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
@@ -23,6 +25,9 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Sign(args) => sign::run(&global, args),
         Command::Balances(args) => balances::run(&global, args),
         Command::Api(args) => api::run(&global, args),
+        Command::Order(args) => order::run(&global, args),
+        Command::Orders(args) => orders::run(&global, args),
+        Command::Trades(args) => orders::run_trades(&global, args),
         Command::Time(args) => time::run(&global, args),
         Command::Config(args) => config::run(&global, args),
         Command::Sandbox(args) => sandbox::run(&global, args),
@@ -73,11 +78,9 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 /// Ctrl-C, as the stop signal of a live use-case.
-pub fn ctrl_c() -> impl std::future::Future<Output = ()> + Send + 'static {
-    async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handler: run until the other limits end it.
-            std::future::pending::<()>().await;
-        }
+pub async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler: run until the other limits end it.
+        std::future::pending::<()>().await;
     }
 }

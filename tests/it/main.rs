@@ -6,6 +6,7 @@ mod balances;
 mod balances_watch;
 mod doctor;
 mod explain;
+mod orders;
 mod preflight;
 mod sandbox;
 mod sandbox_admin;

@@ -367,9 +367,7 @@ pub fn resolve(sources: &Sources, vars: &dyn Vars) -> Result<Resolved, Error> {
     });
 
     // The API key: the first source that has one.
-    // Each: where it was looked for, and the key text with its description.
-    type Candidate = (Origin, Result<Option<(String, String)>, Error>);
-    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut candidates: Vec<(Origin, Result<Option<KeyText>, Error>)> = Vec::new();
     if let Some((name, profile)) = &explicit {
         candidates.push((origin_of(name, true), profile_key(name, profile, vars)));
     }
@@ -500,11 +498,10 @@ fn find_profile(file: &ConfigFile, name: &str, path: Option<&Path>) -> Result<Pr
 }
 
 /// The API key of a profile: `api_key`, or the variable `api_key_env` names.
-fn profile_key(
-    name: &str,
-    profile: &Profile,
-    vars: &dyn Vars,
-) -> Result<Option<(String, String)>, Error> {
+/// An API key's text and where it came from.
+type KeyText = (String, String);
+
+fn profile_key(name: &str, profile: &Profile, vars: &dyn Vars) -> Result<Option<KeyText>, Error> {
     if let Some(key) = &profile.api_key {
         return Ok(Some((key.clone(), format!("profile `{name}`"))));
     }

@@ -79,23 +79,18 @@ const DEMO: Hosts = Hosts {
     ws_api: Some("wss://demo-ws-api.binance.com/ws-api/v3"),
 };
 
-/// A known host and the environment it names.
-type KnownHost = (&'static str, fn() -> Environment);
-
 /// REST hosts that identify an environment when given as a base URL.
-const KNOWN_REST_HOSTS: &[KnownHost] = &[
-    ("api.binance.com", || Environment::Production),
-    ("api-gcp.binance.com", || {
-        Environment::ProductionAlternate(0)
-    }),
-    ("api1.binance.com", || Environment::ProductionAlternate(1)),
-    ("api2.binance.com", || Environment::ProductionAlternate(2)),
-    ("api3.binance.com", || Environment::ProductionAlternate(3)),
-    ("api4.binance.com", || Environment::ProductionAlternate(4)),
-    ("data-api.binance.vision", || Environment::MarketDataOnly),
-    ("testnet.binance.vision", || Environment::Testnet),
-    ("api1.testnet.binance.vision", || Environment::Testnet),
-    ("demo-api.binance.com", || Environment::Demo),
+const KNOWN_REST_HOSTS: &[(&str, Environment)] = &[
+    ("api.binance.com", Environment::Production),
+    ("api-gcp.binance.com", Environment::ProductionAlternate(0)),
+    ("api1.binance.com", Environment::ProductionAlternate(1)),
+    ("api2.binance.com", Environment::ProductionAlternate(2)),
+    ("api3.binance.com", Environment::ProductionAlternate(3)),
+    ("api4.binance.com", Environment::ProductionAlternate(4)),
+    ("data-api.binance.vision", Environment::MarketDataOnly),
+    ("testnet.binance.vision", Environment::Testnet),
+    ("api1.testnet.binance.vision", Environment::Testnet),
+    ("demo-api.binance.com", Environment::Demo),
 ];
 
 impl Environment {
@@ -112,7 +107,7 @@ impl Environment {
                 .iter()
                 .find(|(known, _)| host.eq_ignore_ascii_case(known))
         {
-            return Ok(environment());
+            return Ok(environment.clone());
         }
         Ok(Environment::Custom(url.trim_end_matches('/').to_owned()))
     }

@@ -2,21 +2,44 @@
 //! does. The id is what makes an unknown outcome resolvable, so every order
 //! has one before it is sent.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher as _, Hasher as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use mbx_domain::Error;
-use rand::Rng as _;
 
 /// The longest id Binance takes.
 const MAX_LEN: usize = 36;
 
-/// `mbx-` and 20 random letters and digits: 62^20 ≈ 7·10^35 values, so two
-/// orders never share one by chance.
+/// `mbx-` and 20 letters and digits drawn from 128 unpredictable bits, so
+/// two orders never share one by chance.
+///
+/// The bits come from the standard library's randomly keyed SipHash
+/// (`RandomState`, keyed from the operating system's randomness) over the
+/// time, the process and a counter: ids need to be unique, not secret, and
+/// this needs no random-number crate.
 pub fn generate() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    let draw = |lane: u64| {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u64(lane);
+        hasher.write_u64(count);
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.finish()
+    };
+    let mut bits = (u128::from(draw(1)) << 64) | u128::from(draw(2));
     let mut id = String::with_capacity(24);
     id.push_str("mbx-");
     for _ in 0..20 {
-        id.push(char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]));
+        id.push(char::from(ALPHABET[(bits % 62) as usize]));
+        bits /= 62;
     }
     id
 }
@@ -55,10 +78,12 @@ mod tests {
 
     #[test]
     fn generated_ids_are_valid_and_unique() {
-        let (a, b) = (generate(), generate());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 24);
-        assert!(a.starts_with("mbx-"));
-        check_id(&a, true);
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| generate()).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(100) {
+            assert_eq!(id.len(), 24);
+            assert!(id.starts_with("mbx-"));
+            check_id(id, true);
+        }
     }
 }

@@ -4,7 +4,7 @@
 use mbx_adapters_rest::{ClientConfig, Request, RestClient};
 use mbx_domain::Error;
 use mbx_domain::credentials::{ApiKey, Credentials};
-use mbx_domain::model::{NewOrder, Side};
+use mbx_domain::model::{NewOrder, OrderRef, Side};
 use mbx_domain::ports::{AccountData as _, MarketData as _, OrderEntry as _};
 use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Fault};
 use mbx_signing::{HmacKey, Signer};
@@ -175,7 +175,7 @@ fn a_get_is_retried_after_a_server_error() {
 }
 
 #[test]
-fn an_order_with_an_unknown_outcome_is_queried_not_resent() {
+fn an_order_with_an_unknown_outcome_is_sent_once_and_left_to_the_use_case() {
     let running = Running::demo();
     let client = client(&running);
     // Sync the clock first, so that the fault hits the order itself.
@@ -189,11 +189,17 @@ fn an_order_with_an_unknown_outcome_is_queried_not_resent() {
     );
     order.new_client_order_id = Some("mbx-test-uncertain-1".to_owned());
     let res = running.block_on(client.place_order(&order));
-    // The sandbox's 500 did not execute the order; the query finds nothing
-    // and the original error comes back.
+    // A 500 to an order leaves its outcome unknown; the adapter neither
+    // sends it again nor decides (`mbx_client::orders` looks it up).
+    let err = res.unwrap_err();
+    assert_eq!(
+        err.category(),
+        mbx_domain::Category::UnknownOutcome,
+        "{err}"
+    );
     assert!(
-        matches!(&res, Err(Error::Api(err)) if err.status == 500),
-        "{res:?}"
+        matches!(&err, Error::Api(api) if api.status == 500),
+        "{err}"
     );
     let orders: Vec<(String, String)> = running
         .log()
@@ -201,13 +207,7 @@ fn an_order_with_an_unknown_outcome_is_queried_not_resent() {
         .filter(|entry| entry.1 == "/api/v3/order")
         .map(|entry| (entry.0, entry.1))
         .collect();
-    assert_eq!(
-        orders,
-        [
-            ("POST".to_owned(), "/api/v3/order".to_owned()),
-            ("GET".to_owned(), "/api/v3/order".to_owned())
-        ]
-    );
+    assert_eq!(orders, [("POST".to_owned(), "/api/v3/order".to_owned())]);
 }
 
 #[test]
@@ -224,11 +224,11 @@ fn client_places_queries_and_cancels_an_order() {
     let ack = running.block_on(client.place_order(&order)).unwrap();
     assert_eq!(ack.client_order_id, "mbx-test-order-1");
     let found = running
-        .block_on(client.query_order("BTCUSDT", "mbx-test-order-1"))
+        .block_on(client.query_order("BTCUSDT", &OrderRef::client("mbx-test-order-1")))
         .unwrap();
     assert_eq!(found.order_id, ack.order_id);
     let canceled = running
-        .block_on(client.cancel_order("BTCUSDT", "mbx-test-order-1"))
+        .block_on(client.cancel_order("BTCUSDT", &OrderRef::Id(ack.order_id)))
         .unwrap();
     assert_eq!(canceled.order_id, ack.order_id);
     let raw = running

@@ -8,6 +8,7 @@ mod config;
 mod doctor;
 mod errors;
 mod explain;
+mod orders;
 mod preflight;
 mod reconcile;
 mod sandbox;

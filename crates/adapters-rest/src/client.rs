@@ -713,7 +713,7 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
             | "/api/v3/account/commission"
             | "/api/v3/myAllocations",
         ) => 20,
-        (_, "/api/v3/rateLimit/order") => 40,
+        (_, "/api/v3/rateLimit/order" | "/api/v3/myFilters") => 40,
         (_, "/sapi/v1/capital/config/getall") => 10,
         _ => 1,
     }
@@ -914,6 +914,9 @@ mod tests {
                 12,
             ),
             ("GET", "/api/v3/ticker", &[("symbol", "A")], 4),
+            ("GET", "/api/v3/referencePrice", &[("symbol", "A")], 2),
+            ("GET", "/api/v3/myFilters", &[("symbol", "A")], 40),
+            ("DELETE", "/api/v3/openOrders", &[("symbol", "A")], 1),
         ];
         for (method, path, pairs, expected) in cases {
             assert_eq!(

@@ -41,9 +41,10 @@
 //! A key design decision: the retry rules live in one place,
 //! [`RestClient::send`]. A GET is retried after network errors and 5xx with
 //! jittered backoff; a `-1021` re-syncs the clock and retries once; a 429 or
-//! 418 is waited out as `Retry-After` asks. An order is never sent twice:
-//! it carries a `newClientOrderId`, and an uncertain outcome is resolved by
-//! querying that id. A GET is safe to send again; nothing else is.
+//! 418 is waited out as `Retry-After` asks. An order is sent exactly once:
+//! an uncertain outcome is returned as it is, and resolving it by the
+//! order's `newClientOrderId` is the use-case's job (`mbx_client::orders`).
+//! A GET is safe to send again; nothing else is.
 #![deny(missing_docs)]
 
 mod client;

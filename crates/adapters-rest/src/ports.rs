@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use mbx_domain::Error;
 use mbx_domain::model::{
-    Account, AccountTrade, ApiRestrictions, Depth, ExchangeInfo, Kline, Millis, NewOrder, Order,
-    OrderAck, PriceTicker, ServerTime, Trade,
+    Account, AccountTrade, ApiRestrictions, AvgPrice, Canceled, Depth, ExchangeInfo, Kline, Millis,
+    MyFilters, NewOrder, Order, OrderAck, OrderCommissions, OrderRef, PriceTicker, ReferencePrice,
+    ServerTime, Trade,
 };
 use mbx_domain::ports::{AccountData, MarketData, OrderEntry, RateLimitStatus, ServerClock};
 use mbx_domain::rate_limit::ServerBackoff;
-use rand::Rng as _;
 
 use crate::client::{Request, RestClient};
 
@@ -85,6 +85,21 @@ impl MarketData for RestClient {
     async fn ticker_prices(&self) -> Result<Vec<PriceTicker>, Error> {
         self.call(Request::get("/api/v3/ticker/price")).await
     }
+
+    async fn ticker_price(&self, symbol: &str) -> Result<PriceTicker, Error> {
+        self.call(Request::get("/api/v3/ticker/price").param("symbol", symbol))
+            .await
+    }
+
+    async fn avg_price(&self, symbol: &str) -> Result<AvgPrice, Error> {
+        self.call(Request::get("/api/v3/avgPrice").param("symbol", symbol))
+            .await
+    }
+
+    async fn reference_price(&self, symbol: &str) -> Result<ReferencePrice, Error> {
+        self.call(Request::get("/api/v3/referencePrice").param("symbol", symbol))
+            .await
+    }
 }
 
 #[async_trait]
@@ -142,84 +157,67 @@ impl AccountData for RestClient {
         }
         self.call(request.signed()).await
     }
+
+    async fn my_filters(&self, symbol: &str) -> Result<MyFilters, Error> {
+        self.call(
+            Request::get("/api/v3/myFilters")
+                .param("symbol", symbol)
+                .signed(),
+        )
+        .await
+    }
 }
 
 #[async_trait]
 impl OrderEntry for RestClient {
-    /// Sends the order once. When the outcome is unknown (network error,
-    /// 5xx, `-1007`), asks for the order by its `newClientOrderId` instead
-    /// of sending it again: found means placed; `-2013` means not placed,
-    /// and the original error is returned.
+    /// Sends the order once; an unknown outcome is returned as it is
+    /// (see [`OrderEntry`]: the use-case resolves it).
     async fn place_order(&self, order: &NewOrder) -> Result<OrderAck, Error> {
-        let mut order = order.clone();
-        let client_order_id = order
-            .new_client_order_id
-            .get_or_insert_with(new_client_order_id)
-            .clone();
-        let mut request = Request::new("POST", "/api/v3/order")?;
-        for (name, value) in order.params() {
-            request = request.param(name, value);
-        }
-        let err = match self.call::<OrderAck>(request.signed()).await {
-            Ok(ack) => return Ok(ack),
-            Err(err) if err.category() == mbx_domain::Category::UnknownOutcome => err,
-            Err(err) => return Err(err),
-        };
-        tracing::warn!("{err}; the order's outcome is unknown, querying `{client_order_id}`");
-        match self.query_order(&order.symbol, &client_order_id).await {
-            Ok(found) => Ok(OrderAck {
-                symbol: found.symbol,
-                order_id: found.order_id,
-                client_order_id: found.client_order_id,
-                transact_time: found.update_time,
-                status: Some(found.status),
-                executed_qty: Some(found.executed_qty),
-                fills: Vec::new(),
-            }),
-            Err(_) => Err(err),
-        }
+        self.call(order_request("/api/v3/order", order)?.signed())
+            .await
     }
 
-    async fn query_order(&self, symbol: &str, client_order_id: &str) -> Result<Order, Error> {
+    async fn test_order(&self, order: &NewOrder) -> Result<OrderCommissions, Error> {
+        let request = order_request("/api/v3/order/test", order)?
+            .param("computeCommissionRates", "true")
+            .signed();
+        self.call(request).await
+    }
+
+    async fn query_order(&self, symbol: &str, order: &OrderRef) -> Result<Order, Error> {
+        let (name, value) = order.param();
         self.call(
             Request::get("/api/v3/order")
                 .param("symbol", symbol)
-                .param("origClientOrderId", client_order_id)
+                .param(name, value)
                 .signed(),
         )
         .await
     }
 
-    async fn cancel_order(&self, symbol: &str, client_order_id: &str) -> Result<Order, Error> {
+    async fn cancel_order(&self, symbol: &str, order: &OrderRef) -> Result<Order, Error> {
+        let (name, value) = order.param();
         let request = Request::new("DELETE", "/api/v3/order")?
             .param("symbol", symbol)
-            .param("origClientOrderId", client_order_id)
+            .param(name, value)
             .signed();
         self.call(request).await
     }
+
+    async fn cancel_open_orders(&self, symbol: &str) -> Result<Vec<Order>, Error> {
+        let request = Request::new("DELETE", "/api/v3/openOrders")?
+            .param("symbol", symbol)
+            .signed();
+        let entries: Vec<Canceled> = self.call(request).await?;
+        Ok(Canceled::into_orders(entries))
+    }
 }
 
-/// `mbx-` and 20 random letters and digits (Binance allows up to 36
-/// characters matching `^[\.A-Z\:/a-z0-9_-]{1,36}$`).
-fn new_client_order_id() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
-    let mut id = String::from("mbx-");
-    for _ in 0..20 {
-        id.push(char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]));
+/// A `POST` of `order`'s parameters to `path`, in the documented order.
+fn order_request(path: &str, order: &NewOrder) -> Result<Request, Error> {
+    let mut request = Request::new("POST", path)?;
+    for (name, value) in order.params() {
+        request = request.param(name, value);
     }
-    id
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_order_ids_are_unique_and_valid() {
-        let (a, b) = (new_client_order_id(), new_client_order_id());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 24);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'));
-    }
+    Ok(request)
 }

@@ -20,7 +20,10 @@
 //! * [`WsUserData`] and [`WsMarketStreams`] are the same, as the
 //!   `mbx-domain` ports [`mbx_domain::ports::UserDataSource`] and
 //!   [`mbx_domain::ports::MarketStreamSource`] that the use-cases of
-//!   `mbx-client` take.
+//!   `mbx-client` take; [`WsOrderEntry`] is the
+//!   [`mbx_domain::ports::OrderEntry`] port over the WebSocket API
+//!   (`order.place`, `order.test`, `order.status`, `order.cancel`,
+//!   `openOrders.cancelAll`).
 //! * Every failure is an [`mbx_domain::Error`], with the same codes,
 //!   categories and hints as over REST.
 //! * [`wire`] is Binance's JSON as it is on the wire, borrowed from the
@@ -73,6 +76,7 @@ pub mod api;
 mod conn;
 mod error;
 pub mod market;
+mod orders;
 mod ports;
 pub mod wire;
 
@@ -80,4 +84,5 @@ pub use api::{ApiConfig, ApiReply, WsApi};
 pub use conn::Backoff;
 pub use error::changes_state;
 pub use market::{MarketStreamConfig, MarketStreams};
+pub use orders::WsOrderEntry;
 pub use ports::{WsMarketStreams, WsUserData};

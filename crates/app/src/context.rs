@@ -7,13 +7,17 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mbx_adapters_rest::{ClientConfig, RestClient};
-use mbx_adapters_ws::{ApiConfig, MarketStreamConfig, WsMarketStreams, WsUserData};
+use mbx_adapters_rest::{ClientConfig, RestClient, SystemClock};
+use mbx_adapters_ws::{ApiConfig, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData};
 use mbx_client::backoff::FileBackoffStore;
 use mbx_client::config::{self, LoadedKey, LoadedSigner, Origin, ProcessVars, Resolved, Sources};
+use mbx_client::orders::rules::{
+    ExchangeInfoStore, FileExchangeInfoStore, MemoryExchangeInfoStore,
+};
+use mbx_client::orders::{Trading, TradingConfig, TradingPorts};
 use mbx_domain::credentials::{ApiKey, Credentials};
 use mbx_domain::environment::Environment;
-use mbx_domain::ports::{AccountData, MarketData, MarketStreamSource, UserDataSource};
+use mbx_domain::ports::{AccountData, MarketData, MarketStreamSource, OrderEntry, UserDataSource};
 use mbx_domain::{ConfigError, Error};
 use mbx_signing::{HmacKey, Signer};
 
@@ -206,6 +210,52 @@ impl Context {
             })?,
         };
         Ok(Arc::new(WsMarketStreams::new(MarketStreamConfig::new(url))))
+    }
+
+    /// The order use-case, with orders sent over REST, or over the
+    /// WebSocket API session `ws` when one is given. Symbol rules are
+    /// cached in the cache directory (in memory for `--sandbox`, whose
+    /// rules live as long as the process).
+    pub fn trading(&self, ws: Option<WsOrderEntry>) -> Trading {
+        let orders: Arc<dyn OrderEntry> = match ws {
+            Some(ws) => Arc::new(ws),
+            None => self.rest.clone(),
+        };
+        let rules: Arc<dyn ExchangeInfoStore> = match config::cache_dir(&ProcessVars) {
+            Some(dir) if self.sandbox.is_none() => Arc::new(FileExchangeInfoStore::new(dir)),
+            _ => Arc::new(MemoryExchangeInfoStore::new()),
+        };
+        let mut config = TradingConfig::new(&self.environment().rest_host());
+        config.recv_window = std::time::Duration::from_millis(u64::from(self.recv_window_ms()));
+        Trading::new(
+            TradingPorts {
+                orders,
+                market: self.rest.clone(),
+                account: self.rest.clone(),
+                clock: Arc::new(SystemClock),
+                rules,
+            },
+            config,
+        )
+    }
+
+    /// A WebSocket API session of the environment (or at `url_override`),
+    /// signed with the credentials, for orders over `order.place`.
+    pub async fn ws_orders(&self, url_override: Option<&str>) -> Result<WsOrderEntry, CliError> {
+        let credentials = self.credentials()?;
+        let url = match url_override {
+            Some(url) => url.to_owned(),
+            None => self.environment().ws_api_url().ok_or_else(|| {
+                CliError::from(Error::Config(ConfigError::NoUrl {
+                    what: "WebSocket API",
+                    environment: self.environment().to_string(),
+                }))
+                .with_hint("pass the WebSocket API URL with `--ws-api-url`, e.g. `wss://ws-api.binance.com:443/ws-api/v3`")
+            })?,
+        };
+        let mut config = ApiConfig::new(url);
+        config.recv_window_ms = Some(self.recv_window_ms());
+        Ok(WsOrderEntry::connect(config, credentials).await?)
     }
 
     /// Stops the embedded sandbox, if one was started.

@@ -15,6 +15,10 @@
 //!   reconnect (balances and orders), for `mbx user-stream` and
 //!   `mbx balances --watch`;
 //! * [`market_feed`]: market streams live;
+//! * [`orders`]: orders placed safely: pre-flight checks against the
+//!   symbol's filters (rules cached per environment), rounding, one send,
+//!   and an unknown outcome resolved by looking the order up, never by
+//!   sending it again; order status, cancels, history and trades;
 //! * [`session`]: when a live use-case stops (count, duration, a stop
 //!   signal);
 //! * [`doctor`] and [`clock`]: structured findings about credentials,
@@ -45,4 +49,5 @@ pub mod config;
 pub mod doctor;
 pub mod explain;
 pub mod market_feed;
+pub mod orders;
 pub mod session;

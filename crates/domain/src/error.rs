@@ -577,6 +577,17 @@ pub enum Error {
         #[source]
         cause: Cause,
     },
+    /// A request that changes state had an unknown outcome, and looking it
+    /// up showed that it was not executed: nothing changed, and sending it
+    /// again is safe.
+    #[error("{endpoint}: not executed")]
+    NotExecuted {
+        /// The request.
+        endpoint: String,
+        /// Why the outcome was unknown, and what the lookup found.
+        #[source]
+        cause: Cause,
+    },
     /// The server answered with an error.
     #[error(transparent)]
     Api(#[from] BinanceError),
@@ -667,6 +678,7 @@ impl Error {
         match self {
             Error::Transport { .. } => Category::Network,
             Error::OutcomeUnknown { .. } => Category::UnknownOutcome,
+            Error::NotExecuted { .. } => Category::Server,
             Error::Api(err) => err.category(),
             Error::Decode { .. } => Category::Server,
             Error::Throttled { banned: true, .. } => Category::Ban,
@@ -683,7 +695,7 @@ impl Error {
     /// the order up first.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::Throttled { .. } => true,
+            Error::Transport { .. } | Error::Throttled { .. } | Error::NotExecuted { .. } => true,
             Error::Api(err) => matches!(
                 err.category(),
                 Category::RateLimit | Category::Ban | Category::Server | Category::Clock
@@ -731,6 +743,9 @@ impl Error {
             )),
             Error::OutcomeUnknown { .. } => Some(Hint::new(
                 "look the order up by its `newClientOrderId` (`GET /api/v3/order` with `origClientOrderId`) before sending it again",
+            )),
+            Error::NotExecuted { .. } => Some(Hint::new(
+                "nothing was executed; it is safe to send the request again",
             )),
             Error::Decode { .. } => Some(Hint::new(
                 "the server's answer does not match the documentation; check that the base URL is a Binance Spot API",
@@ -909,6 +924,10 @@ mod tests {
                 endpoint: "POST /api/v3/order".into(),
                 cause: Cause::new("timeout"),
             },
+            Error::NotExecuted {
+                endpoint: "POST /api/v3/order".into(),
+                cause: Cause::new("not found"),
+            },
             Error::Decode {
                 endpoint: "GET /x".into(),
                 reason: "r".into(),
@@ -961,6 +980,14 @@ mod tests {
         };
         assert!(!err.is_retryable());
         assert_eq!(err.category(), Category::UnknownOutcome);
+        // Once a lookup shows it was not executed, sending it again is safe.
+        let err = Error::NotExecuted {
+            endpoint: "POST /api/v3/order".into(),
+            cause: Cause::new("no such order"),
+        };
+        assert!(err.is_retryable());
+        assert_eq!(err.category(), Category::Server);
+        assert_eq!(err.to_string(), "POST /api/v3/order: not executed");
     }
 
     #[test]

@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use crate::error::Error;
 use crate::feed::{Feed, StreamItem, UserItem};
 use crate::model::{
-    Account, AccountTrade, ApiRestrictions, Depth, ExchangeInfo, Kline, Millis, NewOrder, Order,
-    OrderAck, PriceTicker, Trade,
+    Account, AccountTrade, ApiRestrictions, AvgPrice, Depth, ExchangeInfo, Kline, Millis,
+    MyFilters, NewOrder, Order, OrderAck, OrderCommissions, OrderRef, PriceTicker, ReferencePrice,
+    Trade,
 };
 use crate::rate_limit::ServerBackoff;
 
@@ -53,6 +54,13 @@ pub trait MarketData: Send + Sync {
     ) -> Result<Vec<Kline>, Error>;
     /// `GET /api/v3/ticker/price` for every symbol.
     async fn ticker_prices(&self) -> Result<Vec<PriceTicker>, Error>;
+    /// `GET /api/v3/ticker/price` for one symbol: the last trade price.
+    async fn ticker_price(&self, symbol: &str) -> Result<PriceTicker, Error>;
+    /// `GET /api/v3/avgPrice`: the average price the filters use.
+    async fn avg_price(&self, symbol: &str) -> Result<AvgPrice, Error>;
+    /// `GET /api/v3/referencePrice` (CHANGELOG 2026-05-06). A server that
+    /// does not serve it answers `-1020` (404); callers skip what needs it.
+    async fn reference_price(&self, symbol: &str) -> Result<ReferencePrice, Error>;
 }
 
 /// Private account data (security type `USER_DATA`, signed).
@@ -78,22 +86,39 @@ pub trait AccountData: Send + Sync {
     /// `GET /api/v3/myTrades`.
     async fn my_trades(&self, symbol: &str, limit: Option<u32>)
     -> Result<Vec<AccountTrade>, Error>;
+    /// `GET /api/v3/myFilters` (weight 40): the filters that apply to this
+    /// account on `symbol`, `MAX_ASSET` included. A server that does not
+    /// serve it answers `-1020` (404).
+    async fn my_filters(&self, symbol: &str) -> Result<MyFilters, Error>;
 }
 
-/// Placing, querying and canceling orders (security type `TRADE`, signed).
+/// Placing, testing, querying and canceling orders (security type
+/// `TRADE`, signed): over REST (`mbx-adapters-rest`) or the WebSocket API
+/// (`mbx-adapters-ws`).
 ///
-/// Implementations never send an order twice blindly: when the outcome of a
-/// placement is unknown (timeout, 5xx, `-1007`), they query the order by its
-/// `newClientOrderId`.
+/// Implementations send each request once. When the outcome of a placement
+/// is unknown (an error whose category is
+/// [`crate::Category::UnknownOutcome`]: no answer after the request left, a
+/// 5xx, `-1007`), they return that error and decide nothing: resolving it
+/// (look the order up by its `newClientOrderId`, never send it again
+/// blindly) is the use-case's job (`mbx_client::orders`).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OrderEntry: Send + Sync {
-    /// `POST /api/v3/order`.
+    /// `POST /api/v3/order` (`order.place`), sent once.
     async fn place_order(&self, order: &NewOrder) -> Result<OrderAck, Error>;
-    /// `GET /api/v3/order` by client order id.
-    async fn query_order(&self, symbol: &str, client_order_id: &str) -> Result<Order, Error>;
-    /// `DELETE /api/v3/order` by client order id.
-    async fn cancel_order(&self, symbol: &str, client_order_id: &str) -> Result<Order, Error>;
+    /// `POST /api/v3/order/test` (`order.test`) with
+    /// `computeCommissionRates=true`: checked by the matching engine, never
+    /// placed; the answer is the commission the order would pay.
+    async fn test_order(&self, order: &NewOrder) -> Result<OrderCommissions, Error>;
+    /// `GET /api/v3/order` (`order.status`). `-2013` when no such order.
+    async fn query_order(&self, symbol: &str, order: &OrderRef) -> Result<Order, Error>;
+    /// `DELETE /api/v3/order` (`order.cancel`).
+    async fn cancel_order(&self, symbol: &str, order: &OrderRef) -> Result<Order, Error>;
+    /// `DELETE /api/v3/openOrders` (`openOrders.cancelAll`): every open
+    /// order on `symbol`, order lists included (flattened). `-2011` when
+    /// there is none.
+    async fn cancel_open_orders(&self, symbol: &str) -> Result<Vec<Order>, Error>;
 }
 
 /// The account's user-data stream (WebSocket API

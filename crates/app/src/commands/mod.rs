@@ -6,6 +6,8 @@ pub mod balances;
 pub mod config;
 pub mod doctor;
 pub mod explain;
+pub mod order;
+pub mod orders;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
@@ -23,6 +25,9 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Sign(args) => sign::run(&global, args),
         Command::Balances(args) => balances::run(&global, args),
         Command::Api(args) => api::run(&global, args),
+        Command::Order(args) => order::run(&global, args),
+        Command::Orders(args) => orders::run(&global, args),
+        Command::Trades(args) => orders::run_trades(&global, args),
         Command::Time(args) => time::run(&global, args),
         Command::Config(args) => config::run(&global, args),
         Command::Sandbox(args) => sandbox::run(&global, args),

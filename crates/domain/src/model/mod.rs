@@ -21,7 +21,8 @@ pub use market::{
     Ticker24h, Trade,
 };
 pub use order::{
-    AccountTrade, Fill, NewOrder, Order, OrderAck, OrderStatus, OrderType, Side, TimeInForce,
+    AccountTrade, Canceled, CommissionDiscount, Fill, MakerTaker, NewOrder, Order, OrderAck,
+    OrderCommissions, OrderRef, OrderStatus, OrderType, ResponseType, Side, StpMode, TimeInForce,
 };
 
 pub use rust_decimal::Decimal;

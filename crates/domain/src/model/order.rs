@@ -1,5 +1,6 @@
-//! Orders: what to send ([`NewOrder`]) and what comes back ([`OrderAck`],
-//! [`Order`], [`AccountTrade`]).
+//! Orders: what to send ([`NewOrder`]), how to name one ([`OrderRef`]) and
+//! what comes back ([`OrderAck`], [`Order`], [`OrderCommissions`],
+//! [`AccountTrade`]).
 
 use std::fmt;
 
@@ -82,6 +83,38 @@ pub enum OrderStatus {
     Other,
 }
 
+/// Self-trade prevention mode (`shared/binance-docs/enums.md` § STP Modes):
+/// what happens when the order would match one of the same account (or
+/// trade group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StpMode {
+    /// No prevention.
+    None,
+    /// Expire the resting (maker) order.
+    ExpireMaker,
+    /// Expire the incoming (taker) order.
+    ExpireTaker,
+    /// Expire both.
+    ExpireBoth,
+    /// Decrease both by the matching quantity.
+    Decrement,
+    /// Transfer between the two (new in 2026).
+    Transfer,
+}
+
+/// How much `POST /api/v3/order` answers with (`newOrderRespType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ResponseType {
+    /// Ids and time only.
+    Ack,
+    /// Plus status, quantities and prices.
+    Result,
+    /// Plus the fills.
+    Full,
+}
+
 macro_rules! wire_text {
     ($ty:ty { $($variant:ident => $text:literal),* $(,)? }) => {
         impl $ty {
@@ -126,6 +159,15 @@ wire_text!(OrderType {
     Other => "OTHER",
 });
 wire_text!(TimeInForce { Gtc => "GTC", Ioc => "IOC", Fok => "FOK" });
+wire_text!(StpMode {
+    None => "NONE",
+    ExpireMaker => "EXPIRE_MAKER",
+    ExpireTaker => "EXPIRE_TAKER",
+    ExpireBoth => "EXPIRE_BOTH",
+    Decrement => "DECREMENT",
+    Transfer => "TRANSFER",
+});
+wire_text!(ResponseType { Ack => "ACK", Result => "RESULT", Full => "FULL" });
 wire_text!(OrderStatus {
     New => "NEW",
     PendingNew => "PENDING_NEW",
@@ -166,7 +208,14 @@ pub struct NewOrder {
     pub trailing_delta: Option<u32>,
     /// Visible quantity of an iceberg order.
     pub iceberg_qty: Option<Decimal>,
-    /// Your id for the order; the REST client fills one in when `None`.
+    /// Self-trade prevention; the symbol's default when `None`.
+    pub self_trade_prevention_mode: Option<StpMode>,
+    /// How much the answer holds; the server's default by type when `None`
+    /// (`FULL` for LIMIT and MARKET).
+    pub new_order_resp_type: Option<ResponseType>,
+    /// Your id for the order; when `None` the server makes one up, and an
+    /// uncertain outcome cannot be looked up (`mbx_client::orders` always
+    /// sets one).
     pub new_client_order_id: Option<String>,
 }
 
@@ -184,6 +233,8 @@ impl NewOrder {
             stop_price: None,
             trailing_delta: None,
             iceberg_qty: None,
+            self_trade_prevention_mode: None,
+            new_order_resp_type: None,
             new_client_order_id: None,
         }
     }
@@ -201,6 +252,8 @@ impl NewOrder {
             stop_price: None,
             trailing_delta: None,
             iceberg_qty: None,
+            self_trade_prevention_mode: None,
+            new_order_resp_type: None,
             new_client_order_id: None,
         }
     }
@@ -233,10 +286,57 @@ impl NewOrder {
         if let Some(iceberg_qty) = self.iceberg_qty {
             params.push(("icebergQty", iceberg_qty.normalize().to_string()));
         }
+        if let Some(resp_type) = self.new_order_resp_type {
+            params.push(("newOrderRespType", resp_type.to_string()));
+        }
+        if let Some(mode) = self.self_trade_prevention_mode {
+            params.push(("selfTradePreventionMode", mode.to_string()));
+        }
         if let Some(id) = &self.new_client_order_id {
             params.push(("newClientOrderId", id.clone()));
         }
         params
+    }
+}
+
+/// How to name an existing order: the exchange's id or your client order
+/// id (`orderId` or `origClientOrderId`).
+///
+/// ```
+/// use mbx_domain::model::OrderRef;
+///
+/// assert_eq!(OrderRef::Id(42).param(), ("orderId", "42".to_owned()));
+/// assert_eq!(OrderRef::client("mbx-1").param(), ("origClientOrderId", "mbx-1".to_owned()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OrderRef {
+    /// The exchange's `orderId`.
+    Id(u64),
+    /// Your `clientOrderId`, sent as `origClientOrderId`.
+    ClientId(String),
+}
+
+impl OrderRef {
+    /// A reference by client order id.
+    pub fn client(id: &str) -> OrderRef {
+        OrderRef::ClientId(id.to_owned())
+    }
+
+    /// The request parameter that names the order.
+    pub fn param(&self) -> (&'static str, String) {
+        match self {
+            OrderRef::Id(id) => ("orderId", id.to_string()),
+            OrderRef::ClientId(id) => ("origClientOrderId", id.clone()),
+        }
+    }
+}
+
+impl fmt::Display for OrderRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrderRef::Id(id) => write!(f, "order {id}"),
+            OrderRef::ClientId(id) => write!(f, "order `{id}`"),
+        }
     }
 }
 
@@ -271,12 +371,30 @@ pub struct OrderAck {
     /// When the engine took it.
     #[serde(default)]
     pub transact_time: Millis,
+    /// Limit price (RESULT and FULL).
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    /// Ordered quantity (RESULT and FULL).
+    #[serde(default)]
+    pub orig_qty: Option<Decimal>,
     /// Status (RESULT and FULL).
     #[serde(default)]
     pub status: Option<OrderStatus>,
     /// Executed quantity (RESULT and FULL).
     #[serde(default)]
     pub executed_qty: Option<Decimal>,
+    /// Filled quote quantity (RESULT and FULL).
+    #[serde(default)]
+    pub cummulative_quote_qty: Option<Decimal>,
+    /// Time in force (RESULT and FULL).
+    #[serde(default)]
+    pub time_in_force: Option<TimeInForce>,
+    /// Type (RESULT and FULL).
+    #[serde(default, rename = "type")]
+    pub order_type: Option<OrderType>,
+    /// Side (RESULT and FULL).
+    #[serde(default)]
+    pub side: Option<Side>,
     /// Fills (FULL).
     #[serde(default)]
     pub fills: Vec<Fill>,
@@ -293,8 +411,11 @@ pub struct Order {
     /// `-1` unless part of an order list.
     #[serde(default)]
     pub order_list_id: i64,
-    /// Your id for the order.
+    /// Your id for the order (in a cancel's answer: the cancel's own id).
     pub client_order_id: String,
+    /// The order's own client order id, in a cancel's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orig_client_order_id: Option<String>,
     /// Limit price (`0` for MARKET).
     pub price: Decimal,
     /// Ordered quantity.
@@ -329,6 +450,86 @@ pub struct Order {
     /// Whether the order is on the book.
     #[serde(default)]
     pub is_working: bool,
+}
+
+impl Order {
+    /// The id the order was placed with: `origClientOrderId` in a cancel's
+    /// answer, `clientOrderId` otherwise.
+    pub fn placed_client_order_id(&self) -> &str {
+        self.orig_client_order_id
+            .as_deref()
+            .unwrap_or(&self.client_order_id)
+    }
+}
+
+/// One entry of `DELETE /api/v3/openOrders`: a canceled order, or an order
+/// list whose orders were canceled with it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Canceled {
+    /// A single order.
+    Order(Order),
+    /// An order list (OCO, OTO, OTOCO).
+    List {
+        /// The list's id.
+        #[serde(rename = "orderListId")]
+        order_list_id: i64,
+        /// The canceled orders of the list.
+        #[serde(rename = "orderReports", default)]
+        order_reports: Vec<Order>,
+    },
+}
+
+impl Canceled {
+    /// Every order canceled, lists flattened.
+    pub fn into_orders(entries: Vec<Canceled>) -> Vec<Order> {
+        entries
+            .into_iter()
+            .flat_map(|entry| match entry {
+                Canceled::Order(order) => vec![order],
+                Canceled::List { order_reports, .. } => order_reports,
+            })
+            .collect()
+    }
+}
+
+/// A maker and a taker rate, as decimals (`"0.00100000"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub struct MakerTaker {
+    /// When the order rests on the book.
+    pub maker: Decimal,
+    /// When it takes liquidity.
+    pub taker: Decimal,
+}
+
+/// The BNB discount on commissions.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommissionDiscount {
+    /// Whether the account pays in BNB when it can.
+    pub enabled_for_account: bool,
+    /// Whether the symbol takes it.
+    pub enabled_for_symbol: bool,
+    /// The asset paid with, `BNB`.
+    pub discount_asset: String,
+    /// The standard commission is reduced by this rate.
+    pub discount: Decimal,
+}
+
+/// What an order would pay: the answer of `POST /api/v3/order/test` with
+/// `computeCommissionRates=true`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCommissions {
+    /// Standard commission rates on trades from the order.
+    pub standard_commission_for_order: MakerTaker,
+    /// Special commission rates (absent on older servers).
+    #[serde(default)]
+    pub special_commission_for_order: Option<MakerTaker>,
+    /// Tax commission rates.
+    pub tax_commission_for_order: MakerTaker,
+    /// The BNB discount.
+    pub discount: CommissionDiscount,
 }
 
 /// One row of `GET /api/v3/myTrades`.
@@ -404,6 +605,59 @@ mod tests {
             params.join("&"),
             "symbol=LTCBTC&side=SELL&type=STOP_LOSS_LIMIT&timeInForce=GTC&quantity=10&price=0.1&stopPrice=0.09&trailingDelta=150&icebergQty=2.5"
         );
+    }
+
+    #[test]
+    fn stp_and_response_type_are_sent_by_name() {
+        let mut order = NewOrder::market("BTCUSDT", Side::Sell, "0.5".parse().unwrap());
+        order.self_trade_prevention_mode = Some(StpMode::ExpireBoth);
+        order.new_order_resp_type = Some(ResponseType::Full);
+        order.new_client_order_id = Some("x".into());
+        let text: Vec<String> = order
+            .params()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(
+            text.join("&"),
+            "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.5&newOrderRespType=FULL&selfTradePreventionMode=EXPIRE_BOTH&newClientOrderId=x"
+        );
+    }
+
+    #[test]
+    fn cancel_all_answers_flatten_order_lists() {
+        // rest-api.md § Cancel All Open Orders on a Symbol, trimmed.
+        let entries: Vec<Canceled> = serde_json::from_str(
+            r#"[
+              {"symbol":"BTCUSDT","origClientOrderId":"E6AP","orderId":11,"orderListId":-1,"clientOrderId":"pXLV","transactTime":1684804350068,"price":"0.089853","origQty":"0.178622","executedQty":"0.000000","cummulativeQuoteQty":"0.000000","status":"CANCELED","timeInForce":"GTC","type":"LIMIT","side":"BUY","selfTradePreventionMode":"NONE"},
+              {"orderListId":1929,"contingencyType":"OCO","listStatusType":"ALL_DONE","listOrderStatus":"ALL_DONE","listClientOrderId":"2inz","transactionTime":1585230948299,"symbol":"BTCUSDT",
+               "orders":[{"symbol":"BTCUSDT","orderId":20,"clientOrderId":"CwOO"}],
+               "orderReports":[{"symbol":"BTCUSDT","origClientOrderId":"CwOO","orderId":20,"orderListId":1929,"clientOrderId":"OAz7","transactTime":1688005070874,"price":"0.668611","origQty":"0.690354","executedQty":"0.000000","cummulativeQuoteQty":"0.000000","status":"CANCELED","timeInForce":"GTC","type":"STOP_LOSS_LIMIT","side":"BUY","stopPrice":"0.378131","icebergQty":"0.017083"}]}
+            ]"#,
+        )
+        .unwrap();
+        let orders = Canceled::into_orders(entries);
+        let ids: Vec<(u64, &str)> = orders
+            .iter()
+            .map(|order| (order.order_id, order.placed_client_order_id()))
+            .collect();
+        assert_eq!(ids, [(11, "E6AP"), (20, "CwOO")]);
+    }
+
+    #[test]
+    fn test_order_commissions_parse_as_documented() {
+        let rates: OrderCommissions = serde_json::from_str(
+            r#"{"standardCommissionForOrder":{"maker":"0.00000112","taker":"0.00000114"},
+                "specialCommissionForOrder":{"maker":"0.05000000","taker":"0.06000000"},
+                "taxCommissionForOrder":{"maker":"0.00000112","taker":"0.00000114"},
+                "discount":{"enabledForAccount":true,"enabledForSymbol":true,"discountAsset":"BNB","discount":"0.25000000"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            rates.standard_commission_for_order.taker.to_string(),
+            "0.00000114"
+        );
+        assert_eq!(rates.discount.discount_asset, "BNB");
     }
 
     #[test]

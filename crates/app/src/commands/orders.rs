@@ -1,0 +1,162 @@
+//! `mbx orders` (open orders, or a symbol's history) and `mbx trades` (the
+//! account's trades with their fees), over `mbx_client::orders`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use mbx_domain::model::Millis;
+
+use crate::cli::GlobalArgs;
+use crate::commands::order::print_orders;
+use crate::commands::parse_duration;
+use crate::context::{self, ConnectArgs, Context};
+use crate::error::CliError;
+use crate::printer::{Align, Table, written};
+
+/// List open orders, or a symbol's order history.
+///
+/// Without `--all`: the open orders on SYMBOL, or on every symbol (weight
+/// 80) when no symbol is given. With `--all`: every order on SYMBOL
+/// (`allOrders`), the latest 500, or those created since `--since`.
+/// `--json` prints the orders as the exchange sends them (decimals as
+/// strings).
+///
+/// Examples:
+///
+///   mbx orders --sandbox
+///
+///   mbx orders BTCUSDT --all --since 24h --sandbox
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct OrdersArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+
+    /// Only this symbol (required with `--all`).
+    #[arg(value_name = "SYMBOL", required_if_eq("all", "true"))]
+    symbol: Option<String>,
+
+    /// Every status, not only open orders.
+    #[arg(long)]
+    all: bool,
+
+    /// With `--all`: orders created in the last DURATION (e.g. `30m`,
+    /// `24h`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "all")]
+    since: Option<Duration>,
+}
+
+/// List the account's trades on a symbol, with their fees.
+///
+/// Prints time (UTC), side, price, quantity, quote quantity, the fee and
+/// its asset, and whether the order was the maker, oldest first.
+///
+/// Example:
+///
+///   mbx trades BTCUSDT --sandbox
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct TradesArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+
+    /// The symbol.
+    #[arg(value_name = "SYMBOL")]
+    symbol: String,
+
+    /// At most this many (the latest), up to 1000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    limit: Option<u32>,
+}
+
+pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
+    let symbol = args.symbol.as_deref().map(str::to_ascii_uppercase);
+    let since = args.since.map(|ago| {
+        now_ms().saturating_sub(Millis::try_from(ago.as_millis()).unwrap_or(Millis::MAX))
+    });
+    context::block_on(async {
+        let ctx = Context::connect(global, &args.connect).await?;
+        let res = async {
+            ctx.credentials()?;
+            let trading = ctx.trading(None);
+            match (&symbol, args.all) {
+                (Some(symbol), true) => {
+                    let orders = trading.history(symbol, since, None).await?;
+                    print_orders(&ctx.printer, &orders, &format!("no orders on {symbol}"))
+                }
+                _ => {
+                    let orders = trading.open_orders(symbol.as_deref()).await?;
+                    let empty = match &symbol {
+                        Some(symbol) => format!("no open orders on {symbol}"),
+                        None => "no open orders".to_owned(),
+                    };
+                    print_orders(&ctx.printer, &orders, &empty)
+                }
+            }
+        }
+        .await;
+        ctx.finish().await;
+        res
+    })
+}
+
+pub fn run_trades(global: &GlobalArgs, args: TradesArgs) -> Result<(), CliError> {
+    let symbol = args.symbol.to_ascii_uppercase();
+    context::block_on(async {
+        let ctx = Context::connect(global, &args.connect).await?;
+        let res = async {
+            ctx.credentials()?;
+            let trades = ctx.trading(None).trades(&symbol, args.limit).await?;
+            let printer = &ctx.printer;
+            if printer.is_json() {
+                return written(printer.json(&trades));
+            }
+            if trades.is_empty() {
+                return written(printer.line(&format!("no trades on {symbol}")));
+            }
+            let mut table = Table::new(&[
+                ("TIME (UTC)", Align::Left),
+                ("SIDE", Align::Left),
+                ("PRICE", Align::Right),
+                ("QUANTITY", Align::Right),
+                ("QUOTE", Align::Right),
+                ("FEE", Align::Right),
+                ("FEE ASSET", Align::Left),
+                ("ROLE", Align::Left),
+                ("ORDER ID", Align::Right),
+            ]);
+            for trade in &trades {
+                table.row(vec![
+                    utc(trade.time),
+                    if trade.is_buyer { "BUY" } else { "SELL" }.to_owned(),
+                    trade.price.to_string(),
+                    trade.qty.to_string(),
+                    trade.quote_qty.to_string(),
+                    trade.commission.to_string(),
+                    trade.commission_asset.clone(),
+                    if trade.is_maker { "maker" } else { "taker" }.to_owned(),
+                    trade.order_id.to_string(),
+                ]);
+            }
+            written(printer.table(&table))
+        }
+        .await;
+        ctx.finish().await;
+        res
+    })
+}
+
+fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            Millis::try_from(elapsed.as_millis()).unwrap_or(Millis::MAX)
+        })
+}
+
+/// `2026-12-03 17:36:41`.
+fn utc(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |time| time.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}

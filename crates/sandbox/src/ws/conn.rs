@@ -1,14 +1,77 @@
-//! What every WebSocket connection shares: the ping schedule, the pong
-//! deadline, the lifetime cap, and the incoming-message rate limit of the
-//! streams.
+//! What every WebSocket connection shares: the size cap on incoming
+//! messages, the close handshake, the ping schedule, the pong deadline, the
+//! lifetime cap, and the incoming-message rate limit of the streams.
+//!
+//! Closing, as RFC 6455 § 5.5.1 and § 7.4 ask:
+//!
+//! 1. A client's close frame is answered with a close frame (its own code
+//!    echoed), so the client sees a clean close (1000), never 1006.
+//! 2. A message or frame over [`MAX_MESSAGE_BYTES`] closes with 1009
+//!    (message too big), before its payload is read; a frame that breaks
+//!    the protocol closes with 1002, text that is not UTF-8 with 1007.
+//! 3. The server's own closes (lifetime, unanswered ping, shutdown) send a
+//!    close frame first.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use futures_util::SinkExt;
 use tokio::time::Instant;
 
-use super::WsTiming;
+use super::{MAX_MESSAGE_BYTES, WsTiming};
+
+/// The upgrade with the sandbox's size caps on incoming messages and frames.
+pub(crate) fn capped(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+}
+
+/// What a read from the client gave.
+pub(crate) enum Read {
+    /// A message to handle.
+    Message(Message),
+    /// The connection is over (the close handshake, if any, is done).
+    Over,
+}
+
+/// Reads the next message; answers a close frame and closes on a
+/// message that breaks the rules (see the module docs).
+pub(crate) async fn read(socket: &mut WebSocket) -> Read {
+    match socket.recv().await {
+        Some(Ok(Message::Close(_))) => {
+            // tungstenite queued the reply to the client's close frame;
+            // closing flushes it.
+            let _ = socket.close().await;
+            Read::Over
+        }
+        Some(Ok(message)) => Read::Message(message),
+        Some(Err(err)) => {
+            if let Some((code, reason)) = close_code(err) {
+                tracing::debug!(code, reason, "closing a WebSocket");
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+            }
+            Read::Over
+        }
+        None => Read::Over,
+    }
+}
+
+/// The close code for a read error, when the client broke a rule (rather
+/// than the connection failing).
+fn close_code(err: axum::Error) -> Option<(u16, &'static str)> {
+    let err = err.into_inner().downcast::<tungstenite::Error>().ok()?;
+    match *err {
+        tungstenite::Error::Capacity(_) => Some((1009, "message too big")),
+        tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
+        tungstenite::Error::Utf8(_) => Some((1007, "text is not UTF-8")),
+        _ => None,
+    }
+}
 
 /// What the keep-alive clock asks for.
 #[derive(Debug, PartialEq, Eq)]

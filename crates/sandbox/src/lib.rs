@@ -15,6 +15,13 @@
 //! (method names, path, security, weight, refund rule). REST ([`api`]) and
 //! the WebSocket API ([`ws`]) are two renderers of the same call.
 //!
+//! A sandbox is left running for days on developers' machines, so it bounds
+//! what a client can make it hold: connections ([`ServerLimits`]), request
+//! heads, bodies and WebSocket messages, the request log, pending faults,
+//! the weight table (per client address); and it answers only this
+//! machine's web pages on its admin API and WebSocket upgrades. The limits
+//! are in the crate README.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), mbx_sandbox::Error> {
 //! use mbx_sandbox::{Sandbox, SandboxConfig, DEMO_API_KEY};
@@ -95,7 +102,8 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Binds `config.bind` and starts serving.
+    /// Binds `config.bind` and starts serving, within `config.server`'s
+    /// connection cap and header-read timeout.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
         let exchange = Exchange::new(&config)?;
         let listener = TcpListener::bind(config.bind)

@@ -49,7 +49,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use super::Control;
-use super::conn::{Keepalive, Read, capped, keepalive_tick, read, send_shutdown};
+use super::conn::{Keepalive, Read, capped, keepalive_tick, on_read, send_shutdown};
 use super::user_data::event_payload;
 use crate::api::{Served, client_ip, shape_of, trace_request};
 use crate::error::ApiError;
@@ -149,8 +149,8 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, setup: Setup) {
     };
     loop {
         tokio::select! {
-            incoming = read(&mut socket) => {
-                let Read::Message(message) = incoming else { return };
+            incoming = socket.recv() => {
+                let Read::Message(message) = on_read(&mut socket, incoming).await else { return };
                 match message {
                     Message::Text(text) => {
                         let handled = handle(&exchange, &mut session, text.as_str()).await;

@@ -35,10 +35,15 @@ pub(crate) enum Read {
     Over,
 }
 
-/// Reads the next message; answers a close frame and closes on a
-/// message that breaks the rules (see the module docs).
-pub(crate) async fn read(socket: &mut WebSocket) -> Read {
-    match socket.recv().await {
+/// What `socket.recv()` gave, with the close handshake done: a client's
+/// close frame is answered, a message that breaks the rules closes with
+/// its code (see the module docs). Called in a `select!` arm's body, not
+/// in its future, so that a closing handshake is never cancelled halfway.
+pub(crate) async fn on_read(
+    socket: &mut WebSocket,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Read {
+    match incoming {
         Some(Ok(Message::Close(_))) => {
             // tungstenite queued the reply to the client's close frame;
             // closing flushes it.

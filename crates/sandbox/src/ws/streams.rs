@@ -22,7 +22,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::conn::{Keepalive, MessageRate, Read, capped, keepalive_tick, read, send_shutdown};
+use super::conn::{Keepalive, MessageRate, Read, capped, keepalive_tick, on_read, send_shutdown};
 use super::names::{StreamName, parse_stream};
 use super::{Control, Live};
 use crate::exchange::Exchange;
@@ -164,8 +164,8 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, start: Start) {
     let mut drop_next: HashSet<String> = HashSet::new();
     loop {
         tokio::select! {
-            incoming = read(&mut socket) => {
-                let Read::Message(message) = incoming else { return };
+            incoming = socket.recv() => {
+                let Read::Message(message) = on_read(&mut socket, incoming).await else { return };
                 if !rate.admit(Instant::now()) {
                     return;
                 }

@@ -16,6 +16,7 @@ mod sandbox_admin;
 mod sandbox_cli;
 mod sandbox_coverage;
 mod sandbox_endpoints;
+mod sandbox_hardening;
 mod sandbox_ws;
 mod sandbox_ws_api;
 mod sign;

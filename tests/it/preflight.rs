@@ -72,7 +72,7 @@ fn validator_and_sandbox_agree_on_a_sample_of_orders() {
     let running = Running::demo();
     let client = client(&running);
     let info = running.block_on(client.exchange_info(&[])).unwrap();
-    assert_eq!(info.symbols.len(), 8, "the sandbox's symbols");
+    assert_eq!(info.symbols.len(), 9, "the sandbox's symbols");
     let mut rng = SplitMix(0x005E_ED0F_0DE5);
     let mut disagreements = Vec::new();
     let mut confirmed: BTreeSet<&'static str> = BTreeSet::new();

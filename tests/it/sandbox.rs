@@ -633,7 +633,7 @@ async fn illegal_characters_are_1100() {
         .error(
             400,
             -1100,
-            "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
+            "Illegal characters found in parameter 'symbol'; legal range is '^[\\w\\-._&&[^a-z]]{1,50}$'.",
         );
     client.public("/api/v3/depth", "symbol=%FF").await.error(
         400,

@@ -1,5 +1,5 @@
 //! Project automation: `cargo xtask ci`, `cargo xtask tidy`, `cargo xtask compat`,
-//! `cargo xtask endpoints`.
+//! `cargo xtask endpoints`, `cargo xtask fuzz`.
 //!
 //! `ci` is the one test command of the project (README, `.ci/run`). It runs,
 //! in order: `cargo fmt --check`, clippy with `-D warnings` on every target,
@@ -25,7 +25,11 @@ tasks:
   compat   third-party Binance clients (Python) against the sandbox; needs PyPI
   endpoints DOCS_DIR [--check]
            regenerate mbx-domain's endpoint table from the pinned Binance docs
-           (run by hand: the docs are outside the repository)";
+           (run by hand: the docs are outside the repository)
+  fuzz [CASES] [--release]
+           the fuzz targets of tests/fuzz (sandbox request parsing, client
+           frame decoding) with CASES inputs each (default 20000; `cargo test`
+           runs 256)";
 
 fn main() -> ExitCode {
     let task = env::args().nth(1);
@@ -33,6 +37,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("tidy") => tidy::run(&project_root()),
         Some("compat") => compat::run(),
+        Some("fuzz") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            fuzz(&args)
+        }
         Some("endpoints") => {
             let args: Vec<String> = env::args().skip(2).collect();
             endpoints::run(&project_root(), &args)
@@ -99,6 +107,44 @@ fn ci() -> Result<(), String> {
     }
     tidy::run(&root)?;
     eprintln!("xtask ci: all checks passed");
+    Ok(())
+}
+
+/// Runs `tests/fuzz` with `PROPTEST_CASES` inputs per target; each target
+/// prints how many inputs it tried.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let mut cases = 20_000_u64;
+    let mut release = false;
+    for arg in args {
+        match arg.as_str() {
+            "--release" => release = true,
+            number => {
+                cases = number
+                    .parse()
+                    .map_err(|_| format!("fuzz: `{number}` is not a number of cases"))?;
+            }
+        }
+    }
+    let mut command = Command::new(cargo());
+    command.args(["test", "-p", "mbx-tests", "--test", "fuzz"]);
+    if release {
+        command.arg("--release");
+    }
+    command
+        .args(["--", "--nocapture"])
+        .env("PROPTEST_CASES", cases.to_string())
+        .current_dir(project_root());
+    let started = Instant::now();
+    eprintln!("xtask fuzz: {cases} inputs per target");
+    let status = command
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if !status.success() {
+        return Err(format!(
+            "a fuzz target failed ({status}); the smallest failing input is above"
+        ));
+    }
+    eprintln!("xtask fuzz: done in {:.0?}", started.elapsed());
     Ok(())
 }
 

@@ -88,6 +88,14 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
             "tracing",
             "http",
             "toml",
+            // Its own accept loop: header-read timeout, connection cap,
+            // Binance-shaped answers to what hyper cannot parse.
+            "hyper",
+            "hyper-util",
+            "tower",
+            // WebSocket message and frame size limits.
+            "tungstenite",
+            "futures-util",
         ],
     ),
     (

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use crate::serve::ServerLimits;
+
 /// The demo API key, printed by `mbx sandbox` when started without flags.
 pub const DEMO_API_KEY: &str = "mbxSandboxDemoKey000000000000000000000000000000000000000000000a1";
 /// The demo HMAC secret that goes with [`DEMO_API_KEY`]. It protects nothing.
@@ -22,12 +24,15 @@ pub struct SandboxConfig {
     pub clock_offset_ms: i64,
     /// Request weight and order-count limits.
     pub limits: RateLimitConfig,
+    /// Concurrent connections and the header-read timeout.
+    pub server: ServerLimits,
 }
 
 impl SandboxConfig {
     /// One demo account ([`DEMO_API_KEY`] / [`DEMO_API_SECRET`], reading and
     /// spot trading, no withdrawals) with realistic balances, on
-    /// `127.0.0.1:0`, seed 1, no clock offset and Binance's default limits.
+    /// `127.0.0.1:0`, seed 1, no clock offset, Binance's default limits and
+    /// [`ServerLimits::standard`].
     pub fn demo() -> SandboxConfig {
         SandboxConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -43,6 +48,7 @@ impl SandboxConfig {
             seed: 1,
             clock_offset_ms: 0,
             limits: RateLimitConfig::binance(),
+            server: ServerLimits::standard(),
         }
     }
 }

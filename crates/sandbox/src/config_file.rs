@@ -7,6 +7,9 @@
 //! clock_offset_ms = 0
 //! [limits]
 //! request_weight_per_minute = 6000
+//! [server]
+//! max_connections = 512
+//! header_read_timeout_ms = 30000
 //! [[accounts]]
 //! uid = 1
 //! balances = { BTC = "1.5", USDT = "10000" }
@@ -23,6 +26,8 @@
 //!    `clock_offset_ms` come from the overrides, else the file, else the
 //!    demo (port 0, seed 1, no offset); the sandbox listens on 127.0.0.1.
 //! 2. `[limits]` replaces the limits it names; the others stay Binance's.
+//!    `[server]` does the same for [`ServerLimits`] (512 connections, 30 s
+//!    to send a request head).
 //! 3. `[[accounts]]` in the file replace the demo account. Each key has
 //!    exactly one of `secret` (HMAC) and `public_key_file` (Ed25519 or RSA
 //!    SPKI PEM, read relative to the working directory).
@@ -48,6 +53,7 @@ use crate::config::{
     RateLimitConfig, SandboxConfig,
 };
 use crate::error::Error;
+use crate::serve::ServerLimits;
 
 /// The configuration file as written. Every field is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +68,8 @@ pub struct ConfigFile {
     pub clock_offset_ms: Option<i64>,
     /// Rate limits to change.
     pub limits: Option<LimitsFile>,
+    /// Connection limits to change.
+    pub server: Option<ServerFile>,
     /// Accounts replacing the demo account.
     #[serde(default)]
     pub accounts: Vec<AccountFile>,
@@ -80,6 +88,17 @@ pub struct LimitsFile {
     pub orders_per_day: Option<u32>,
     /// `RAW_REQUESTS` per 5 minutes.
     pub raw_requests_per_5m: Option<u32>,
+}
+
+/// `[server]`: each one given replaces the default of [`ServerLimits`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ServerFile {
+    /// Connections open at once, WebSockets included (at least 1).
+    pub max_connections: Option<usize>,
+    /// Milliseconds a client has to send a request head (at least 1).
+    pub header_read_timeout_ms: Option<u64>,
 }
 
 /// `[[accounts]]`.
@@ -216,6 +235,9 @@ impl ConfigFile {
         if let Some(limits) = &self.limits {
             config.limits = limits.over(RateLimitConfig::binance());
         }
+        if let Some(server) = &self.server {
+            config.server = server.over(ServerLimits::standard())?;
+        }
         let permissions = permissions(overrides.read_only);
         let mut summary = Vec::new();
         if !self.accounts.is_empty() {
@@ -301,6 +323,28 @@ impl LimitsFile {
                 .raw_requests_per_5m
                 .unwrap_or(defaults.raw_requests_per_5m),
         }
+    }
+}
+
+impl ServerFile {
+    fn over(&self, defaults: ServerLimits) -> Result<ServerLimits, Error> {
+        let zero = |key: &str| Error::ConfigSyntax {
+            path: None,
+            message: format!("[server] {key} must be at least 1"),
+        };
+        let max_connections = self.max_connections.unwrap_or(defaults.max_connections);
+        if max_connections == 0 {
+            return Err(zero("max_connections"));
+        }
+        let header_read_timeout = match self.header_read_timeout_ms {
+            Some(0) => return Err(zero("header_read_timeout_ms")),
+            Some(ms) => std::time::Duration::from_millis(ms),
+            None => defaults.header_read_timeout,
+        };
+        Ok(ServerLimits {
+            header_read_timeout,
+            max_connections,
+        })
     }
 }
 
@@ -541,6 +585,21 @@ mod tests {
     }
 
     #[test]
+    fn server_limits_replace_only_what_they_name() {
+        let resolved = resolve("[server]\nmax_connections = 8\n", &Overrides::default());
+        let server = resolved.config.server;
+        assert_eq!(server.max_connections, 8);
+        assert_eq!(
+            server.header_read_timeout,
+            ServerLimits::DEFAULT_HEADER_READ_TIMEOUT
+        );
+        let zero = ConfigFile::from_toml_str("[server]\nheader_read_timeout_ms = 0\n")
+            .unwrap()
+            .resolve(&Overrides::default());
+        assert!(zero.unwrap_err().to_string().contains("at least 1"));
+    }
+
+    #[test]
     fn file_accounts_replace_the_demo_and_read_only_applies_everywhere() {
         let file = "[[accounts]]\nuid = 5\nbalances = { BTC = \"3\" }\n[[accounts.api_keys]]\napi_key = \"k1\"\nsecret = \"s1\"\n[[accounts]]\nuid = 6\n";
         let resolved = resolve(file, &Overrides::default());
@@ -637,7 +696,7 @@ mod tests {
         check_error(
             "colour = 1",
             &none,
-            "unknown field `colour`, expected one of `port`, `seed`, `clock_offset_ms`, `limits`, `accounts`",
+            "unknown field `colour`, expected one of `port`, `seed`, `clock_offset_ms`, `limits`, `server`, `accounts`",
         );
         check_error(
             "[[accounts]]\nuid = 1\n[[accounts.api_keys]]\napi_key = \"k\"\n",

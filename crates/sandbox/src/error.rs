@@ -119,6 +119,11 @@ pub struct ApiError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ErrorCode(pub i64);
 
+/// The Binance error message of a response, kept in its extensions for the
+/// log (`mbx sandbox -vv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ErrorMessage(pub(crate) String);
+
 #[derive(Serialize)]
 struct Body<'a> {
     code: i64,
@@ -283,6 +288,7 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response.extensions_mut().insert(ErrorCode(self.code));
+        response.extensions_mut().insert(ErrorMessage(self.msg));
         response
     }
 }

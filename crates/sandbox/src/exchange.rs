@@ -35,6 +35,12 @@ pub const MAX_RECV_WINDOW_MS: i64 = 60_000;
 /// `recvWindow` when none is sent.
 pub const DEFAULT_RECV_WINDOW_MS: i64 = 5_000;
 
+/// The largest clock offset, either way: 365 days. Beyond it a
+/// timestamp would no longer mean anything to a client.
+pub const MAX_CLOCK_OFFSET_MS: i64 = 365 * 86_400_000;
+/// Fault rules pending at once (a rule holds any count of requests).
+pub const MAX_FAULT_RULES: usize = 64;
+
 /// A fault to inject into the next requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -46,6 +52,86 @@ pub enum Fault {
     ServerError,
     /// Held for a second, then 408 with `-1007` (the request is not executed).
     Timeout,
+    /// The request is executed, then its answer is lost: held for `hold`
+    /// (past the client's timeout, if long enough), then the connection is
+    /// cut (REST: closed without a response; WebSocket API: dropped
+    /// without a close frame).
+    LostAnswer {
+        /// How long the answer is held before the connection is cut.
+        hold: std::time::Duration,
+    },
+}
+
+/// Which requests a fault rule hits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultTarget {
+    /// Every `/api` and `/sapi` request and every WebSocket API request.
+    Any,
+    /// One REST endpoint, e.g. `POST` `/api/v3/order`.
+    Rest {
+        /// The HTTP method, e.g. `POST`.
+        method: String,
+        /// The path, e.g. `/api/v3/order`.
+        path: String,
+    },
+    /// One WebSocket API method, e.g. `order.place`.
+    WsApi {
+        /// The method, without a `v3/` prefix.
+        method: String,
+    },
+}
+
+impl FaultTarget {
+    /// A REST endpoint.
+    pub fn rest(method: &str, path: &str) -> FaultTarget {
+        FaultTarget::Rest {
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+        }
+    }
+
+    /// A WebSocket API method.
+    pub fn ws_api(method: &str) -> FaultTarget {
+        FaultTarget::WsApi {
+            method: method.strip_prefix("v3/").unwrap_or(method).to_owned(),
+        }
+    }
+
+    fn hits(&self, request: Target<'_>) -> bool {
+        match (self, request) {
+            (FaultTarget::Any, _) => true,
+            (FaultTarget::Rest { method, path }, Target::Rest(m, p)) => method == m && path == p,
+            (FaultTarget::WsApi { method }, Target::WsApi(m)) => method == m,
+            _ => false,
+        }
+    }
+}
+
+/// A request, as fault rules see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// HTTP method and path.
+    Rest(&'a str, &'a str),
+    /// WebSocket API method (without `v3/`).
+    WsApi(&'a str),
+}
+
+/// Why a fault rule was not added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultError {
+    /// [`MAX_FAULT_RULES`] rules are already pending.
+    #[error("{MAX_FAULT_RULES} fault rules are already pending; let them run out first")]
+    TooManyRules,
+}
+
+/// A pending fault: a counter, not one entry per request, so that a
+/// request for 200 million faults costs no more than one.
+#[derive(Debug, Clone)]
+struct FaultRule {
+    fault: Fault,
+    target: FaultTarget,
+    remaining: u64,
 }
 
 /// One line of the request log. Holds no secret, API key or signature.
@@ -131,7 +217,7 @@ struct Inner {
     keys: HashMap<String, KeyEntry>,
     clock_offset_ms: AtomicI64,
     limiter: Mutex<Limiter>,
-    faults: Mutex<Vec<Fault>>,
+    faults: Mutex<std::collections::VecDeque<FaultRule>>,
     log: Mutex<Vec<RequestLogEntry>>,
     market_events: broadcast::Sender<MarketEvent>,
     account_events: broadcast::Sender<AccountEvent>,
@@ -155,7 +241,9 @@ impl std::fmt::Debug for Exchange {
 impl Exchange {
     /// Builds the exchange from a configuration (keys are parsed here).
     pub fn new(config: &SandboxConfig) -> Result<Exchange, Error> {
-        let offset = config.clock_offset_ms;
+        let offset = config
+            .clock_offset_ms
+            .clamp(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS);
         let start_ms = system_ms() + offset;
         let market = Market::new(config.seed, start_ms, default_symbols());
         let commission = Commission {
@@ -204,7 +292,7 @@ impl Exchange {
                 keys,
                 clock_offset_ms: AtomicI64::new(offset),
                 limiter: Mutex::new(Limiter::new(config.limits.clone())),
-                faults: Mutex::new(Vec::new()),
+                faults: Mutex::new(std::collections::VecDeque::new()),
                 log: Mutex::new(Vec::new()),
                 market_events,
                 account_events,
@@ -215,30 +303,75 @@ impl Exchange {
 
     /// The sandbox clock (ms): system clock plus the offset.
     pub fn now_ms(&self) -> i64 {
-        system_ms() + self.inner.clock_offset_ms.load(Ordering::Relaxed)
+        system_ms().saturating_add(self.inner.clock_offset_ms.load(Ordering::Relaxed))
     }
 
-    /// Sets the clock offset.
+    /// Sets the clock offset, clamped to ±[`MAX_CLOCK_OFFSET_MS`].
     pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        let offset_ms = offset_ms.clamp(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS);
         self.inner
             .clock_offset_ms
             .store(offset_ms, Ordering::Relaxed);
     }
 
-    /// Injects `fault` into the next `n` requests under `/api` or `/sapi`.
-    pub fn fail_next(&self, n: u32, fault: Fault) {
-        let mut faults = lock(&self.inner.faults);
-        faults.extend(std::iter::repeat_n(fault, n as usize));
+    /// Injects `fault` into the next `n` requests under `/api` or `/sapi`
+    /// and WebSocket API requests. Ignored (with a warning in the log)
+    /// when [`MAX_FAULT_RULES`] rules are pending.
+    pub fn fail_next(&self, n: u64, fault: Fault) {
+        if let Err(err) = self.fail_next_on(n, fault, FaultTarget::Any) {
+            tracing::warn!(%err, "fault not added");
+        }
     }
 
-    /// Takes the next injected fault, if any.
-    pub fn take_fault(&self) -> Option<Fault> {
-        let mut faults = lock(&self.inner.faults);
-        if faults.is_empty() {
-            None
-        } else {
-            Some(faults.remove(0))
+    /// Injects `fault` into the next `n` requests `target` names. Rules
+    /// run in the order they were added; a request takes its fault from
+    /// the first rule that names it.
+    pub fn fail_next_on(
+        &self,
+        n: u64,
+        fault: Fault,
+        target: FaultTarget,
+    ) -> Result<(), FaultError> {
+        if n == 0 {
+            return Ok(());
         }
+        let mut faults = lock(&self.inner.faults);
+        if let Some(last) = faults.back_mut()
+            && last.fault == fault
+            && last.target == target
+        {
+            last.remaining = last.remaining.saturating_add(n);
+            return Ok(());
+        }
+        if faults.len() >= MAX_FAULT_RULES {
+            return Err(FaultError::TooManyRules);
+        }
+        faults.push_back(FaultRule {
+            fault,
+            target,
+            remaining: n,
+        });
+        Ok(())
+    }
+
+    /// Requests still to fail, over every pending rule.
+    pub fn pending_faults(&self) -> u64 {
+        lock(&self.inner.faults)
+            .iter()
+            .fold(0, |sum, rule| sum.saturating_add(rule.remaining))
+    }
+
+    /// Takes the fault due for `request`, if any.
+    pub(crate) fn take_fault(&self, request: Target<'_>) -> Option<Fault> {
+        let mut faults = lock(&self.inner.faults);
+        let idx = faults.iter().position(|rule| rule.target.hits(request))?;
+        let rule = &mut faults[idx];
+        let fault = rule.fault;
+        rule.remaining -= 1;
+        if rule.remaining == 0 {
+            faults.remove(idx);
+        }
+        Some(fault)
     }
 
     /// The request log so far.
@@ -300,7 +433,10 @@ impl Exchange {
     /// 4. `timestamp` (ms or µs) not 1000 ms ahead and within `recvWindow`
     ///    of the sandbox clock (`-1021`);
     /// 5. the signature over the raw query string followed by the raw body,
-    ///    the `signature` pair removed, before any decoding (`-1022`);
+    ///    the `signature` pair removed, before any decoding, with every
+    ///    byte outside ASCII percent-encoded (`-1022`): since 2026-01-15
+    ///    Binance verifies the percent-encoded payload, so a client that
+    ///    sends raw UTF-8 and signs it as it is fails (CHANGELOG 2025-12-17);
     /// 6. the key's permission for the endpoint (`-2015`).
     ///
     /// A [`Proof::Session`] skips the signature (steps 2 and 5), not the
@@ -372,7 +508,10 @@ impl Exchange {
                     .or(body_signature)
                     .and_then(decode_component)
                     .ok_or_else(invalid_signature)?;
-                let payload = rest_payload(&query_signed, &body_signed);
+                let payload = rest_payload(
+                    &encode_non_ascii(&query_signed),
+                    &encode_non_ascii(&body_signed),
+                );
                 key.verifier
                     .verify(payload.as_bytes(), &signature)
                     .map_err(|_| invalid_signature())?;
@@ -409,6 +548,23 @@ impl Exchange {
             .get(api_key)
             .ok_or_else(ApiError::rejected_key)
     }
+}
+
+/// `text` with every byte outside ASCII written `%XX` (uppercase hex, as
+/// the docs' examples: `１` is `%EF%BC%91`); ASCII as it is.
+pub(crate) fn encode_non_ascii(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut encoded = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii() {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    std::borrow::Cow::Owned(encoded)
 }
 
 fn invalid_signature() -> ApiError {
@@ -530,4 +686,21 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_ascii_is_encoded_as_the_docs_do() {
+        assert_eq!(
+            encode_non_ascii("symbol=BTCUSDT&a=%20"),
+            "symbol=BTCUSDT&a=%20"
+        );
+        assert_eq!(
+            encode_non_ascii("symbol=１２３４５６&side=BUY"),
+            "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY"
+        );
+    }
 }

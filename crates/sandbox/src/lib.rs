@@ -15,6 +15,13 @@
 //! (method names, path, security, weight, refund rule). REST ([`api`]) and
 //! the WebSocket API ([`ws`]) are two renderers of the same call.
 //!
+//! A sandbox is left running for days on developers' machines, so it bounds
+//! what a client can make it hold: connections ([`ServerLimits`]), request
+//! heads, bodies and WebSocket messages, the request log, pending faults,
+//! the weight table (per client address); and it answers only this
+//! machine's web pages on its admin API and WebSocket upgrades. The limits
+//! are in the crate README.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), mbx_sandbox::Error> {
 //! use mbx_sandbox::{Sandbox, SandboxConfig, DEMO_API_KEY};
@@ -54,7 +61,9 @@ pub mod params;
 #[cfg(test)]
 mod readme;
 pub mod reference;
+mod serve;
 pub mod stats;
+pub mod time_unit;
 pub mod wire;
 pub mod ws;
 
@@ -71,8 +80,12 @@ pub use config::{
 };
 pub use config_file::{ConfigFile, Overrides, Resolved};
 pub use error::{ApiError, Error, ErrorCode};
-pub use exchange::{Caller, EngineGuard, Exchange, Fault, Need, Proof, RequestLogEntry};
+pub use exchange::{
+    Caller, EngineGuard, Exchange, Fault, FaultError, FaultTarget, MAX_CLOCK_OFFSET_MS,
+    MAX_FAULT_RULES, Need, Proof, RequestLogEntry,
+};
 pub use limits::Limiter;
+pub use serve::ServerLimits;
 
 /// The sandbox's routes over `exchange`; serve it, or call it with `oneshot`.
 pub fn router(exchange: Exchange) -> Router {
@@ -92,7 +105,8 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Binds `config.bind` and starts serving.
+    /// Binds `config.bind` and starts serving, within `config.server`'s
+    /// connection cap and header-read timeout.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, Error> {
         let exchange = Exchange::new(&config)?;
         let listener = TcpListener::bind(config.bind)
@@ -107,15 +121,7 @@ impl Sandbox {
         })?;
         let app = router(exchange.clone());
         let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stop.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(%err, "sandbox server stopped");
-            }
-        });
+        let task = tokio::spawn(serve::serve(listener, app, config.server, stop));
         Ok(Sandbox {
             exchange,
             local_addr,
@@ -139,14 +145,42 @@ impl Sandbox {
         &self.exchange
     }
 
-    /// Moves the sandbox clock to system time plus `offset_ms`.
+    /// Moves the sandbox clock to system time plus `offset_ms` (clamped to
+    /// ±[`MAX_CLOCK_OFFSET_MS`]).
     pub fn set_clock_offset_ms(&self, offset_ms: i64) {
         self.exchange.set_clock_offset_ms(offset_ms);
     }
 
-    /// The next `n` requests under `/api` or `/sapi` get `fault`.
+    /// The next `n` requests under `/api` or `/sapi`, and WebSocket API
+    /// requests, get `fault`.
     pub fn fail_next(&self, n: u32, fault: Fault) {
-        self.exchange.fail_next(n, fault);
+        self.exchange.fail_next(u64::from(n), fault);
+    }
+
+    /// The next `n` requests `target` names get `fault`, e.g. only
+    /// `POST /api/v3/order`, so that the client's time and `exchangeInfo`
+    /// calls go through:
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use mbx_sandbox::{Fault, FaultTarget, Sandbox, SandboxConfig};
+    ///
+    /// let sandbox = Sandbox::start(SandboxConfig::demo()).await?;
+    /// // The order is placed, then the client never hears of it.
+    /// let lost = Fault::LostAnswer { hold: Duration::ZERO };
+    /// sandbox.fail_next_on(1, lost, FaultTarget::rest("POST", "/api/v3/order"))?;
+    /// sandbox.fail_next_on(1, lost, FaultTarget::ws_api("order.place"))?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fail_next_on(
+        &self,
+        n: u64,
+        fault: Fault,
+        target: FaultTarget,
+    ) -> Result<(), FaultError> {
+        self.exchange.fail_next_on(n, fault, target)
     }
 
     /// Every request answered so far (method, path, status, error code).

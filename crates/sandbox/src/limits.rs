@@ -1,18 +1,23 @@
 //! Rate limits as Binance enforces them (rest-api.md § LIMITS, DIGEST § 4).
 //!
-//! 1. Each request costs its weight in the current `REQUEST_WEIGHT` window
-//!    (one clock-aligned minute); `X-MBX-USED-WEIGHT-1M` reports the total.
+//! 1. Each request costs its weight in its client address's current
+//!    `REQUEST_WEIGHT` window (one clock-aligned minute);
+//!    `X-MBX-USED-WEIGHT-1M` reports that address's total. REST and the
+//!    WebSocket API share it, as on Binance (weight is per IP).
 //! 2. A request that would exceed the limit gets 429, `-1003` and
 //!    `Retry-After` (seconds to the window's end) and costs nothing.
 //! 3. Another request over the limit in the same window after a 429 bans
-//!    the caller for two minutes: 418, `-1003`, `Retry-After`.
+//!    the address for two minutes: 418, `-1003`, `Retry-After`. Other
+//!    addresses (`127.0.0.2` is another loopback client) go on unharmed.
 //! 4. Orders count per account in a 10-second and a 1-day window
 //!    (`-1015` with 429 when exceeded).
 //!
-//! The sandbox has one caller per process in practice, so weight is counted
-//! for all callers together rather than per IP.
+//! Addresses with nothing left to remember (no weight in the current
+//! windows, no ban) are forgotten once many are known, so a sandbox that
+//! runs for days keeps a bounded table.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 
 use axum::http::StatusCode;
 
@@ -21,6 +26,13 @@ use crate::error::ApiError;
 
 /// How long a ban lasts (Binance starts at two minutes).
 pub const BAN_MS: i64 = 120_000;
+
+/// The address counted for a request that came without one (a router
+/// called in-process, e.g. with `oneshot`).
+pub const IN_PROCESS: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// Addresses remembered before the idle ones are forgotten.
+const PRUNE_ABOVE: usize = 1024;
 
 const MINUTE_MS: i64 = 60_000;
 const FIVE_MINUTES_MS: i64 = 300_000;
@@ -42,14 +54,44 @@ impl Window {
     }
 }
 
-/// Counts request weight, raw requests and orders.
-#[derive(Debug)]
-pub struct Limiter {
-    config: RateLimitConfig,
+/// One client address's windows.
+#[derive(Debug, Clone, Copy)]
+struct Client {
     weight: Window,
     raw: Window,
     warned_window: Option<i64>,
     banned_until: i64,
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client {
+            weight: Window::default(),
+            raw: Window::default(),
+            warned_window: None,
+            banned_until: i64::MIN,
+        }
+    }
+}
+
+impl Client {
+    /// Whether forgetting it changes nothing.
+    fn is_idle(&self, now_ms: i64) -> bool {
+        let current = |window: &Window, len_ms: i64| {
+            window.used > 0 && window.id == now_ms.div_euclid(len_ms)
+        };
+        now_ms >= self.banned_until
+            && !current(&self.weight, MINUTE_MS)
+            && !current(&self.raw, FIVE_MINUTES_MS)
+    }
+}
+
+/// Counts request weight and raw requests per client address, and orders
+/// per account.
+#[derive(Debug)]
+pub struct Limiter {
+    config: RateLimitConfig,
+    clients: HashMap<IpAddr, Client>,
     orders: HashMap<u64, (Window, Window)>,
 }
 
@@ -58,10 +100,7 @@ impl Limiter {
     pub fn new(config: RateLimitConfig) -> Limiter {
         Limiter {
             config,
-            weight: Window::default(),
-            raw: Window::default(),
-            warned_window: None,
-            banned_until: i64::MIN,
+            clients: HashMap::new(),
             orders: HashMap::new(),
         }
     }
@@ -71,26 +110,31 @@ impl Limiter {
         &self.config
     }
 
-    /// Admits a request of `weight`, or says why not.
-    pub fn admit(&mut self, now_ms: i64, weight: u32) -> Result<(), ApiError> {
-        if now_ms < self.banned_until {
-            return Err(self.banned(now_ms));
+    /// Admits a request of `weight` from `client`, or says why not.
+    pub fn admit(&mut self, client: IpAddr, now_ms: i64, weight: u32) -> Result<(), ApiError> {
+        if self.clients.len() > PRUNE_ABOVE {
+            self.clients.retain(|_, known| !known.is_idle(now_ms));
         }
-        self.weight.roll(now_ms, MINUTE_MS);
-        self.raw.roll(now_ms, FIVE_MINUTES_MS);
+        let limits = &self.config;
+        let state = self.clients.entry(client).or_default();
+        if now_ms < state.banned_until {
+            return Err(banned(state.banned_until, now_ms));
+        }
+        state.weight.roll(now_ms, MINUTE_MS);
+        state.raw.roll(now_ms, FIVE_MINUTES_MS);
         let over_weight =
-            self.weight.used.saturating_add(weight) > self.config.request_weight_per_minute;
-        let over_raw = self.raw.used.saturating_add(1) > self.config.raw_requests_per_5m;
+            state.weight.used.saturating_add(weight) > limits.request_weight_per_minute;
+        let over_raw = state.raw.used.saturating_add(1) > limits.raw_requests_per_5m;
         if !over_weight && !over_raw {
-            self.weight.used += weight;
-            self.raw.used += 1;
+            state.weight.used += weight;
+            state.raw.used += 1;
             return Ok(());
         }
-        if self.warned_window == Some(self.weight.id) {
-            self.banned_until = now_ms + BAN_MS;
-            return Err(self.banned(now_ms));
+        if state.warned_window == Some(state.weight.id) {
+            state.banned_until = now_ms + BAN_MS;
+            return Err(banned(state.banned_until, now_ms));
         }
-        self.warned_window = Some(self.weight.id);
+        state.warned_window = Some(state.weight.id);
         if over_weight {
             return Err(ApiError::too_much_weight(
                 self.config.request_weight_per_minute,
@@ -106,15 +150,28 @@ impl Limiter {
         Err(err)
     }
 
-    /// Gives back weight (successful order placement costs 0 since 2026-04-02).
-    pub fn refund(&mut self, weight: u32) {
-        self.weight.used = self.weight.used.saturating_sub(weight);
+    /// Gives `client` back weight (successful order placement costs 0
+    /// since 2026-04-02).
+    pub fn refund(&mut self, client: IpAddr, weight: u32) {
+        if let Some(state) = self.clients.get_mut(&client) {
+            state.weight.used = state.weight.used.saturating_sub(weight);
+        }
     }
 
-    /// Weight used in the current minute.
-    pub fn used_weight(&mut self, now_ms: i64) -> u32 {
-        self.weight.roll(now_ms, MINUTE_MS);
-        self.weight.used
+    /// Weight `client` used in the current minute.
+    pub fn used_weight(&mut self, client: IpAddr, now_ms: i64) -> u32 {
+        match self.clients.get_mut(&client) {
+            Some(state) => {
+                state.weight.roll(now_ms, MINUTE_MS);
+                state.weight.used
+            }
+            None => 0,
+        }
+    }
+
+    /// Client addresses remembered now.
+    pub fn clients_known(&self) -> usize {
+        self.clients.len()
     }
 
     /// Counts one new order for `uid`; `-1015` over either limit.
@@ -153,11 +210,11 @@ impl Limiter {
         day.roll(now_ms, DAY_MS);
         (ten.used, day.used)
     }
+}
 
-    fn banned(&self, now_ms: i64) -> ApiError {
-        let retry_after = ((self.banned_until - now_ms + 999) / 1000).max(1) as u64;
-        ApiError::banned(self.banned_until, retry_after)
-    }
+fn banned(until_ms: i64, now_ms: i64) -> ApiError {
+    let retry_after = ((until_ms - now_ms + 999) / 1000).max(1) as u64;
+    ApiError::banned(until_ms, retry_after)
 }
 
 fn seconds_until_next(now_ms: i64, window_ms: i64) -> u64 {
@@ -178,24 +235,51 @@ mod tests {
         })
     }
 
+    const A: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
+    const B: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
     #[test]
     fn over_limit_then_ban() {
         let mut limiter = limiter(10);
         let t = 1_700_000_000_000;
-        assert!(limiter.admit(t, 10).is_ok());
-        let err = limiter.admit(t, 1).unwrap_err();
+        assert!(limiter.admit(A, t, 10).is_ok());
+        let err = limiter.admit(A, t, 1).unwrap_err();
         assert_eq!((err.status.as_u16(), err.code), (429, -1003));
-        let err = limiter.admit(t, 1).unwrap_err();
+        let err = limiter.admit(A, t, 1).unwrap_err();
         assert_eq!((err.status.as_u16(), err.code), (418, -1003));
         assert_eq!(err.retry_after, Some(120));
+        assert!(
+            limiter.admit(B, t, 10).is_ok(),
+            "another address is not banned"
+        );
+        assert_eq!(
+            (limiter.used_weight(A, t), limiter.used_weight(B, t)),
+            (10, 10)
+        );
     }
 
     #[test]
     fn windows_are_clock_aligned() {
         let mut limiter = limiter(10);
         let minute_end = 1_700_000_040_000 - 1;
-        assert!(limiter.admit(minute_end, 10).is_ok());
-        assert!(limiter.admit(minute_end + 1, 10).is_ok());
+        assert!(limiter.admit(A, minute_end, 10).is_ok());
+        assert!(limiter.admit(A, minute_end + 1, 10).is_ok());
+    }
+
+    #[test]
+    fn idle_addresses_are_forgotten() {
+        let mut limiter = limiter(10);
+        let t = 1_700_000_000_000;
+        for n in 0..5000_u32 {
+            let client = IpAddr::V4(Ipv4Addr::from(0x7f00_0000 + n));
+            let later = t + i64::from(n) * 1000;
+            assert!(limiter.admit(client, later, 1).is_ok());
+        }
+        assert!(
+            limiter.clients_known() <= 2 * PRUNE_ABOVE,
+            "{}",
+            limiter.clients_known()
+        );
     }
 
     #[test]

@@ -101,8 +101,32 @@ pub fn default_symbols() -> Vec<SymbolSpec> {
         btc("ETHBTC", "ETH", "0.03600", "0.00001", "0.0001", "6"),
         btc("LTCBTC", "LTC", "0.000980", "0.000001", "0.001", "150"),
         btc("EOSBTC", "EOS", "0.0000080", "0.0000001", "0.1", "20000"),
+        // The Unicode symbol of the Spot testnet (CHANGELOG 2025-12-18):
+        // base `这是测试币`, quote `456`. Last, so the seeded walk of the
+        // others is unchanged.
+        SymbolSpec {
+            symbol: UNICODE_SYMBOL,
+            base: "这是测试币",
+            quote: "456",
+            start_price: d("1.2000"),
+            tick_size: d("0.0001"),
+            min_price: d("0.0001"),
+            max_price: d("10000"),
+            step_size: d("0.01"),
+            min_qty: d("0.01"),
+            max_qty: d("9000000"),
+            market_max_qty: d("900000"),
+            min_notional: d("1"),
+            max_notional: d("9000000"),
+            level_qty: d("500"),
+        },
     ]
 }
+
+/// The symbol with a non-ASCII name, as the Spot testnet lists it: its
+/// stream names are the same text (there is no case to lower), sent
+/// percent-encoded in URLs.
+pub const UNICODE_SYMBOL: &str = "这是测试币456";
 
 /// A public trade.
 #[derive(Debug, Clone, PartialEq, Eq)]

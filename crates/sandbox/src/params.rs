@@ -24,10 +24,13 @@ use crate::error::ApiError;
 pub const DECIMAL_RANGE: &str = r"^([0-9]{1,20})(\.[0-9]{1,20})?$";
 /// The legal range Binance quotes for a `LONG` or `INT` parameter.
 pub const LONG_RANGE: &str = "^[0-9]{1,20}$";
-/// The legal range Binance quotes for a symbol.
-pub const SYMBOL_RANGE: &str = "^[A-Z0-9-_.]{1,20}$";
+/// The legal range Binance quotes for a symbol since symbols may be
+/// Unicode (CHANGELOG 2025-12-02): a Java pattern, word characters (any
+/// script's letters and digits, `_`), `-` and `.`, except `a`-`z`.
+pub const SYMBOL_RANGE: &str = r"^[\w\-._&&[^a-z]]{1,50}$";
 /// The legal range Binance quotes for a JSON array of symbols.
-pub const SYMBOLS_RANGE: &str = r#"^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$"#;
+pub const SYMBOLS_RANGE: &str =
+    r#"^\[("[\w\-._&&[^a-z]]{1,50}"(,"[\w\-._&&[^a-z]]{1,50}"){0,}){0,1}\]$"#;
 
 /// Decoded parameters, in the order they were sent. `Debug` masks the value
 /// of `signature`.
@@ -217,13 +220,18 @@ pub fn parse_decimal(name: &str, text: &str) -> Result<Decimal, ApiError> {
         .map_err(|_| ApiError::bad_request(-1108, format!("Parameter '{name}' overflowed.")))
 }
 
+/// Whether `symbol` is in [`SYMBOL_RANGE`]: 1 to 50 characters, each a
+/// letter or digit of any script, `_`, `-` or `.`, none of `a`-`z`.
+pub fn is_legal_symbol(symbol: &str) -> bool {
+    let count = symbol.chars().count();
+    (1..=50).contains(&count)
+        && symbol.chars().all(|c| {
+            (c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) && !c.is_ascii_lowercase()
+        })
+}
+
 fn check_symbol(name: &str, symbol: &str) -> Result<(), ApiError> {
-    let legal = !symbol.is_empty()
-        && symbol.len() <= 20
-        && symbol.bytes().all(|b| {
-            b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        });
-    if legal {
+    if is_legal_symbol(symbol) {
         Ok(())
     } else {
         Err(ApiError::illegal_chars(name, SYMBOL_RANGE))
@@ -338,6 +346,18 @@ mod tests {
     fn symbols_are_checked() {
         let params = Params::from_pairs(&[("symbol", "btcusdt")]);
         assert_eq!(params.symbol().unwrap_err().code, -1100);
+        for legal in ["BTCUSDT", "这是测试币456", "A-B_C.D", "１２３４５６"] {
+            assert!(is_legal_symbol(legal), "{legal}");
+        }
+        for illegal in ["", "BTC/USDT", "BTC USDT", "BTCusdt", &"A".repeat(51)] {
+            assert!(!is_legal_symbol(illegal), "{illegal}");
+        }
+        let params = Params::parse(
+            "symbol=%E8%BF%99%E6%98%AF%E6%B5%8B%E8%AF%95%E5%B8%81456",
+            "",
+        )
+        .unwrap();
+        assert_eq!(params.symbol().unwrap(), "这是测试币456");
         let params = Params::from_pairs(&[("symbols", r#"["A","A"]"#)]);
         assert_eq!(params.opt_symbols().unwrap_err().code, -1151);
     }

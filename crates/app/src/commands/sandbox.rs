@@ -99,7 +99,7 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "N", requires = "fail_with")]
     fail_next: Option<u32>,
 
-    /// The failure for `--fail-next`: 429, 418, 5xx or timeout
+    /// The failure for `--fail-next`: 429, 418, 5xx, timeout or lost-answer
     #[arg(long, value_name = "FAULT", value_parser = parse_fault)]
     fail_with: Option<mbx_sandbox::Fault>,
 
@@ -117,8 +117,12 @@ pub struct SandboxArgs {
 }
 
 fn parse_fault(text: &str) -> Result<mbx_sandbox::Fault, String> {
-    mbx_sandbox::admin::parse_fault(text)
-        .ok_or_else(|| format!("unknown fault `{text}` (use 429, 418, 5xx or timeout)"))
+    mbx_sandbox::admin::parse_fault(text).ok_or_else(|| {
+        format!(
+            "unknown fault `{text}` (use {})",
+            mbx_sandbox::admin::FAULT_NAMES
+        )
+    })
 }
 
 /// Applies the fault-injection and WebSocket flags to a started sandbox.

@@ -5,32 +5,42 @@
 //!
 //! Layers, outermost first (each is a `middleware::from_fn_with_state`):
 //!
-//! 1. `log_requests`: records method, path, status and error code.
-//! 2. `inject_faults`: answers with an injected [`crate::Fault`] instead.
+//! 1. `log_requests`: records method, path, status and error code in the
+//!    request log, and writes one line per request to the `tracing` log at
+//!    `info` (`mbx sandbox -v`: method, path, status, Binance code, time
+//!    taken; never a query, key or signature) and the error's message at
+//!    `debug` (`-vv`).
+//! 2. `inject_faults`: answers with an injected [`crate::Fault`] instead,
+//!    when a rule names this request ([`crate::FaultTarget`]); a
+//!    `lost-answer` fault runs the request, then loses its answer.
 //! 3. `rate_limit`: charges the row's weight (1 for paths not in the
-//!    table), answers 429/418 over the limit, gives the weight back where
-//!    the row's [`Refund`] says, and writes `X-MBX-USED-WEIGHT-1M` on every
-//!    response.
+//!    table) to the client's address, answers 429/418 over the limit, gives
+//!    the weight back where the row's [`Refund`] says, and writes that
+//!    address's `X-MBX-USED-WEIGHT-1M` on every response.
 //!
 //! Unknown paths get 404 and wrong methods 405, both with `-1020` "This
 //! operation is not supported."; the removed listenKey endpoints
 //! ([`ops::NOT_SERVED`]) get 410.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, delete, get, post, put};
 use mbx_signing::payload::redact_signature;
 
-use crate::error::{ApiError, ErrorCode};
-use crate::exchange::{Caller, Exchange, Fault, Proof, RequestLogEntry};
+use crate::error::{ApiError, ErrorCode, ErrorMessage};
+use crate::exchange::{Caller, Exchange, Fault, Proof, RequestLogEntry, Target};
+use crate::limits::IN_PROCESS;
 use crate::ops::{self, Endpoint, HttpMethod, Refund, Request as Call, Retired, WeightInput};
 use crate::params::Params;
+use crate::serve::CutConnection;
+use crate::time_unit::{Shape, TimeUnit};
 
 /// The largest request body read; more is `-1101` with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -91,16 +101,23 @@ fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
         },
     };
     let answer = endpoint.call(exchange, &call);
+    let shape = shape_of(endpoint);
     let mut response = match answer.reply {
         Ok(body) => (
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             )],
-            body,
+            req.time_unit.convert(body, shape),
         )
             .into_response(),
-        Err(err) => err.into_response(),
+        Err(mut err) => {
+            if let (TimeUnit::Microsecond, Some(data)) = (req.time_unit, &err.data) {
+                let text = req.time_unit.convert(data.to_string(), shape);
+                err.data = serde_json::from_str(&text).ok();
+            }
+            err.into_response()
+        }
     };
     if endpoint.shows_order_counts
         && let Some(caller) = answer.caller
@@ -112,8 +129,18 @@ fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
     response
 }
 
+/// Which fields of an endpoint's answer are times.
+pub(crate) fn shape_of(endpoint: &Endpoint) -> Shape {
+    if endpoint.path.ends_with("lines") {
+        Shape::Klines
+    } else {
+        Shape::Answer
+    }
+}
+
 /// A request as Binance reads it: decoded parameters, the API key header,
-/// and the raw query string and body that the signature covers.
+/// the raw query string and body that the signature covers, and the unit
+/// the answer's times are wanted in.
 ///
 /// `Debug` masks the API key and every `signature` value.
 pub struct Req {
@@ -125,6 +152,8 @@ pub struct Req {
     pub raw_query: String,
     /// The body as received, still encoded.
     pub raw_body: String,
+    /// `X-MBX-TIME-UNIT` (milliseconds when not sent).
+    pub time_unit: TimeUnit,
 }
 
 impl std::fmt::Debug for Req {
@@ -134,6 +163,7 @@ impl std::fmt::Debug for Req {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("raw_query", &redact_signature(&self.raw_query))
             .field("raw_body", &redact_signature(&self.raw_body))
+            .field("time_unit", &self.time_unit)
             .finish()
     }
 }
@@ -148,6 +178,10 @@ impl<S: Send + Sync> FromRequest<S> for Req {
             .headers
             .get("x-mbx-apikey")
             .map(|value| value.to_str().unwrap_or("").to_owned());
+        let time_unit = match parts.headers.get("x-mbx-time-unit") {
+            Some(value) => TimeUnit::parse(value.to_str().unwrap_or(""))?,
+            None => TimeUnit::Millisecond,
+        };
         let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
             .await
             .map_err(|_| {
@@ -172,6 +206,7 @@ impl<S: Send + Sync> FromRequest<S> for Req {
             api_key,
             raw_query,
             raw_body: form_body.to_owned(),
+            time_unit,
         })
     }
 }
@@ -218,24 +253,95 @@ fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/sapi/")
 }
 
+/// The client address of a request: its connection's, or
+/// [`IN_PROCESS`] for a router called in-process.
+pub(crate) fn client_ip(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IN_PROCESS, |info| info.0.ip())
+}
+
+/// The longest path kept in the request log and the `tracing` log: a
+/// client sending megabyte-long URLs for days cannot fill memory.
+const MAX_LOGGED_PATH: usize = 256;
+
+/// `path`, cut to [`MAX_LOGGED_PATH`] bytes at a character boundary.
+pub(crate) fn logged_path(path: &str) -> &str {
+    if path.len() <= MAX_LOGGED_PATH {
+        return path;
+    }
+    let mut end = MAX_LOGGED_PATH;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
+}
+
+/// What `mbx sandbox -v` prints about one request (REST or WebSocket API).
+pub(crate) struct Served<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) status: u16,
+    pub(crate) code: Option<i64>,
+    pub(crate) reason: Option<&'a str>,
+    pub(crate) lost: bool,
+    pub(crate) took: Duration,
+}
+
+/// One `info` line per request, and the error's message at `debug`:
+/// `GET /api/v3/depth 400 -1121 1.2ms`. Never a query, key or signature.
+pub(crate) fn trace_request(served: &Served<'_>) {
+    let Served {
+        method,
+        path,
+        status,
+        code,
+        reason,
+        lost,
+        took,
+    } = *served;
+    let code = code.map(|code| format!(" {code}")).unwrap_or_default();
+    let lost = if lost { " (answer lost)" } else { "" };
+    tracing::info!("{method} {path} {status}{code}{lost} {took:.1?}");
+    if let Some(reason) = reason {
+        tracing::debug!("{method} {path}: {reason}");
+    }
+}
+
 async fn log_requests(State(exchange): State<Exchange>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
-    let path = req.uri().path().to_owned();
+    let path = logged_path(req.uri().path()).to_owned();
+    let started = std::time::Instant::now();
     let response = next.run(req).await;
+    let status = response.status().as_u16();
     let code = response.extensions().get::<ErrorCode>().map(|code| code.0);
+    let reason = response
+        .extensions()
+        .get::<ErrorMessage>()
+        .map(|msg| msg.0.as_str());
     if response.status().is_server_error() {
-        tracing::warn!(%method, %path, status = response.status().as_u16(), ?code, "request failed");
+        tracing::warn!(%method, %path, status, ?code, "request failed");
     }
+    trace_request(&Served {
+        method: &method,
+        path: &path,
+        status,
+        code,
+        reason,
+        lost: response.extensions().get::<CutConnection>().is_some(),
+        took: started.elapsed(),
+    });
     exchange.log_request(RequestLogEntry {
         method,
         path,
-        status: response.status().as_u16(),
+        status,
         code,
     });
     response
 }
 
-/// The answer to an injected fault, the same for REST and the WebSocket API.
+/// The answer to an injected fault, the same for REST and the WebSocket
+/// API. (`lost-answer` runs the request; each transport loses its answer.)
 pub(crate) async fn fault_error(exchange: &Exchange, fault: Fault) -> ApiError {
     match fault {
         Fault::TooManyRequests => {
@@ -246,7 +352,7 @@ pub(crate) async fn fault_error(exchange: &Exchange, fault: Fault) -> ApiError {
             let until = exchange.now_ms() + crate::limits::BAN_MS;
             ApiError::banned(until, (crate::limits::BAN_MS / 1000) as u64)
         }
-        Fault::ServerError => ApiError::internal(),
+        Fault::ServerError | Fault::LostAnswer { .. } => ApiError::internal(),
         Fault::Timeout => {
             tokio::time::sleep(Duration::from_secs(1)).await;
             ApiError::new(
@@ -262,13 +368,22 @@ async fn inject_faults(State(exchange): State<Exchange>, req: Request, next: Nex
     if !is_api_path(req.uri().path()) {
         return next.run(req).await;
     }
-    let Some(fault) = exchange.take_fault() else {
+    let method = req.method().as_str().to_owned();
+    let fault = exchange.take_fault(Target::Rest(&method, req.uri().path()));
+    let Some(fault) = fault else {
         return next.run(req).await;
     };
+    if let Fault::LostAnswer { hold } = fault {
+        let mut response = next.run(req).await;
+        exchange.live().hold(hold).await;
+        response.extensions_mut().insert(CutConnection);
+        return response;
+    }
+    let client = client_ip(req.extensions());
     let err = fault_error(&exchange, fault).await;
     let mut response = err.into_response();
     // Like Binance's own 429/418/5xx, the answer still reports the weight.
-    let used = exchange.limiter().used_weight(exchange.now_ms());
+    let used = exchange.limiter().used_weight(client, exchange.now_ms());
     response
         .headers_mut()
         .insert("x-mbx-used-weight-1m", HeaderValue::from(used));
@@ -280,22 +395,23 @@ async fn rate_limit(State(exchange): State<Exchange>, req: Request, next: Next) 
     if !is_api_path(&path) {
         return next.run(req).await;
     }
+    let client = client_ip(req.extensions());
     let endpoint = ops::find_rest(req.method().as_str(), &path);
     let weight = weight(req.method(), &path, req.uri().query().unwrap_or(""));
     let now = exchange.now_ms();
-    let admitted = exchange.limiter().admit(now, weight);
+    let admitted = exchange.limiter().admit(client, now, weight);
     let mut response = match admitted {
         Ok(()) => {
             let response = next.run(req).await;
             let refunds = endpoint.is_some_and(|endpoint| endpoint.refund == Refund::OnSuccess);
             if response.status().is_success() && refunds {
-                exchange.limiter().refund(weight);
+                exchange.limiter().refund(client, weight);
             }
             response
         }
         Err(err) => err.into_response(),
     };
-    let used = exchange.limiter().used_weight(exchange.now_ms());
+    let used = exchange.limiter().used_weight(client, exchange.now_ms());
     let headers = response.headers_mut();
     headers.insert("x-mbx-used-weight", HeaderValue::from(used));
     headers.insert("x-mbx-used-weight-1m", HeaderValue::from(used));

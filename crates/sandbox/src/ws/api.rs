@@ -19,26 +19,45 @@
 //! only; CHANGELOG 2025-04-29 announces HMAC and RSA); a request that is not
 //! JSON, or has no `method`, is status 400 with `-1102`; an unknown method is
 //! status 400 with `-1020`; `userDataStream.subscribe` without a logon is
-//! status 401 with `-2015`. Injected faults ([`crate::Fault`]) and the rate
-//! limiter apply to WebSocket API requests as to REST, and each request is
-//! written to the request log as method `WS`, path `/ws-api/v3/<method>`.
+//! status 401 with `-2015`. Injected faults ([`crate::Fault`], also aimed
+//! at one method with [`crate::FaultTarget::WsApi`]) and the rate limiter
+//! (per client address, shared with REST) apply to WebSocket API requests
+//! as to REST, and each request is written to the request log as method
+//! `WS`, path `/ws-api/v3/<method>`, and to the `tracing` log.
+//!
+//! Request IDs (web-socket-api.md § Request format; CHANGELOG: "64-bit
+//! signed integers, alphanumeric strings, max of 36 in length, `null`"):
+//! an integer that fits in an `i64`, a string of 1 to 36 letters, digits,
+//! `-` and `_` (UUIDs), or `null` (also when `id` is missing) is echoed.
+//! Any other string is answered `-1100` "Illegal characters found in
+//! parameter 'id'; legal range is '^[a-zA-Z0-9-_]{1,36}$'.", any other
+//! value (a float, a number past the signed 64-bit range, `true`, an array)
+//! `-1102` "Mandatory parameter 'id' was not sent, was empty/null, or
+//! malformed."; both with status 400 and `"id":null`.
+
+use std::net::IpAddr;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
+use axum::http::Extensions;
+use axum::response::{IntoResponse, Response};
 use mbx_signing::payload::ws_api_payload;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use super::Control;
-use super::conn::{Keepalive, keepalive_tick, send_shutdown};
+use super::conn::{Keepalive, Read, capped, keepalive_tick, on_read, send_shutdown};
 use super::user_data::event_payload;
+use crate::api::{Served, client_ip, shape_of, trace_request};
 use crate::error::ApiError;
 use crate::events::AccountEvent;
-use crate::exchange::{Exchange, Need, Proof, RequestLogEntry};
+use crate::exchange::{Exchange, Fault, Need, Proof, RequestLogEntry, Target};
 use crate::ops::{self, Endpoint, Refund, Request as Call, WeightInput};
 use crate::params::Params;
+use crate::time_unit::{Shape, TimeUnit};
 
 /// Active subscriptions one session may hold.
 const MAX_ACTIVE_SUBSCRIPTIONS: usize = 1000;
@@ -47,18 +66,44 @@ const MAX_SUBSCRIPTION_IDS: u32 = 65_535;
 /// What the session's own methods weigh.
 const SESSION_METHOD_WEIGHT: u32 = 2;
 
-/// `GET /ws-api/v3`.
+/// The legal range of a string request ID.
+const ID_RANGE: &str = "^[a-zA-Z0-9-_]{1,36}$";
+
+/// Whether `method` (without `v3/`) is a WebSocket API method.
+pub(crate) fn is_method(method: &str) -> bool {
+    Route::find(method).is_some()
+}
+
+/// `GET /ws-api/v3[?returnRateLimits=false][&timeUnit=MICROSECOND]`.
 pub(crate) async fn connect(
     State(exchange): State<Exchange>,
     RawQuery(query): RawQuery,
+    extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let query = query.unwrap_or_default();
     let return_rate_limits = !query
-        .unwrap_or_default()
         .split('&')
         .any(|pair| pair == "returnRateLimits=false");
-    let _ = exchange.limiter().admit(exchange.now_ms(), 2);
-    ws.on_upgrade(move |socket| serve(socket, exchange, return_rate_limits))
+    let time_unit = match TimeUnit::from_query(&query) {
+        Ok(time_unit) => time_unit,
+        Err(err) => return err.into_response(),
+    };
+    let client = client_ip(&extensions);
+    let _ = exchange.limiter().admit(client, exchange.now_ms(), 2);
+    let setup = Setup {
+        return_rate_limits,
+        time_unit,
+        client,
+    };
+    capped(ws).on_upgrade(move |socket| serve(socket, exchange, setup))
+}
+
+/// What the URL and the connection say about a session.
+struct Setup {
+    return_rate_limits: bool,
+    time_unit: TimeUnit,
+    client: IpAddr,
 }
 
 #[derive(Debug)]
@@ -73,6 +118,9 @@ struct Session {
     connected_since: i64,
     logon: Option<Logon>,
     return_rate_limits: bool,
+    time_unit: TimeUnit,
+    /// Whose request weight the session's requests count as.
+    client: IpAddr,
     subscriptions: Vec<Subscription>,
     next_subscription_id: u32,
 }
@@ -84,7 +132,7 @@ struct Logon {
     since: i64,
 }
 
-async fn serve(mut socket: WebSocket, exchange: Exchange, return_rate_limits: bool) {
+async fn serve(mut socket: WebSocket, exchange: Exchange, setup: Setup) {
     let live = exchange.live();
     let _open = live.opened();
     let mut controls = live.controls();
@@ -93,35 +141,43 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, return_rate_limits: bo
     let mut session = Session {
         connected_since: exchange.now_ms(),
         logon: None,
-        return_rate_limits,
+        return_rate_limits: setup.return_rate_limits,
+        time_unit: setup.time_unit,
+        client: setup.client,
         subscriptions: Vec::new(),
         next_subscription_id: 0,
     };
     loop {
         tokio::select! {
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { return };
+                let Read::Message(message) = on_read(&mut socket, incoming).await else { return };
                 match message {
                     Message::Text(text) => {
-                        let replies = handle(&exchange, &mut session, text.as_str()).await;
+                        let handled = handle(&exchange, &mut session, text.as_str()).await;
+                        if let Some(hold) = handled.lose_answer {
+                            // The request ran; its answer is lost: hold, then
+                            // cut the connection without a close frame.
+                            live.hold(hold).await;
+                            return;
+                        }
                         let latency = live.latency();
                         if !latency.is_zero() {
                             tokio::time::sleep(latency).await;
                         }
-                        for reply in replies {
+                        for reply in handled.replies {
                             if socket.send(Message::Text(reply.into())).await.is_err() {
                                 return;
                             }
                         }
                     }
                     Message::Pong(payload) => keepalive.on_pong(&payload),
-                    Message::Close(_) => return,
-                    Message::Ping(_) | Message::Binary(_) => {}
+                    Message::Ping(_) | Message::Binary(_) | Message::Close(_) => {}
                 }
             }
             event = account_events.recv() => match event {
                 Ok(event) => {
                     for text in user_events(&session, &event) {
+                        let text = session.time_unit.convert(text, Shape::Events);
                         if socket.send(Message::Text(text.into())).await.is_err() {
                             return;
                         }
@@ -146,10 +202,10 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, return_rate_limits: bo
                         "{{\"event\":{{\"e\":\"serverShutdown\",\"E\":{}}}}}",
                         exchange.now_ms()
                     );
-                    send_shutdown(&mut socket, event).await;
+                    send_shutdown(&mut socket, session.time_unit.convert(event, Shape::Events)).await;
                     return;
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(Control::DropDepthEvent(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
             },
             _ = tokio::time::sleep_until(keepalive.next_wakeup()) => {
                 if !keepalive_tick(&mut socket, &mut keepalive).await {
@@ -219,7 +275,14 @@ impl Frame {
         let Ok(Value::Object(request)) = serde_json::from_str::<Value>(text) else {
             return Err((Value::Null, malformed()));
         };
-        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        let id = match request.get("id") {
+            None => Value::Null,
+            Some(id) if valid_id(id) => id.clone(),
+            Some(Value::String(_)) => {
+                return Err((Value::Null, ApiError::illegal_chars("id", ID_RANGE)));
+            }
+            Some(_) => return Err((Value::Null, ApiError::mandatory("id"))),
+        };
         let Some(method) = request.get("method").and_then(Value::as_str) else {
             let err = ApiError::bad_request(
                 -1102,
@@ -374,38 +437,86 @@ impl Route {
     }
 }
 
-/// Answers one request frame: events first (e.g. `eventStreamTerminated`),
-/// then the response. The phases: read the frame, find the method, take an
-/// injected fault or charge the weight, run, log, render.
-async fn handle(exchange: &Exchange, session: &mut Session, text: &str) -> Vec<String> {
+/// What one request frame produced.
+struct Handled {
+    /// Events first (e.g. `eventStreamTerminated`), then the response.
+    replies: Vec<String>,
+    /// The `lost-answer` fault: send nothing, hold this long, then cut the
+    /// connection.
+    lose_answer: Option<Duration>,
+}
+
+impl Handled {
+    fn replies(replies: Vec<String>) -> Handled {
+        Handled {
+            replies,
+            lose_answer: None,
+        }
+    }
+}
+
+/// Answers one request frame. The phases: read the frame, find the
+/// method, take an injected fault or charge the weight, run, log, render.
+async fn handle(exchange: &Exchange, session: &mut Session, text: &str) -> Handled {
+    let started = Instant::now();
     let frame = match Frame::parse(text) {
         Ok(frame) => frame,
-        Err((id, err)) => return vec![envelope(exchange, &id, Outcome::err(err), true, None)],
+        Err((id, err)) => {
+            let reply = envelope(
+                exchange,
+                session,
+                &id,
+                Outcome::err(err),
+                true,
+                None,
+                Shape::Answer,
+            );
+            return Handled::replies(vec![reply]);
+        }
     };
     let show_limits = frame.shows_rate_limits(session.return_rate_limits);
-    let refuse = |err: ApiError| {
-        log(exchange, &frame.method, Some(&err), err.status.as_u16());
-        vec![envelope(
+    let refuse = |session: &Session, err: ApiError| {
+        log(
             exchange,
+            &frame.method,
+            Some(&err),
+            err.status.as_u16(),
+            started,
+            false,
+        );
+        Handled::replies(vec![envelope(
+            exchange,
+            session,
             &frame.id,
             Outcome::err(err),
             show_limits,
             None,
-        )]
+            Shape::Answer,
+        )])
     };
     let Some(route) = Route::find(&frame.method) else {
-        return refuse(ApiError::bad_request(
-            -1020,
-            "This operation is not supported.",
-        ));
+        return refuse(
+            session,
+            ApiError::bad_request(-1020, "This operation is not supported."),
+        );
     };
-    if let Some(fault) = exchange.take_fault() {
-        return refuse(crate::api::fault_error(exchange, fault).await);
-    }
+    let fault = exchange.take_fault(Target::WsApi(&frame.method));
+    let lose_answer = match fault {
+        Some(Fault::LostAnswer { hold }) => Some(hold),
+        Some(fault) => return refuse(session, crate::api::fault_error(exchange, fault).await),
+        None => None,
+    };
     let weight = route.weight(&frame);
-    if let Err(err) = exchange.limiter().admit(exchange.now_ms(), weight) {
-        return refuse(err);
+    if let Err(err) = exchange
+        .limiter()
+        .admit(session.client, exchange.now_ms(), weight)
+    {
+        return refuse(session, err);
     }
+    let shape = match &route {
+        Route::Endpoint(endpoint) => shape_of(endpoint),
+        Route::Session(_) => Shape::Answer,
+    };
     let (outcome, uid_for_orders) = match route {
         Route::Endpoint(endpoint) => call_endpoint(exchange, session, endpoint, &frame, weight),
         Route::Session(method) => (session_method(exchange, session, method, &frame), None),
@@ -415,16 +526,26 @@ async fn handle(exchange: &Exchange, session: &mut Session, text: &str) -> Vec<S
         &frame.method,
         outcome.body.as_ref().err(),
         outcome.status,
+        started,
+        lose_answer.is_some(),
     );
+    if lose_answer.is_some() {
+        return Handled {
+            replies: Vec::new(),
+            lose_answer,
+        };
+    }
     let mut replies = outcome.events.clone();
     replies.push(envelope(
         exchange,
+        session,
         &frame.id,
         outcome,
         show_limits,
         uid_for_orders,
+        shape,
     ));
-    replies
+    Handled::replies(replies)
 }
 
 /// Runs a table row for this session; also the account whose order
@@ -439,7 +560,7 @@ fn call_endpoint(
     let signed = Signed::read(frame, session.logon.as_ref());
     let answer = endpoint.call(exchange, &signed.request());
     if answer.reply.is_ok() && endpoint.refund == Refund::OnSuccess {
-        exchange.limiter().refund(weight);
+        exchange.limiter().refund(session.client, weight);
     }
     let uid_for_orders = answer
         .caller
@@ -452,13 +573,46 @@ fn call_endpoint(
     (Outcome::from_reply(reply), uid_for_orders)
 }
 
-fn log(exchange: &Exchange, method: &str, err: Option<&ApiError>, status: u16) {
+fn log(
+    exchange: &Exchange,
+    method: &str,
+    err: Option<&ApiError>,
+    status: u16,
+    started: Instant,
+    lost: bool,
+) {
+    let path = format!("/ws-api/v3/{}", logged_method(method));
+    trace_request(&Served {
+        method: "WS",
+        path: &path,
+        status,
+        code: err.map(|err| err.code),
+        reason: err.map(|err| err.msg.as_str()),
+        lost,
+        took: started.elapsed(),
+    });
     exchange.log_request(RequestLogEntry {
         method: "WS".to_owned(),
-        path: format!("/ws-api/v3/{}", logged_method(method)),
+        path,
         status,
         code: err.map(|err| err.code),
     });
+}
+
+/// A signed 64-bit integer, a string of 1 to 36 letters, digits, `-` and
+/// `_`, or `null`.
+fn valid_id(id: &Value) -> bool {
+    match id {
+        Value::Null => true,
+        Value::Number(number) => number.is_i64(),
+        Value::String(text) => {
+            (1..=36).contains(&text.len())
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    }
 }
 
 /// A client's method name as the request log keeps it: at most 64
@@ -489,9 +643,30 @@ struct RateLimitStatus {
     count: u32,
 }
 
-/// The response frame.
+/// The response frame, its times in the session's unit.
 fn envelope(
     exchange: &Exchange,
+    session: &Session,
+    id: &Value,
+    outcome: Outcome,
+    show_limits: bool,
+    uid_for_orders: Option<u64>,
+    shape: Shape,
+) -> String {
+    let text = envelope_text(
+        exchange,
+        session.client,
+        id,
+        outcome,
+        show_limits,
+        uid_for_orders,
+    );
+    session.time_unit.convert(text, shape)
+}
+
+fn envelope_text(
+    exchange: &Exchange,
+    client: IpAddr,
     id: &Value,
     outcome: Outcome,
     show_limits: bool,
@@ -520,7 +695,7 @@ fn envelope(
     }
     if show_limits {
         text.push_str(",\"rateLimits\":");
-        text.push_str(&rate_limits(exchange, now, uid_for_orders));
+        text.push_str(&rate_limits(exchange, client, now, uid_for_orders));
     }
     text.push('}');
     text
@@ -528,7 +703,12 @@ fn envelope(
 
 /// `rateLimits`: the account's `ORDERS` counts when asked for, then the
 /// `REQUEST_WEIGHT` used.
-fn rate_limits(exchange: &Exchange, now: i64, uid_for_orders: Option<u64>) -> String {
+fn rate_limits(
+    exchange: &Exchange,
+    client: IpAddr,
+    now: i64,
+    uid_for_orders: Option<u64>,
+) -> String {
     let mut limiter = exchange.limiter();
     let config = limiter.config().clone();
     let mut limits = Vec::new();
@@ -554,7 +734,7 @@ fn rate_limits(exchange: &Exchange, now: i64, uid_for_orders: Option<u64>) -> St
         interval: "MINUTE",
         interval_num: 1,
         limit: config.request_weight_per_minute,
-        count: limiter.used_weight(now),
+        count: limiter.used_weight(client, now),
     });
     serde_json::to_string(&limits).unwrap_or_else(|_| "[]".to_owned())
 }

@@ -1,14 +1,82 @@
-//! What every WebSocket connection shares: the ping schedule, the pong
-//! deadline, the lifetime cap, and the incoming-message rate limit of the
-//! streams.
+//! What every WebSocket connection shares: the size cap on incoming
+//! messages, the close handshake, the ping schedule, the pong deadline, the
+//! lifetime cap, and the incoming-message rate limit of the streams.
+//!
+//! Closing, as RFC 6455 § 5.5.1 and § 7.4 ask:
+//!
+//! 1. A client's close frame is answered with a close frame (its own code
+//!    echoed), so the client sees a clean close (1000), never 1006.
+//! 2. A message or frame over [`MAX_MESSAGE_BYTES`] closes with 1009
+//!    (message too big), before its payload is read; a frame that breaks
+//!    the protocol closes with 1002, text that is not UTF-8 with 1007.
+//! 3. The server's own closes (lifetime, unanswered ping, shutdown) send a
+//!    close frame first.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use futures_util::SinkExt;
 use tokio::time::Instant;
 
-use super::WsTiming;
+use super::{MAX_MESSAGE_BYTES, WsTiming};
+
+/// The upgrade with the sandbox's size caps on incoming messages and frames.
+pub(crate) fn capped(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+}
+
+/// What a read from the client gave.
+pub(crate) enum Read {
+    /// A message to handle.
+    Message(Message),
+    /// The connection is over (the close handshake, if any, is done).
+    Over,
+}
+
+/// What `socket.recv()` gave, with the close handshake done: a client's
+/// close frame is answered, a message that breaks the rules closes with
+/// its code (see the module docs). Called in a `select!` arm's body, not
+/// in its future, so that a closing handshake is never cancelled halfway.
+pub(crate) async fn on_read(
+    socket: &mut WebSocket,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Read {
+    match incoming {
+        Some(Ok(Message::Close(_))) => {
+            // tungstenite queued the reply to the client's close frame;
+            // closing flushes it.
+            let _ = socket.close().await;
+            Read::Over
+        }
+        Some(Ok(message)) => Read::Message(message),
+        Some(Err(err)) => {
+            if let Some((code, reason)) = close_code(err) {
+                tracing::debug!(code, reason, "closing a WebSocket");
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+            }
+            Read::Over
+        }
+        None => Read::Over,
+    }
+}
+
+/// The close code for a read error, when the client broke a rule (rather
+/// than the connection failing).
+fn close_code(err: axum::Error) -> Option<(u16, &'static str)> {
+    let err = err.into_inner().downcast::<tungstenite::Error>().ok()?;
+    match *err {
+        tungstenite::Error::Capacity(_) => Some((1009, "message too big")),
+        tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
+        tungstenite::Error::Utf8(_) => Some((1007, "text is not UTF-8")),
+        _ => None,
+    }
+}
 
 /// What the keep-alive clock asks for.
 #[derive(Debug, PartialEq, Eq)]

@@ -30,6 +30,7 @@ use crate::events::MarketEvent;
 use crate::exchange::{Exchange, lock};
 use crate::market::{SymbolMarket, Trade};
 use crate::stats::{self, Interval};
+use crate::time_unit::{Shape, TimeUnit, to_microseconds};
 use crate::wire::{self, dec};
 
 /// How often the feed looks at the market.
@@ -44,6 +45,10 @@ pub(crate) struct Frame {
     pub stream: Arc<str>,
     raw: Utf8Bytes,
     combined: OnceLock<Utf8Bytes>,
+    /// The same two texts with times in microseconds, built when a
+    /// connection first asks for them.
+    raw_micros: OnceLock<Utf8Bytes>,
+    combined_micros: OnceLock<Utf8Bytes>,
 }
 
 impl Frame {
@@ -52,25 +57,40 @@ impl Frame {
             stream,
             raw: Utf8Bytes::from(raw),
             combined: OnceLock::new(),
+            raw_micros: OnceLock::new(),
+            combined_micros: OnceLock::new(),
         }
     }
 
-    /// The text to send: the raw payload, or `{"stream":..,"data":..}`
-    /// (built once, shared by every connection).
-    pub(crate) fn text(&self, combined: bool) -> Utf8Bytes {
-        if !combined {
-            return self.raw.clone();
+    /// The text to send: the raw payload, or `{"stream":..,"data":..}`,
+    /// in the connection's time unit (each built once, shared by every
+    /// connection).
+    pub(crate) fn text(&self, combined: bool, time_unit: TimeUnit) -> Utf8Bytes {
+        match (combined, time_unit) {
+            (false, TimeUnit::Millisecond) => self.raw.clone(),
+            (true, TimeUnit::Millisecond) => self
+                .combined
+                .get_or_init(|| {
+                    let stream = serde_json::to_string(&*self.stream).unwrap_or_default();
+                    Utf8Bytes::from(format!(
+                        "{{\"stream\":{stream},\"data\":{}}}",
+                        self.raw.as_str()
+                    ))
+                })
+                .clone(),
+            (false, TimeUnit::Microsecond) => {
+                self.raw_micros.get_or_init(|| micros(&self.raw)).clone()
+            }
+            (true, TimeUnit::Microsecond) => self
+                .combined_micros
+                .get_or_init(|| micros(&self.text(true, TimeUnit::Millisecond)))
+                .clone(),
         }
-        self.combined
-            .get_or_init(|| {
-                let stream = serde_json::to_string(&*self.stream).unwrap_or_default();
-                Utf8Bytes::from(format!(
-                    "{{\"stream\":{stream},\"data\":{}}}",
-                    self.raw.as_str()
-                ))
-            })
-            .clone()
     }
+}
+
+fn micros(text: &Utf8Bytes) -> Utf8Bytes {
+    Utf8Bytes::from(to_microseconds(text.as_str(), Shape::Events))
 }
 
 /// The broadcast channel and the streams somebody listens to.
@@ -989,10 +1009,18 @@ mod tests {
     #[test]
     fn combined_text_wraps_the_payload() {
         let frame = Frame::new(Arc::from("btcusdt@trade"), "{\"e\":\"trade\"}".to_owned());
-        assert_eq!(frame.text(false).as_str(), "{\"e\":\"trade\"}");
         assert_eq!(
-            frame.text(true).as_str(),
+            frame.text(false, TimeUnit::Millisecond).as_str(),
+            "{\"e\":\"trade\"}"
+        );
+        assert_eq!(
+            frame.text(true, TimeUnit::Millisecond).as_str(),
             "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"}}"
+        );
+        let frame = Frame::new(Arc::from("x@trade"), "{\"e\":\"trade\",\"E\":5}".to_owned());
+        assert_eq!(
+            frame.text(true, TimeUnit::Microsecond).as_str(),
+            "{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":5000}}"
         );
     }
 }

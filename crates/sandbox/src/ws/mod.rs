@@ -1,8 +1,11 @@
 //! The live side of the sandbox, on the REST port: WebSocket Streams
 //! (`/ws`, `/ws/<stream>`, `/stream?streams=a/b`), the WebSocket API
 //! (`/ws-api/v3`) with user data events, and what both share: the server's
-//! ping schedule, the pong deadline, the connection lifetime cap, and the
-//! fault-injection switches (drop every connection, `serverShutdown`).
+//! ping schedule, the pong deadline, the connection lifetime cap, the size
+//! cap on incoming messages ([`MAX_MESSAGE_BYTES`], 1009 beyond it), the
+//! close handshake, the `Host`/`Origin` check of the upgrade
+//! ([`crate::admin::browser_guard`]), and the fault-injection switches
+//! (drop every connection, `serverShutdown`, lose a diff-depth event).
 //!
 //! [`Live`] is held by the [`Exchange`]; a feed task (started with the first
 //! stream connection, stopped when the last one goes) turns the engine's
@@ -17,11 +20,12 @@ mod names;
 mod streams;
 mod user_data;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::get;
 use tokio::sync::broadcast;
 
@@ -30,6 +34,18 @@ use crate::exchange::{Exchange, lock};
 
 pub use api::session_methods;
 pub use names::{StreamName, parse_stream};
+
+/// The largest WebSocket message (and frame) a client may send, on the
+/// streams and the WebSocket API: 1 MiB, some thirty times the largest real
+/// request (a `SUBSCRIBE` of 1024 stream names, or `symbols` listing every
+/// symbol). A larger one closes the connection with 1009 (message too big)
+/// before its payload is read.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Whether `method` (without `v3/`) is a WebSocket API method.
+pub fn is_api_method(method: &str) -> bool {
+    api::is_method(method)
+}
 
 /// Keep-alive and lifetime rules of every WebSocket connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +70,15 @@ impl Default for WsTiming {
 }
 
 /// What the admin side asks every open connection to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Control {
     /// Drop the TCP connection now, without a close frame.
     Drop,
     /// Send `serverShutdown`, then close.
     Shutdown,
+    /// Stream connections listening to a diff-depth stream of this symbol
+    /// (uppercase) skip its next event.
+    DropDepthEvent(Arc<str>),
 }
 
 /// The shared state of the live side (held by the [`Exchange`]).
@@ -105,6 +124,16 @@ impl Live {
         let _ = self.control.send(Control::Shutdown);
     }
 
+    /// Every stream connection open now that listens to a diff-depth stream
+    /// of `symbol` (`<symbol>@depth` or `@depth@100ms`) loses the next event
+    /// of that stream, so its `U` no longer follows the previous `u`: the
+    /// gap a client's order book must detect. Connections opened later are
+    /// not affected.
+    pub fn drop_depth_event(&self, symbol: &str) {
+        let symbol = Arc::from(symbol.to_ascii_uppercase());
+        let _ = self.control.send(Control::DropDepthEvent(symbol));
+    }
+
     /// Latency added to every REST request and WebSocket API response.
     pub fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
@@ -124,6 +153,27 @@ impl Live {
     /// Stream payloads the feed has published so far.
     pub fn stream_frames_published(&self) -> u64 {
         self.feed.frames_sent()
+    }
+
+    /// Waits `duration`, or less when the WebSockets are dropped or shut
+    /// down, so that a held answer (the `lost-answer` fault) never holds up
+    /// [`Sandbox::shutdown`].
+    pub(crate) async fn hold(&self, duration: Duration) {
+        let mut controls = self.controls();
+        let stopped = async {
+            loop {
+                match controls.recv().await {
+                    Ok(Control::Drop | Control::Shutdown)
+                    | Err(broadcast::error::RecvError::Closed) => return,
+                    Ok(Control::DropDepthEvent(_))
+                    | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                }
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => {}
+            _ = stopped => {}
+        }
     }
 
     pub(crate) fn controls(&self) -> broadcast::Receiver<Control> {
@@ -151,13 +201,15 @@ impl Drop for OpenGuard<'_> {
     }
 }
 
-/// The WebSocket routes: `/ws`, `/ws/{stream}`, `/stream`, `/ws-api/v3`.
+/// The WebSocket routes: `/ws`, `/ws/{stream}`, `/stream`, `/ws-api/v3`,
+/// each upgrade checked by [`crate::admin::browser_guard`].
 pub fn routes(exchange: Exchange) -> Router {
     Router::new()
         .route("/ws", get(streams::raw_root))
         .route("/ws/{*streams}", get(streams::raw))
         .route("/stream", get(streams::combined))
         .route("/ws-api/v3", get(api::connect))
+        .layer(middleware::from_fn(crate::admin::browser_guard))
         .with_state(exchange)
 }
 
@@ -187,6 +239,12 @@ impl Sandbox {
     /// Sends `serverShutdown` on every open WebSocket connection, then closes them.
     pub fn server_shutdown(&self) {
         self.exchange.live().server_shutdown();
+    }
+
+    /// Every stream connection open now loses its next diff-depth event of
+    /// `symbol` ([`Live::drop_depth_event`]).
+    pub fn drop_depth_event(&self, symbol: &str) {
+        self.exchange.live().drop_depth_event(symbol);
     }
 
     /// Adds `latency` to every REST request and WebSocket API response.

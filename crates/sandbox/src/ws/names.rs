@@ -78,11 +78,10 @@ pub fn parse_stream(name: &str) -> Option<(&str, StreamName)> {
         return Some(("", kind));
     }
     let (symbol, kind) = name.split_once('@')?;
-    let symbol_ok = !symbol.is_empty()
-        && symbol.len() <= 20
-        && symbol
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+    // A lowercase symbol: the symbol's pattern with `A`-`Z` where `a`-`z`
+    // were excluded (a Unicode symbol like `这是测试币456` has no case).
+    let symbol_ok = crate::params::is_legal_symbol(&symbol.to_ascii_uppercase())
+        && !symbol.bytes().any(|b| b.is_ascii_uppercase());
     if !symbol_ok {
         return None;
     }
@@ -171,6 +170,8 @@ mod tests {
             "!miniTicker@arr",
             "!ticker_1d@arr",
             "xyzxyz@trade",
+            "这是测试币456@trade",
+            "这是测试币456@depth@100ms",
         ] {
             assert!(parse_stream(name).is_some(), "{name}");
         }

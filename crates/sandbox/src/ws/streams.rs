@@ -7,36 +7,73 @@
 //! disconnects; 1024 streams per connection, a `SUBSCRIBE` beyond that is
 //! refused with code 2 "Invalid request: too many streams" (Binance
 //! documents the limit, not its message).
+//!
+//! Names may arrive URL-encoded (`/ws/%E8%BF%99...456@trade`, the
+//! `streams` parameter): they are decoded first. `timeUnit=MICROSECOND`
+//! in the URL gives times in microseconds ([`crate::time_unit`]).
 
 use std::collections::HashSet;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::conn::{Keepalive, MessageRate, keepalive_tick, send_shutdown};
-use super::names::parse_stream;
+use super::conn::{Keepalive, MessageRate, Read, capped, keepalive_tick, on_read, send_shutdown};
+use super::names::{StreamName, parse_stream};
 use super::{Control, Live};
 use crate::exchange::Exchange;
+use crate::time_unit::TimeUnit;
 
 /// Streams one connection may listen to.
 pub(crate) const MAX_STREAMS: usize = 1024;
 /// Incoming messages allowed per second.
 pub(crate) const MAX_MESSAGES_PER_SECOND: u32 = 5;
 
-/// `GET /ws`: raw payloads, no stream yet.
-pub(crate) async fn raw_root(State(exchange): State<Exchange>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, exchange, Vec::new(), false))
+/// What a stream connection starts with.
+struct Start {
+    names: Vec<String>,
+    combined: bool,
+    time_unit: TimeUnit,
 }
 
-/// `GET /ws/<stream>[/<stream>…]`: raw payloads.
+/// Upgrades, or refuses a bad `timeUnit` with 400 `-1194`.
+fn upgrade(
+    exchange: Exchange,
+    ws: WebSocketUpgrade,
+    query: Option<&str>,
+    names: Vec<String>,
+    combined: bool,
+) -> Response {
+    let time_unit = match TimeUnit::from_query(query.unwrap_or("")) {
+        Ok(time_unit) => time_unit,
+        Err(err) => return err.into_response(),
+    };
+    let start = Start {
+        names,
+        combined,
+        time_unit,
+    };
+    capped(ws).on_upgrade(move |socket| serve(socket, exchange, start))
+}
+
+/// `GET /ws`: raw payloads, no stream yet.
+pub(crate) async fn raw_root(
+    State(exchange): State<Exchange>,
+    RawQuery(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Response {
+    upgrade(exchange, ws, query.as_deref(), Vec::new(), false)
+}
+
+/// `GET /ws/<stream>[/<stream>…]`: raw payloads (the path is decoded).
 pub(crate) async fn raw(
     State(exchange): State<Exchange>,
     Path(streams): Path<String>,
+    RawQuery(query): RawQuery,
     ws: WebSocketUpgrade,
 ) -> Response {
     let names = streams
@@ -44,7 +81,7 @@ pub(crate) async fn raw(
         .filter(|name| !name.is_empty())
         .map(str::to_owned)
         .collect();
-    ws.on_upgrade(move |socket| serve(socket, exchange, names, false))
+    upgrade(exchange, ws, query.as_deref(), names, false)
 }
 
 /// `GET /stream?streams=<a>/<b>`: combined payloads.
@@ -54,6 +91,7 @@ pub(crate) async fn combined(
     ws: WebSocketUpgrade,
 ) -> Response {
     let names = query
+        .as_deref()
         .unwrap_or_default()
         .split('&')
         .filter_map(|pair| pair.strip_prefix("streams="))
@@ -68,7 +106,7 @@ pub(crate) async fn combined(
                 .collect::<Vec<_>>()
         })
         .collect();
-    ws.on_upgrade(move |socket| serve(socket, exchange, names, true))
+    upgrade(exchange, ws, query.as_deref(), names, true)
 }
 
 /// The streams a connection listens to, in subscription order; counted in
@@ -103,28 +141,31 @@ impl Drop for Subscriptions<'_> {
     }
 }
 
-async fn serve(mut socket: WebSocket, exchange: Exchange, initial: Vec<String>, combined: bool) {
+async fn serve(mut socket: WebSocket, exchange: Exchange, start: Start) {
     let live = exchange.live();
     let _open = live.opened();
     let mut controls = live.controls();
     let mut frames = live.feed().receiver(&exchange);
     let mut keepalive = Keepalive::new(live.timing());
     let mut rate = MessageRate::new(MAX_MESSAGES_PER_SECOND);
-    let mut combined = combined;
+    let mut combined = start.combined;
+    let time_unit = start.time_unit;
     let mut subs = Subscriptions {
         live,
         names: Vec::new(),
         set: HashSet::new(),
     };
-    for name in initial.iter().take(MAX_STREAMS) {
+    for name in start.names.iter().take(MAX_STREAMS) {
         if parse_stream(name).is_some() {
             subs.add(name);
         }
     }
+    // Diff-depth streams whose next event this connection loses (a fault).
+    let mut drop_next: HashSet<String> = HashSet::new();
     loop {
         tokio::select! {
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { return };
+                let Read::Message(message) = on_read(&mut socket, incoming).await else { return };
                 if !rate.admit(Instant::now()) {
                     return;
                 }
@@ -136,14 +177,17 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, initial: Vec<String>, 
                         }
                     }
                     Message::Pong(payload) => keepalive.on_pong(&payload),
-                    Message::Close(_) => return,
-                    Message::Ping(_) | Message::Binary(_) => {}
+                    Message::Ping(_) | Message::Binary(_) | Message::Close(_) => {}
                 }
             }
             frame = frames.recv() => match frame {
                 Ok(frame) => {
                     if subs.set.contains(&*frame.stream) {
-                        let text = frame.text(combined);
+                        if drop_next.remove(&*frame.stream) {
+                            tracing::debug!(stream = &*frame.stream, "diff-depth event dropped (fault injection)");
+                            continue;
+                        }
+                        let text = frame.text(combined, time_unit);
                         if socket.send(Message::Text(text)).await.is_err() {
                             return;
                         }
@@ -156,8 +200,11 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, initial: Vec<String>, 
                 Ok(Control::Drop) | Err(broadcast::error::RecvError::Closed) => return,
                 Ok(Control::Shutdown) => {
                     let event = server_shutdown(exchange.now_ms(), combined);
-                    send_shutdown(&mut socket, event).await;
+                    send_shutdown(&mut socket, time_unit.convert(event, crate::time_unit::Shape::Events)).await;
                     return;
+                }
+                Ok(Control::DropDepthEvent(symbol)) => {
+                    drop_next.extend(diff_depth_streams(&subs.names, &symbol));
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
             },
@@ -168,6 +215,21 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, initial: Vec<String>, 
             }
         }
     }
+}
+
+/// The diff-depth streams of `symbol` (uppercase) among `names`.
+fn diff_depth_streams<'a>(
+    names: &'a [String],
+    symbol: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    names
+        .iter()
+        .filter_map(move |name| match parse_stream(name) {
+            Some((lower, StreamName::DiffDepth { .. })) if lower.to_ascii_uppercase() == symbol => {
+                Some(name.clone())
+            }
+            _ => None,
+        })
 }
 
 /// The `serverShutdown` event, raw or combined.

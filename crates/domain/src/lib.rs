@@ -19,6 +19,11 @@
 //! * [`clock`] estimates the offset between the local clock and the server
 //!   time; [`rate_limit`] is a ledger of used request weight that says how
 //!   long to wait before a request of a given weight.
+//! * [`stream`] holds the events of every market stream and of the
+//!   user-data stream; [`order_book::BookSync`] keeps a local
+//!   [`order_book::OrderBook`] in step with the diff-depth stream (Binance's
+//!   documented procedure as a state machine that says when to fetch a
+//!   snapshot), and [`balance_mirror`] keeps balances from user-data events.
 //!
 //! ```
 //! use mbx_domain::{BinanceError, model::Balance};
@@ -43,6 +48,7 @@ pub mod balance_mirror;
 pub mod clock;
 mod error;
 pub mod model;
+pub mod order_book;
 pub mod ports;
 pub mod rate_limit;
 pub mod stream;

@@ -10,7 +10,9 @@
 //!   ping, reconnects with jittered backoff that subscribe everything again,
 //!   `serverShutdown` handled as a reconnect, more connections past 1024
 //!   streams, and rotation before the 24 h cap without a gap. Its receiver
-//!   yields [`StreamItem`]s: events and [`Notice`]s.
+//!   yields [`StreamItem`]s: typed events, [`RawEvent`]s for payloads with
+//!   no type (never dropped), the frames verbatim when [`Delivery`] asks
+//!   (for a raw printout or a recording), and [`Notice`]s.
 //! * [`WsApi`] talks to the WebSocket API (`wss://ws-api.binance.com:443/ws-api/v3`):
 //!   requests matched by `id` with a timeout, signed requests (HMAC, RSA,
 //!   Ed25519 through [`mbx_signing::Signer`]), `session.logon`, and the
@@ -18,7 +20,8 @@
 //!   subscribed again after every reconnect. Its receiver yields
 //!   [`UserItem`]s.
 //! * [`wire`] is Binance's JSON as it is on the wire, borrowed from the
-//!   frame, and its conversion into [`mbx_domain::stream`] types.
+//!   frame, and its conversion into [`mbx_domain::stream`] types;
+//!   [`wire::decode_market_typed`] goes straight to the domain's types.
 //!
 //! Decoding a frame, without any connection:
 //!
@@ -46,7 +49,10 @@
 //! while let Some(item) = items.recv().await {
 //!     match item {
 //!         StreamItem::Event { stream, event } => println!("{stream:?} {event:?}"),
+//!         // A stream this client has no type for: Binance's JSON as it came.
+//!         StreamItem::Raw(raw) => println!("{:?} {}", raw.stream, raw.payload),
 //!         StreamItem::Notice(notice) => eprintln!("{notice:?}"),
+//!         _ => {}
 //!     }
 //! }
 //! # Ok(())
@@ -57,9 +63,9 @@
 //! and the client talks to it through channels. Reading frames, answering
 //! pings, pacing control messages, matching replies and reconnecting all
 //! happen in one `select!` loop, so there is no lock around the socket and a
-//! slow consumer slows only its own connection. Decoding borrows from the
-//! frame and parses decimals once, at the edge; a frame that does not decode
-//! is reported and skipped, never fatal.
+//! slow consumer slows only its own connection. Decoding parses each frame
+//! once and each decimal once; a frame that does not decode is passed on
+//! raw, never dropped and never fatal.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -71,4 +77,6 @@ pub mod wire;
 pub use api::{ApiConfig, ApiNotice, ApiReply, Credentials, UserItem, WsApi};
 pub use conn::Backoff;
 pub use error::Error;
-pub use market::{MarketStreamConfig, MarketStreams, Notice, StreamItem};
+pub use market::{
+    Delivery, MarketStreamConfig, MarketStreams, Notice, RawEvent, ReceivedFrame, StreamItem,
+};

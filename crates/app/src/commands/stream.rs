@@ -139,7 +139,18 @@ async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), UserError> {
                     break stdout_result(Err(err));
                 }
             }
+            // A payload with no type here (a stream Binance added): printed as it came.
+            StreamItem::Raw(raw) => {
+                n_events += 1;
+                if let Some(error) = &raw.error {
+                    eprintln!("warning: a frame did not decode ({error}); printed as received");
+                }
+                if let Err(err) = print_data(&raw_line(raw.stream.as_deref(), &raw.payload)) {
+                    break stdout_result(Err(err));
+                }
+            }
             StreamItem::Notice(notice) => report(&notice),
+            _ => {}
         }
     };
     streams.close().await;
@@ -225,6 +236,25 @@ fn json_line(stream: Option<&str>, event: &MarketEvent) -> String {
         object.insert("stream".to_owned(), serde_json::Value::from(stream));
     }
     value.to_string()
+}
+
+/// `{"type":"raw","stream":..,"data":<payload>}` with the payload byte for
+/// byte when it is JSON (never re-parsed, so no number goes through `f64`),
+/// else as a string.
+fn raw_line(stream: Option<&str>, payload: &str) -> String {
+    let is_json = serde_json::from_str::<serde::de::IgnoredAny>(payload).is_ok();
+    let data = if is_json {
+        payload.trim().to_owned()
+    } else {
+        serde_json::Value::from(payload).to_string()
+    };
+    match stream {
+        Some(stream) => format!(
+            r#"{{"type":"raw","stream":{},"data":{data}}}"#,
+            serde_json::Value::from(stream)
+        ),
+        None => format!(r#"{{"type":"raw","data":{data}}}"#),
+    }
 }
 
 fn readable_line(stream: Option<&str>, event: &MarketEvent) -> String {

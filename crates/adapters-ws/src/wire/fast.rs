@@ -330,23 +330,38 @@ impl<'a> Cursor<'a> {
 
     /// A non-negative JSON integer that fits `u64` (no leading zeros, no
     /// fraction or exponent).
+    #[inline(always)]
     fn u64(&mut self) -> Option<u64> {
         let rest = self.rest();
-        let n_digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+        let mut n_digits = 0;
+        let mut value: u64 = 0;
+        // Timestamps and IDs have 10 to 13 digits: eight at a time first
+        // (at most 16 digits this way, far from overflowing).
+        while n_digits < 16 {
+            let Some(eight) = rest.get(n_digits..n_digits + 8).and_then(eight_digits) else {
+                break;
+            };
+            value = value * 100_000_000 + eight;
+            n_digits += 8;
+        }
+        while let Some(digit) = rest.get(n_digits).and_then(|byte| byte.checked_sub(b'0')) {
+            if digit > 9 {
+                break;
+            }
+            value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+            n_digits += 1;
+        }
         if n_digits == 0 || (n_digits > 1 && rest[0] == b'0') {
             return None;
         }
         if matches!(rest.get(n_digits), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let mut value: u64 = 0;
-        for &byte in &rest[..n_digits] {
-            value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
-        }
         self.pos += n_digits;
         Some(value)
     }
 
+    #[inline(always)]
     fn i64(&mut self) -> Option<i64> {
         if self.rest().first() == Some(&b'-') {
             self.pos += 1;
@@ -418,7 +433,7 @@ impl<'a> Cursor<'a> {
     /// an escape, `-0`, more digits) gives up: `Decimal::from_str_exact` on
     /// the slow path decides, and gives the same value and scale for what
     /// this accepts.
-    #[inline]
+    #[inline(always)]
     fn decimal(&mut self) -> Option<Decimal> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
@@ -433,7 +448,8 @@ impl<'a> Cursor<'a> {
         let mut scale = 0;
         if rest.get(idx) == Some(&b'.') {
             idx += 1;
-            // Binance writes 8 decimals: read them 8 at a time.
+            // Binance writes 8 decimals: read them 8 at a time (measured:
+            // reading the short integer part the same way is slower).
             while n_int + scale + 8 <= 19 {
                 let Some(eight) = rest.get(idx..idx + 8).and_then(eight_digits) else {
                     break;
@@ -489,6 +505,17 @@ fn digits(bytes: &[u8], idx: &mut usize, mut mantissa: u64, max: usize) -> Optio
     Some((mantissa, n_digits))
 }
 
+/// Eight digit values (0–9, the first in the lowest byte) as one number:
+/// pairs, then fours, then all eight (the well-known SWAR conversion).
+#[inline(always)]
+fn combine_eight(values: u64) -> u64 {
+    let pairs = values.wrapping_mul(10).wrapping_add(values >> 8);
+    let mask = 0x0000_00FF_0000_00FF;
+    ((pairs & mask).wrapping_mul(100 + (1_000_000 << 32))
+        + ((pairs >> 16) & mask).wrapping_mul(1 + (10_000 << 32)))
+        >> 32
+}
+
 /// Eight ASCII digits as a number, in a few word operations (the
 /// well-known SWAR conversion); `None` unless all eight are digits.
 #[inline]
@@ -500,15 +527,7 @@ fn eight_digits(bytes: &[u8]) -> Option<u64> {
     if word & high != threes || word.wrapping_add(0x0606_0606_0606_0606) & high != threes {
         return None;
     }
-    let mut value = word - threes;
-    // Pairs of digits, then fours, then all eight (the first digit is the
-    // lowest byte).
-    value = value.wrapping_mul(10).wrapping_add(value >> 8);
-    let pairs = 0x0000_00FF_0000_00FF;
-    value = ((value & pairs).wrapping_mul(100 + (1_000_000 << 32))
-        + ((value >> 16) & pairs).wrapping_mul(1 + (10_000 << 32)))
-        >> 32;
-    Some(value)
+    Some(combine_eight(word - threes))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rust_decimal::Decimal;
@@ -200,18 +201,21 @@ fn set_keyed(
     key: u64,
     level: &Level,
 ) {
-    if level.quantity.is_zero() {
-        if levels.remove(&key).is_some()
-            && let Ok(idx) = gallop(keys, |probe| probe.cmp(&key))
-        {
-            keys.remove(idx);
+    // One probe of the map whatever happens.
+    match levels.entry(key) {
+        Entry::Occupied(entry) if level.quantity.is_zero() => {
+            entry.remove();
+            if let Ok(idx) = gallop(keys, |probe| probe.cmp(&key)) {
+                keys.remove(idx);
+            }
         }
-    } else if let Some(known) = levels.get_mut(&key) {
-        known.quantity = level.quantity;
-    } else {
-        levels.insert(key, *level);
-        if let Err(idx) = gallop(keys, |probe| probe.cmp(&key)) {
-            keys.insert(idx, key);
+        Entry::Occupied(mut entry) => entry.get_mut().quantity = level.quantity,
+        Entry::Vacant(_) if level.quantity.is_zero() => {}
+        Entry::Vacant(entry) => {
+            entry.insert(*level);
+            if let Err(idx) = gallop(keys, |probe| probe.cmp(&key)) {
+                keys.insert(idx, key);
+            }
         }
     }
 }

@@ -12,90 +12,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mbx_adapters_ws::wire::{self, TypedFrame};
+use mbx_benches::frames::{self as borrowed, AGG_TRADE, TRADE, combined_agg_trade, depth_update};
 use serde::Deserialize;
-
-/// A raw `aggTrade` frame with BTCUSDT-sized numbers.
-const AGG_TRADE: &str = r#"{"e":"aggTrade","E":1732550400123,"s":"BTCUSDT","a":3276543210,"p":"98234.51000000","q":"0.00512000","f":4398046511,"l":4398046514,"T":1732550400122,"m":true,"M":true}"#;
-
-/// A raw `trade` frame.
-const TRADE: &str = r#"{"e":"trade","E":1732550400123,"s":"BTCUSDT","t":4398046511,"p":"98234.51000000","q":"0.00512000","T":1732550400122,"m":false,"M":true}"#;
-
-/// A combined-stream `depthUpdate` frame with `n` bid and `n` ask levels;
-/// 20 + 20 is the size of a busy `@depth@100ms` update.
-fn depth_update(n: i32) -> String {
-    let side = |base: i32, step: i32| {
-        (0..n)
-            .map(|idx| {
-                format!(
-                    r#"["{}.{:02}000000","{}.{:05}000"]"#,
-                    base + step * idx,
-                    idx * 7 % 100,
-                    idx % 3,
-                    12345 + idx * 111
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    format!(
-        r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1732550400123,"s":"BTCUSDT","U":61234567890,"u":61234567912,"b":[{}],"a":[{}]}}}}"#,
-        side(98234, -1),
-        side(98235, 1)
-    )
-}
-
-/// `serde_json` into borrowed structs: the baseline a careful client writes.
-#[allow(non_snake_case, dead_code)]
-mod borrowed {
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    pub struct Envelope<'a, T> {
-        pub stream: &'a str,
-        pub data: T,
-    }
-
-    #[derive(Deserialize)]
-    pub struct AggTrade<'a> {
-        pub e: &'a str,
-        pub E: i64,
-        pub s: &'a str,
-        pub a: u64,
-        pub p: &'a str,
-        pub q: &'a str,
-        pub f: u64,
-        pub l: u64,
-        pub T: i64,
-        pub m: bool,
-        pub M: bool,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Trade<'a> {
-        pub e: &'a str,
-        pub E: i64,
-        pub s: &'a str,
-        pub t: u64,
-        pub p: &'a str,
-        pub q: &'a str,
-        pub T: i64,
-        pub m: bool,
-        pub M: bool,
-    }
-
-    #[derive(Deserialize)]
-    pub struct DepthUpdate<'a> {
-        pub e: &'a str,
-        pub E: i64,
-        pub s: &'a str,
-        pub U: u64,
-        pub u: u64,
-        #[serde(borrow)]
-        pub b: Vec<(&'a str, &'a str)>,
-        #[serde(borrow)]
-        pub a: Vec<(&'a str, &'a str)>,
-    }
-}
 
 fn bench_frame<'a, T: Deserialize<'a>>(c: &mut Criterion, name: &str, frame: &'a str) {
     let mut group = c.benchmark_group(name);
@@ -124,7 +42,7 @@ fn bench_frame<'a, T: Deserialize<'a>>(c: &mut Criterion, name: &str, frame: &'a
 }
 
 fn decode(c: &mut Criterion) {
-    let combined_agg_trade = format!(r#"{{"stream":"btcusdt@aggTrade","data":{AGG_TRADE}}}"#);
+    let combined_agg_trade = combined_agg_trade();
     let depth_10 = depth_update(10);
     let depth_20 = depth_update(20);
     bench_frame::<borrowed::AggTrade<'_>>(c, "ws_decode_agg_trade", AGG_TRADE);

@@ -35,6 +35,330 @@ pub fn fixture_key(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
 }
 
+/// Market-stream frames with BTCUSDT-sized numbers, and `serde_json`
+/// baselines that decode them into borrowed structs (`ws_decode`).
+pub mod frames {
+    use serde::Deserialize;
+
+    /// A raw `aggTrade` frame.
+    pub const AGG_TRADE: &str = r#"{"e":"aggTrade","E":1732550400123,"s":"BTCUSDT","a":3276543210,"p":"98234.51000000","q":"0.00512000","f":4398046511,"l":4398046514,"T":1732550400122,"m":true,"M":true}"#;
+
+    /// A raw `trade` frame.
+    pub const TRADE: &str = r#"{"e":"trade","E":1732550400123,"s":"BTCUSDT","t":4398046511,"p":"98234.51000000","q":"0.00512000","T":1732550400122,"m":false,"M":true}"#;
+
+    /// [`AGG_TRADE`] on a combined stream.
+    pub fn combined_agg_trade() -> String {
+        format!(r#"{{"stream":"btcusdt@aggTrade","data":{AGG_TRADE}}}"#)
+    }
+
+    /// A combined-stream `depthUpdate` frame with `n` bid and `n` ask
+    /// levels; 20 + 20 is the size of a busy `@depth@100ms` update.
+    pub fn depth_update(n: i32) -> String {
+        let side = |base: i32, step: i32| {
+            (0..n)
+                .map(|idx| {
+                    format!(
+                        r#"["{}.{:02}000000","{}.{:05}000"]"#,
+                        base + step * idx,
+                        idx * 7 % 100,
+                        idx % 3,
+                        12345 + idx * 111
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        format!(
+            r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1732550400123,"s":"BTCUSDT","U":61234567890,"u":61234567912,"b":[{}],"a":[{}]}}}}"#,
+            side(98234, -1),
+            side(98235, 1)
+        )
+    }
+
+    /// The combined envelope, for the borrowed baselines.
+    #[derive(Debug, Deserialize)]
+    pub struct Envelope<'a, T> {
+        /// `stream`.
+        pub stream: &'a str,
+        /// `data`.
+        pub data: T,
+    }
+
+    /// `aggTrade` into `&str` fields: the baseline a careful client writes.
+    #[derive(Debug, Deserialize)]
+    #[allow(non_snake_case, missing_docs)]
+    pub struct AggTrade<'a> {
+        pub e: &'a str,
+        pub E: i64,
+        pub s: &'a str,
+        pub a: u64,
+        pub p: &'a str,
+        pub q: &'a str,
+        pub f: u64,
+        pub l: u64,
+        pub T: i64,
+        pub m: bool,
+        pub M: bool,
+    }
+
+    /// `trade` into `&str` fields.
+    #[derive(Debug, Deserialize)]
+    #[allow(non_snake_case, missing_docs)]
+    pub struct Trade<'a> {
+        pub e: &'a str,
+        pub E: i64,
+        pub s: &'a str,
+        pub t: u64,
+        pub p: &'a str,
+        pub q: &'a str,
+        pub T: i64,
+        pub m: bool,
+        pub M: bool,
+    }
+
+    /// `depthUpdate` into `&str` pairs.
+    #[derive(Debug, Deserialize)]
+    #[allow(non_snake_case, missing_docs)]
+    pub struct DepthUpdate<'a> {
+        pub e: &'a str,
+        pub E: i64,
+        pub s: &'a str,
+        pub U: u64,
+        pub u: u64,
+        #[serde(borrow)]
+        pub b: Vec<(&'a str, &'a str)>,
+        #[serde(borrow)]
+        pub a: Vec<(&'a str, &'a str)>,
+    }
+}
+
+/// The order-book scenario and the baseline books (`order_book`).
+pub mod book {
+    use std::collections::BTreeMap;
+
+    use mbx_domain::model::{self, Depth};
+    use mbx_domain::order_book::{BookSync, DiffOutcome, SnapshotOutcome};
+    use mbx_domain::stream::{DepthUpdate, Level};
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    use rust_decimal::Decimal;
+
+    pub const SNAPSHOT_LEVELS: i64 = 5000;
+    pub const UPDATES: usize = 1000;
+    pub const LEVELS_PER_SIDE: usize = 10;
+    pub const FIRST_UPDATE_ID: u64 = 61_234_567_890;
+
+    /// The `k`-th price tick away from the top, BTCUSDT-like, written with
+    /// Binance's 8 decimals.
+    fn bid_price(tick: i64) -> Decimal {
+        Decimal::new((9_823_451 - tick) * 1_000_000, 8)
+    }
+
+    fn ask_price(tick: i64) -> Decimal {
+        Decimal::new((9_823_452 + tick) * 1_000_000, 8)
+    }
+
+    fn quantity(rng: &mut SmallRng) -> Decimal {
+        Decimal::new(rng.gen_range(1..100_000_000), 8)
+    }
+
+    /// A snapshot and the diffs that follow it.
+    #[derive(Debug)]
+    pub struct Scenario {
+        /// 5000 levels per side.
+        pub snapshot: Depth,
+        /// [`UPDATES`] contiguous diffs of 20 levels.
+        pub updates: Vec<DepthUpdate>,
+    }
+
+    /// The seeded scenario the `order_book` bench applies.
+    pub fn scenario() -> Scenario {
+        let mut rng = SmallRng::seed_from_u64(7);
+        let n_ticks = 2 * SNAPSHOT_LEVELS as usize;
+        // Every other tick has a level at first.
+        let mut bids_present: Vec<bool> = (0..n_ticks).map(|tick| tick % 2 == 0).collect();
+        let mut asks_present = bids_present.clone();
+        let snapshot_side = |price: fn(i64) -> Decimal, rng: &mut SmallRng| {
+            (0..SNAPSHOT_LEVELS)
+                .map(|idx| model::Level(price(2 * idx), quantity(rng)))
+                .collect()
+        };
+        let snapshot = Depth {
+            last_update_id: FIRST_UPDATE_ID - 1,
+            bids: snapshot_side(bid_price, &mut rng),
+            asks: snapshot_side(ask_price, &mut rng),
+        };
+        let side_changes =
+            |present: &mut Vec<bool>, price: fn(i64) -> Decimal, rng: &mut SmallRng| {
+                (0..LEVELS_PER_SIDE)
+                    .map(|_| {
+                        // Two draws, the smaller kept: most changes are near the top.
+                        let tick = rng.gen_range(0..400).min(rng.gen_range(0..400));
+                        let quantity = if present[tick] && rng.gen_bool(0.2) {
+                            Decimal::ZERO
+                        } else {
+                            quantity(rng)
+                        };
+                        present[tick] = !quantity.is_zero();
+                        Level {
+                            price: price(tick as i64),
+                            quantity,
+                        }
+                    })
+                    .collect()
+            };
+        let updates = (0..UPDATES as u64)
+            .map(|idx| DepthUpdate {
+                event_time: 1_732_550_400_123 + idx as i64 * 100,
+                symbol: "BTCUSDT".to_owned(),
+                first_update_id: FIRST_UPDATE_ID + 3 * idx,
+                final_update_id: FIRST_UPDATE_ID + 3 * idx + 2,
+                bids: side_changes(&mut bids_present, bid_price, &mut rng),
+                asks: side_changes(&mut asks_present, ask_price, &mut rng),
+            })
+            .collect();
+        Scenario { snapshot, updates }
+    }
+
+    /// The naive book: prices and quantities as the strings the frame had.
+    #[derive(Debug, Clone, Default)]
+    pub struct StringBook {
+        /// Bids by price string.
+        pub bids: BTreeMap<String, String>,
+        /// Asks by price string.
+        pub asks: BTreeMap<String, String>,
+    }
+
+    /// A diff as a naive client decodes it: owned strings.
+    #[derive(Debug)]
+    pub struct StringUpdate {
+        /// Bid `(price, quantity)` strings.
+        pub bids: Vec<(String, String)>,
+        /// Ask `(price, quantity)` strings.
+        pub asks: Vec<(String, String)>,
+    }
+
+    fn is_zero(quantity: &str) -> bool {
+        quantity.bytes().all(|byte| byte == b'0' || byte == b'.')
+    }
+
+    impl StringBook {
+        /// From a snapshot.
+        pub fn from_depth(depth: &Depth) -> StringBook {
+            let side = |levels: &[model::Level]| {
+                levels
+                    .iter()
+                    .map(|level| (level.0.to_string(), level.1.to_string()))
+                    .collect()
+            };
+            StringBook {
+                bids: side(&depth.bids),
+                asks: side(&depth.asks),
+            }
+        }
+
+        /// Sets each level; removes it at quantity zero.
+        pub fn apply(&mut self, update: StringUpdate) {
+            for (side, levels) in [(&mut self.bids, update.bids), (&mut self.asks, update.asks)] {
+                for (price, quantity) in levels {
+                    if is_zero(&quantity) {
+                        side.remove(&price);
+                    } else {
+                        side.insert(price, quantity);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A diff as the naive client holds it.
+    pub fn string_update(update: &DepthUpdate) -> StringUpdate {
+        let side = |levels: &[Level]| {
+            levels
+                .iter()
+                .map(|level| (level.price.to_string(), level.quantity.to_string()))
+                .collect()
+        };
+        StringUpdate {
+            bids: side(&update.bids),
+            asks: side(&update.asks),
+        }
+    }
+
+    /// The exact alternative: decimal keys in a `BTreeMap`.
+    #[derive(Debug, Clone, Default)]
+    pub struct DecimalBook {
+        /// Bids by price.
+        pub bids: BTreeMap<Decimal, Decimal>,
+        /// Asks by price.
+        pub asks: BTreeMap<Decimal, Decimal>,
+    }
+
+    impl DecimalBook {
+        /// From a snapshot.
+        pub fn from_depth(depth: &Depth) -> DecimalBook {
+            let side =
+                |levels: &[model::Level]| levels.iter().map(|level| (level.0, level.1)).collect();
+            DecimalBook {
+                bids: side(&depth.bids),
+                asks: side(&depth.asks),
+            }
+        }
+
+        /// Sets each level; removes it at quantity zero.
+        pub fn apply(&mut self, update: DepthUpdate) {
+            for (side, levels) in [(&mut self.bids, update.bids), (&mut self.asks, update.asks)] {
+                for level in levels {
+                    if level.quantity.is_zero() {
+                        side.remove(&level.price);
+                    } else {
+                        side.insert(level.price, level.quantity);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A `BookSync` live on the snapshot.
+    pub fn live_sync(snapshot: &Depth) -> BookSync {
+        let mut sync = BookSync::new("BTCUSDT");
+        let outcome = sync.on_snapshot(snapshot);
+        assert!(
+            matches!(outcome, SnapshotOutcome::Live { .. }),
+            "{outcome:?}"
+        );
+        sync
+    }
+
+    /// The three books end equal: the bench compares the same work.
+    pub fn check_agreement(scenario: &Scenario) {
+        let mut sync = live_sync(&scenario.snapshot);
+        let mut strings = StringBook::from_depth(&scenario.snapshot);
+        let mut decimals = DecimalBook::from_depth(&scenario.snapshot);
+        for update in &scenario.updates {
+            strings.apply(string_update(update));
+            decimals.apply(update.clone());
+            let outcome = sync.on_diff(update.clone());
+            assert!(
+                matches!(outcome, DiffOutcome::Applied { .. }),
+                "{outcome:?}"
+            );
+        }
+        let book = sync.book().expect("live");
+        let ours: Vec<(String, String)> = book
+            .bids()
+            .map(|level| (level.price.to_string(), level.quantity.to_string()))
+            .collect();
+        let naive: Vec<(String, String)> = strings.bids.into_iter().rev().collect();
+        assert_eq!(ours, naive);
+        assert_eq!(book.asks().len(), decimals.asks.len());
+        assert_eq!(
+            book.best_ask().map(|level| level.price),
+            decimals.asks.keys().next().copied()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         |item| {
             match item {
                 StreamItem::Event { stream, event } => println!("{stream:?} {event:?}"),
+                StreamItem::Raw(raw) => println!("{:?} {}", raw.stream, raw.payload),
                 StreamItem::Notice(notice) => eprintln!("{notice:?}"),
+                _ => {}
             }
             ControlFlow::Continue(())
         },

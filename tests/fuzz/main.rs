@@ -463,8 +463,10 @@ fn decode_everything(text: &str) {
         Ok(MarketFrame::Event { event, .. }) => {
             let _ = event.to_domain();
         }
-        Ok(MarketFrame::Reply(_)) | Err(_) => {}
+        Ok(MarketFrame::Reply(_) | MarketFrame::Unrecognized { .. }) | Err(_) => {}
     }
+    // The typed path the connections use must not panic either.
+    let _ = mbx_adapters_ws::wire::decode_market_typed(text);
     match decode_api(text) {
         Ok(ApiFrame::Event { event, .. }) => {
             let _ = event.to_domain();

@@ -10,7 +10,9 @@
 //!   ping, reconnects with jittered backoff that subscribe everything again,
 //!   `serverShutdown` handled as a reconnect, more connections past 1024
 //!   streams, and rotation before the 24 h cap without a gap. Its receiver
-//!   yields [`mbx_domain::feed::StreamItem`]s: events and notices.
+//!   yields [`mbx_domain::feed::StreamItem`]s: typed events, raw events
+//!   for payloads with no type (never dropped), the frames verbatim when
+//!   [`Delivery`] asks (for a raw printout or a recording), and notices.
 //! * [`WsApi`] talks to the WebSocket API (`wss://ws-api.binance.com:443/ws-api/v3`):
 //!   requests matched by `id` with a timeout, signed requests (HMAC, RSA,
 //!   Ed25519 through [`mbx_signing::Signer`]), `session.logon`, and the
@@ -27,7 +29,8 @@
 //! * Every failure is an [`mbx_domain::Error`], with the same codes,
 //!   categories and hints as over REST.
 //! * [`wire`] is Binance's JSON as it is on the wire, borrowed from the
-//!   frame, and its conversion into [`mbx_domain::stream`] types.
+//!   frame, and its conversion into [`mbx_domain::stream`] types;
+//!   [`wire::decode_market_typed`] goes straight to the domain's types.
 //!
 //! Decoding a frame, without any connection:
 //!
@@ -56,7 +59,10 @@
 //! while let Some(item) = items.recv().await {
 //!     match item {
 //!         StreamItem::Event { stream, event } => println!("{stream:?} {event:?}"),
+//!         // A stream this client has no type for: Binance's JSON as it came.
+//!         StreamItem::Raw(raw) => println!("{:?} {}", raw.stream, raw.payload),
 //!         StreamItem::Notice(notice) => eprintln!("{notice:?}"),
+//!         _ => {}
 //!     }
 //! }
 //! # Ok(())
@@ -67,9 +73,9 @@
 //! and the client talks to it through channels. Reading frames, answering
 //! pings, pacing control messages, matching replies and reconnecting all
 //! happen in one `select!` loop, so there is no lock around the socket and a
-//! slow consumer slows only its own connection. Decoding borrows from the
-//! frame and parses decimals once, at the edge; a frame that does not decode
-//! is reported and skipped, never fatal.
+//! slow consumer slows only its own connection. Decoding parses each frame
+//! once and each decimal once; a frame that does not decode is passed on
+//! raw, never dropped and never fatal.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -83,6 +89,6 @@ pub mod wire;
 pub use api::{ApiConfig, ApiReply, WsApi};
 pub use conn::Backoff;
 pub use error::changes_state;
-pub use market::{MarketStreamConfig, MarketStreams};
+pub use market::{Delivery, MarketStreamConfig, MarketStreams};
 pub use orders::WsOrderEntry;
 pub use ports::{WsMarketStreams, WsUserData};

@@ -11,8 +11,11 @@
 //!    [`MarketStreamConfig::control_messages_per_second`] (Binance: 5, pongs
 //!    included) and matches each reply to its request by `id`;
 //! 3. answers every ping with a pong carrying the same payload, at once;
-//! 4. decodes every frame into a typed event; a frame it cannot decode is
-//!    reported as [`Notice::Skipped`] and skipped, never fatal;
+//! 4. decodes every frame into a typed event; a frame with no type (a
+//!    stream Binance added) or one that does not decode is passed on as
+//!    [`StreamItem::Raw`] with its text, never dropped and never fatal; with
+//!    [`Delivery::Frames`] every frame also comes verbatim
+//!    ([`StreamItem::Frame`]), for a raw printout or a recording;
 //! 5. when the connection drops, reconnects after a jittered backoff and
 //!    subscribes everything again; on `serverShutdown` it reconnects at once;
 //! 6. before Binance's 24 h cap ([`MarketStreamConfig::max_connection_age`])
@@ -20,14 +23,15 @@
 //!    [`MarketStreamConfig::rotation_overlap`], then closes the old one,
 //!    dropping the events both delivered.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use mbx_domain::Error;
-use mbx_domain::feed::{Notice, StreamItem};
+use mbx_domain::feed::{Notice, RawEvent, ReceivedFrame, StreamItem};
 use mbx_domain::stream::MarketEvent;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -38,7 +42,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::conn::{self, Backoff, ControlRate, Socket};
 use crate::error;
-use crate::wire::{self, MarketFrame};
+use crate::wire::{self, TypedFrame};
 
 /// How to reach and use the market-stream server.
 #[derive(Debug, Clone)]
@@ -65,12 +69,29 @@ pub struct MarketStreamConfig {
     /// How long the old and the new connection are read together when
     /// rotating; events seen on both are delivered once.
     pub rotation_overlap: Duration,
+    /// Typed events, verbatim frames, or both.
+    pub delivery: Delivery,
+}
+
+/// What the receiver yields for each frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Typed events ([`StreamItem::Event`]); a frame with no type comes as
+    /// [`StreamItem::Raw`].
+    Events,
+    /// Every frame exactly as received ([`StreamItem::Frame`]) and nothing
+    /// else: for printing Binance's JSON as it is. Control replies and
+    /// `serverShutdown` are still handled by the connection.
+    Frames,
+    /// Both: each frame exactly as received, then its event (or raw item):
+    /// for recording a stream while using it.
+    FramesAndEvents,
 }
 
 impl MarketStreamConfig {
     /// Binance's limits: combined connections, 1024 streams and 5 messages
     /// per second per connection, 10 s reply timeout, [`Backoff::BINANCE`],
-    /// rotation after 23 h 30 min with a 5 s overlap.
+    /// rotation after 23 h 30 min with a 5 s overlap, typed events.
     pub fn new(base_url: impl Into<String>) -> MarketStreamConfig {
         MarketStreamConfig {
             base_url: base_url.into(),
@@ -82,6 +103,7 @@ impl MarketStreamConfig {
             channel_capacity: 4096,
             max_connection_age: Duration::from_secs(23 * 3600 + 30 * 60),
             rotation_overlap: Duration::from_secs(5),
+            delivery: Delivery::Events,
         }
     }
 }
@@ -592,28 +614,42 @@ impl Task {
     }
 
     async fn on_text(&mut self, text: &str, waiting: &mut HashMap<u64, Control>) -> Option<End> {
-        match wire::decode_market(text) {
-            Ok(MarketFrame::Event { stream, event }) => match event.to_domain() {
-                Ok(event) => {
-                    if self.is_duplicate(stream.as_deref(), &event) {
-                        return None;
-                    }
-                    let is_shutdown = matches!(event, MarketEvent::ServerShutdown(_));
-                    let item = StreamItem::Event {
-                        stream: stream.map(|name| name.into_owned()),
-                        event,
-                    };
-                    if self.events.send(item).await.is_err() {
-                        return Some(End::Stop);
-                    }
-                    is_shutdown.then(|| End::Reconnect {
-                        reason: "the server announced a shutdown".to_owned(),
-                        at_once: true,
-                    })
+        // Read before decoding, so a recording has the arrival time.
+        let received_at = (self.config.delivery != Delivery::Events).then(SystemTime::now);
+        let (stream, item) = match wire::decode_market_typed(text) {
+            Ok(TypedFrame::Event { stream, event }) => {
+                if self.is_duplicate(|| event_key(stream.as_deref(), &event)) {
+                    return None;
                 }
-                Err(error) => self.skip(error.to_string()).await,
-            },
-            Ok(MarketFrame::Reply(reply)) => {
+                let is_shutdown = matches!(event, MarketEvent::ServerShutdown(_));
+                let item = StreamItem::Event {
+                    stream: stream.as_deref().map(str::to_owned),
+                    event,
+                };
+                if !self
+                    .deliver(text, stream.as_deref(), item, received_at)
+                    .await
+                {
+                    return Some(End::Stop);
+                }
+                return is_shutdown.then(|| End::Reconnect {
+                    reason: "the server announced a shutdown".to_owned(),
+                    at_once: true,
+                });
+            }
+            Ok(TypedFrame::Unrecognized { stream, payload }) => {
+                let key = || Some(format!("{} raw {payload}", stream.as_deref().unwrap_or("")));
+                if self.is_duplicate(key) {
+                    return None;
+                }
+                let raw = RawEvent {
+                    stream: stream.as_deref().map(str::to_owned),
+                    payload: payload.to_owned(),
+                    error: None,
+                };
+                (stream, StreamItem::Raw(raw))
+            }
+            Ok(TypedFrame::Reply(reply)) => {
                 let id = reply.id.as_ref().and_then(|id| id.as_u64());
                 let Some(control) = id.and_then(|id| waiting.remove(&id)) else {
                     return self
@@ -635,10 +671,51 @@ impl Task {
                 if let Some(reply) = control.reply {
                     let _ = reply.send(res);
                 }
-                None
+                return None;
             }
-            Err(error) => self.skip(format!("{error}: {}", cut(text))).await,
+            Err(error) => {
+                tracing::debug!(connection = self.index, %error, "market-stream frame did not decode");
+                let (stream, payload) = match wire::split_combined(text) {
+                    Some((stream, payload)) => (Some(Cow::Borrowed(stream)), payload),
+                    None => (None, text),
+                };
+                let raw = RawEvent {
+                    stream: stream.as_deref().map(str::to_owned),
+                    payload: payload.to_owned(),
+                    error: Some(error.to_string()),
+                };
+                (stream, StreamItem::Raw(raw))
+            }
+        };
+        (!self
+            .deliver(text, stream.as_deref(), item, received_at)
+            .await)
+            .then_some(End::Stop)
+    }
+
+    /// Sends the frame verbatim (when `received_at` is given) and/or its
+    /// item, as [`Delivery`] says; false when nobody listens any more.
+    async fn deliver(
+        &self,
+        text: &str,
+        stream: Option<&str>,
+        item: StreamItem,
+        received_at: Option<SystemTime>,
+    ) -> bool {
+        if let Some(received_at) = received_at {
+            let frame = ReceivedFrame {
+                stream: stream.map(str::to_owned),
+                text: text.to_owned(),
+                received_at,
+            };
+            if self.events.send(StreamItem::Frame(frame)).await.is_err() {
+                return false;
+            }
         }
+        if self.config.delivery != Delivery::Frames {
+            return self.events.send(item).await.is_ok();
+        }
+        true
     }
 
     /// Replaces the connection without a gap: opens a new one (subscribing
@@ -729,8 +806,9 @@ impl Task {
         Ok(Some((new_sink, new_frames)))
     }
 
-    /// Around a rotation: true when the event was already delivered.
-    fn is_duplicate(&mut self, stream: Option<&str>, event: &MarketEvent) -> bool {
+    /// Around a rotation: true when the event with this key was already
+    /// delivered (the key is only made then).
+    fn is_duplicate(&mut self, key: impl FnOnce() -> Option<String>) -> bool {
         let Some(recent) = &mut self.recent else {
             return false;
         };
@@ -738,7 +816,7 @@ impl Task {
             self.recent = None;
             return false;
         }
-        match event_key(stream, event) {
+        match key() {
             Some(key) => !recent.keys.insert(key),
             None => false,
         }
@@ -777,6 +855,21 @@ fn event_key(stream: Option<&str>, event: &MarketEvent) -> Option<String> {
         MarketEvent::DepthUpdate(it) => format!("{stream} d {} {}", it.symbol, it.final_update_id),
         MarketEvent::BookTicker(it) => format!("{stream} b {} {}", it.symbol, it.update_id),
         MarketEvent::Ticker(it) => format!("{stream} T {} {}", it.symbol, it.event_time),
+        MarketEvent::MiniTicker(it) => format!("{stream} m {} {}", it.symbol, it.event_time),
+        MarketEvent::RollingTicker(it) => {
+            format!("{stream} r {} {} {}", it.window, it.symbol, it.event_time)
+        }
+        MarketEvent::MiniTickers { tickers } => {
+            let first = tickers.first()?;
+            format!("{stream} M {} {}", first.symbol, first.event_time)
+        }
+        MarketEvent::RollingTickers { tickers } => {
+            let first = tickers.first()?;
+            format!("{stream} R {} {}", first.symbol, first.event_time)
+        }
+        MarketEvent::AvgPrice(it) => format!("{stream} v {} {}", it.symbol, it.event_time),
+        MarketEvent::ReferencePrice(it) => format!("{stream} f {} {}", it.symbol, it.time),
+        MarketEvent::BlockTrade(it) => format!("{stream} B {} {}", it.symbol, it.trade_id),
         _ => return None,
     })
 }
@@ -850,7 +943,7 @@ mod tests {
         loop {
             match within(events.recv()).await.expect("events ended") {
                 StreamItem::Event { stream, event } => return (stream, event),
-                StreamItem::Notice(_) => continue,
+                _ => continue,
             }
         }
     }
@@ -859,7 +952,7 @@ mod tests {
         loop {
             match within(events.recv()).await.expect("events ended") {
                 StreamItem::Notice(notice) => return notice,
-                StreamItem::Event { .. } => continue,
+                _ => continue,
             }
         }
     }
@@ -889,8 +982,18 @@ mod tests {
         socket.send(Message::text(text)).await.unwrap();
     }
 
+    /// The next item that is not a notice.
+    async fn next_data(events: &mut mpsc::Receiver<StreamItem>) -> StreamItem {
+        loop {
+            match within(events.recv()).await.expect("events ended") {
+                StreamItem::Notice(_) => continue,
+                item => return item,
+            }
+        }
+    }
+
     #[tokio::test]
-    async fn events_arrive_and_malformed_frames_are_skipped() {
+    async fn events_arrive_and_other_payloads_come_raw() {
         let (url, mut accepted) = server().await;
         let (client, mut events) =
             within(MarketStreams::connect(config(&url), &["BTCUSDT@aggTrade"]))
@@ -906,24 +1009,40 @@ mod tests {
             }
         );
 
-        reply(&mut conn.socket, "{not json".to_owned()).await;
-        reply(
-            &mut conn.socket,
+        let frames = [
+            "{not json".to_owned(),
+            r#"{"stream":"btcusdt@somethingNew","data":{"e":"somethingNew","E":1}}"#.to_owned(),
             r#"{"stream":"btcusdt@blockTrade","data":{"e":"blockTrade","E":1}}"#.to_owned(),
-        )
-        .await;
-        reply(
-            &mut conn.socket,
             format!(r#"{{"stream":"btcusdt@aggTrade","data":{AGG_TRADE}}}"#),
-        )
-        .await;
+        ];
+        for frame in &frames {
+            reply(&mut conn.socket, frame.clone()).await;
+        }
 
-        assert!(
-            matches!(next_notice(&mut events).await, Notice::Skipped { reason, .. } if reason.starts_with("malformed frame"))
+        let StreamItem::Raw(not_json) = next_data(&mut events).await else {
+            panic!()
+        };
+        assert_eq!(
+            (not_json.stream, not_json.payload.as_str()),
+            (None, "{not json")
         );
-        assert!(
-            matches!(next_notice(&mut events).await, Notice::Skipped { reason, .. } if reason.contains("blockTrade"))
+        assert!(not_json.error.unwrap().starts_with("malformed frame"));
+        assert_eq!(
+            next_data(&mut events).await,
+            StreamItem::Raw(RawEvent {
+                stream: Some("btcusdt@somethingNew".to_owned()),
+                payload: r#"{"e":"somethingNew","E":1}"#.to_owned(),
+                error: None,
+            })
         );
+        let StreamItem::Raw(broken) = next_data(&mut events).await else {
+            panic!()
+        };
+        assert_eq!(
+            (broken.stream.as_deref(), broken.payload.as_str()),
+            (Some("btcusdt@blockTrade"), r#"{"e":"blockTrade","E":1}"#)
+        );
+        assert!(broken.error.is_some());
         let (stream, event) = next_event(&mut events).await;
         assert_eq!(stream.as_deref(), Some("btcusdt@aggTrade"));
         let MarketEvent::AggTrade(AggTrade { price, .. }) = event else {
@@ -931,6 +1050,66 @@ mod tests {
         };
         assert_eq!(price.to_string(), "98000.50");
         within(client.close()).await;
+    }
+
+    #[tokio::test]
+    async fn frames_come_verbatim_when_asked() {
+        let (url, mut accepted) = server().await;
+        let mut config = config(&url);
+        config.delivery = Delivery::FramesAndEvents;
+        let (_client, mut events) = within(MarketStreams::connect(
+            config.clone(),
+            &["btcusdt@aggTrade"],
+        ))
+        .await
+        .unwrap();
+        let mut conn = within(accepted.recv()).await.unwrap();
+        // Spacing Binance does not send: the frame must still come byte for byte.
+        let spaced = format!(r#"{{ "stream": "btcusdt@aggTrade", "data": {AGG_TRADE} }}"#);
+        let unknown = r#"{"stream":"btcusdt@x","data":[1]}"#.to_owned();
+        for frame in [&spaced, &unknown] {
+            reply(&mut conn.socket, frame.clone()).await;
+        }
+        let StreamItem::Frame(frame) = next_data(&mut events).await else {
+            panic!()
+        };
+        assert_eq!(
+            (frame.stream.as_deref(), frame.text.as_str()),
+            (Some("btcusdt@aggTrade"), spaced.as_str())
+        );
+        assert!(matches!(
+            next_data(&mut events).await,
+            StreamItem::Event {
+                event: MarketEvent::AggTrade(_),
+                ..
+            }
+        ));
+        let StreamItem::Frame(frame) = next_data(&mut events).await else {
+            panic!()
+        };
+        assert_eq!(frame.text, unknown);
+        assert!(
+            matches!(next_data(&mut events).await, StreamItem::Raw(raw) if raw.payload == "[1]")
+        );
+
+        // Frames only: nothing decoded is yielded, and a shutdown still reconnects.
+        config.delivery = Delivery::Frames;
+        let (_client, mut events) = within(MarketStreams::connect(config, &["btcusdt@aggTrade"]))
+            .await
+            .unwrap();
+        let mut conn = within(accepted.recv()).await.unwrap();
+        let shutdown = r#"{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}"#;
+        for frame in [&spaced, &unknown, &shutdown.to_owned()] {
+            reply(&mut conn.socket, frame.clone()).await;
+        }
+        for expected in [&spaced, &unknown, &shutdown.to_owned()] {
+            let StreamItem::Frame(frame) = next_data(&mut events).await else {
+                panic!()
+            };
+            assert_eq!(&frame.text, expected);
+        }
+        let again = within(accepted.recv()).await.unwrap();
+        assert_eq!(again.path, "/stream?streams=btcusdt@aggTrade");
     }
 
     #[tokio::test]
@@ -1195,8 +1374,8 @@ mod tests {
                     event: MarketEvent::AggTrade(trade),
                     ..
                 } => ids.push(trade.agg_trade_id),
-                StreamItem::Event { event, .. } => panic!("{event:?}"),
                 StreamItem::Notice(notice) => notices.push(notice),
+                other => panic!("{other:?}"),
             }
         }
         assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
@@ -1215,7 +1394,7 @@ mod tests {
     #[test]
     fn raw_partial_depths_of_two_streams_are_not_duplicates() {
         let text = r#"{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}"#;
-        let MarketFrame::Event { stream, event } = wire::decode_market(text).unwrap() else {
+        let wire::MarketFrame::Event { stream, event } = wire::decode_market(text).unwrap() else {
             panic!("not an event");
         };
         let event = event.to_domain().unwrap();

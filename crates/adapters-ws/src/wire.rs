@@ -1,22 +1,36 @@
 //! Binance's WebSocket JSON, as it is on the wire, and its conversion into
 //! `mbx_domain::stream` types.
 //!
-//! Every type here borrows from the frame it was decoded from: decimal
-//! strings are `&str` slices of the frame and names are `Cow`s that borrow
-//! unless the JSON escaped them. Nothing is parsed into a number until the
-//! conversion at the edge ([`MarketEvent::to_domain`], [`UserEvent::to_domain`]),
-//! which parses decimals exactly with `rust_decimal` (never `f64`).
+//! Two ways in for a market-stream frame:
 //!
-//! The event type is read from the `{"e":"…"` prefix Binance always sends,
-//! so a frame is parsed once, straight into its struct. `trade` and
-//! `aggTrade`, the most frequent events, are read by a scanner for the exact
-//! layout Binance sends (`wire/fast.rs`); any other shape goes through
-//! `serde_json`, which decides.
+//! * [`decode_market`] gives the borrowed wire types: decimal strings are
+//!   `&str` slices of the frame and names are `Cow`s that borrow unless the
+//!   JSON escaped them; nothing is parsed into a number until the
+//!   conversion at the edge ([`MarketEvent::to_domain`]).
+//! * [`decode_market_typed`] gives the domain's owned events directly, with
+//!   every decimal parsed exactly (`rust_decimal`, never `f64`). It is what
+//!   `MarketStreams` uses; for `trade`, `aggTrade` and book payloads it reads
+//!   the decimals while scanning the frame, without an intermediate `Vec`
+//!   of strings.
 //!
-//! Decoding never panics: a malformed or unknown frame is a [`DecodeError`]
-//! that the caller logs and skips.
+//! Every market stream of `web-socket-streams.md` has a type, arrays
+//! (`!miniTicker@arr`, `!ticker_<window>@arr`) included. Valid JSON that is
+//! no known event (a stream Binance added, a retired one) is not an error:
+//! it comes back as `Unrecognized` with its text, for the caller to pass on
+//! as it is.
 //!
-//! Payload shapes: `shared/binance-docs/web-socket-streams.md`,
+//! Speed: the event type is read from the `{"e":"…"` prefix Binance always
+//! sends, so a payload is parsed once, straight into its struct; the
+//! combined envelope, `trade`, `aggTrade`, `depthUpdate`, partial depth and
+//! `bookTicker` are read by scanners for the exact layout Binance sends
+//! (`wire/fast.rs`); any other shape goes through `serde_json`, which
+//! decides. Proptests check that both paths always agree.
+//!
+//! Decoding never panics: a malformed frame is a [`DecodeError`].
+//!
+//! Payload shapes: `shared/binance-docs/web-socket-streams.md` (every
+//! example is checked by a test, from
+//! `fixtures/web-socket-streams-examples.md`),
 //! `shared/binance-docs/user-data-stream.md` and
 //! `shared/binance-docs/web-socket-api.md`.
 
@@ -65,6 +79,36 @@ pub enum MarketFrame<'a> {
         /// The event.
         event: MarketEvent<'a>,
     },
+    /// Valid JSON that is no event this client knows (a stream or an event
+    /// type Binance added, a retired stream): its text, to pass on as it is.
+    Unrecognized {
+        /// The stream name, on combined connections only.
+        stream: Option<Cow<'a, str>>,
+        /// The payload's JSON text (the `data` of a combined frame).
+        payload: &'a str,
+    },
+    /// The reply to a `SUBSCRIBE`, `UNSUBSCRIBE` or other control message.
+    Reply(ControlReply<'a>),
+}
+
+/// One frame of a market-stream connection, with its event converted into
+/// the domain's types ([`decode_market_typed`]).
+#[derive(Debug, Clone)]
+pub enum TypedFrame<'a> {
+    /// An event; `stream` is its stream name on a combined connection.
+    Event {
+        /// The stream name (`btcusdt@aggTrade`), on combined connections only.
+        stream: Option<Cow<'a, str>>,
+        /// The event, with exact decimals.
+        event: domain::MarketEvent,
+    },
+    /// Valid JSON that is no event this client knows: its text.
+    Unrecognized {
+        /// The stream name, on combined connections only.
+        stream: Option<Cow<'a, str>>,
+        /// The payload's JSON text (the `data` of a combined frame).
+        payload: &'a str,
+    },
     /// The reply to a `SUBSCRIBE`, `UNSUBSCRIBE` or other control message.
     Reply(ControlReply<'a>),
 }
@@ -87,6 +131,20 @@ pub enum MarketEvent<'a> {
     BookTicker(BookTicker<'a>),
     /// `24hrTicker`.
     Ticker(Box<Ticker<'a>>),
+    /// `24hrMiniTicker`.
+    MiniTicker(MiniTicker<'a>),
+    /// An array of `24hrMiniTicker` (`!miniTicker@arr`).
+    MiniTickers(Vec<MiniTicker<'a>>),
+    /// `1hTicker`, `4hTicker`, `1dTicker`.
+    RollingTicker(Box<RollingTicker<'a>>),
+    /// An array of rolling-window tickers (`!ticker_<window>@arr`).
+    RollingTickers(Vec<RollingTicker<'a>>),
+    /// `avgPrice`.
+    AvgPrice(AvgPrice<'a>),
+    /// `referencePrice`.
+    ReferencePrice(ReferencePrice<'a>),
+    /// `blockTrade`.
+    BlockTrade(BlockTrade<'a>),
     /// `serverShutdown`.
     ServerShutdown(ServerShutdown),
 }
@@ -370,6 +428,182 @@ pub struct Ticker<'a> {
     /// `n` → number of trades.
     #[serde(rename = "n")]
     pub trade_count: u64,
+}
+
+/// `24hrMiniTicker` (`<symbol>@miniTicker`, and each entry of
+/// `!miniTicker@arr`).
+///
+/// ```json
+/// {"e":"24hrMiniTicker","E":1672515782136,"s":"BNBBTC","c":"0.0025","o":"0.0010","h":"0.0025","l":"0.0010","v":"10000","q":"18"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MiniTicker<'a> {
+    /// `E` → event time.
+    #[serde(rename = "E")]
+    pub event_time: i64,
+    /// `s` → symbol.
+    #[serde(rename = "s", borrow)]
+    pub symbol: Cow<'a, str>,
+    /// `c` → close price.
+    #[serde(rename = "c")]
+    pub close_price: &'a str,
+    /// `o` → open price.
+    #[serde(rename = "o")]
+    pub open_price: &'a str,
+    /// `h` → high price.
+    #[serde(rename = "h")]
+    pub high_price: &'a str,
+    /// `l` → low price.
+    #[serde(rename = "l")]
+    pub low_price: &'a str,
+    /// `v` → base asset volume.
+    #[serde(rename = "v")]
+    pub volume: &'a str,
+    /// `q` → quote asset volume.
+    #[serde(rename = "q")]
+    pub quote_volume: &'a str,
+}
+
+/// `1hTicker`, `4hTicker`, `1dTicker` (`<symbol>@ticker_<window>`, and each
+/// entry of `!ticker_<window>@arr`).
+///
+/// ```json
+/// {"e":"1hTicker","E":1672515782136,"s":"BNBBTC","p":"0.0015","P":"250.00","o":"0.0010","h":"0.0025","l":"0.0010","c":"0.0025","w":"0.0018","v":"10000","q":"18","O":0,"C":1675216573749,"F":0,"L":18150,"n":18151}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RollingTicker<'a> {
+    /// `e` → event type, which names the window (`1hTicker`).
+    #[serde(rename = "e", borrow)]
+    pub event_type: Cow<'a, str>,
+    /// `E` → event time.
+    #[serde(rename = "E")]
+    pub event_time: i64,
+    /// `s` → symbol.
+    #[serde(rename = "s", borrow)]
+    pub symbol: Cow<'a, str>,
+    /// `p` → price change.
+    #[serde(rename = "p")]
+    pub price_change: &'a str,
+    /// `P` → price change percent.
+    #[serde(rename = "P")]
+    pub price_change_percent: &'a str,
+    /// `o` → open price.
+    #[serde(rename = "o")]
+    pub open_price: &'a str,
+    /// `h` → high price.
+    #[serde(rename = "h")]
+    pub high_price: &'a str,
+    /// `l` → low price.
+    #[serde(rename = "l")]
+    pub low_price: &'a str,
+    /// `c` → last price.
+    #[serde(rename = "c")]
+    pub last_price: &'a str,
+    /// `w` → weighted average price.
+    #[serde(rename = "w")]
+    pub weighted_avg_price: &'a str,
+    /// `v` → base asset volume.
+    #[serde(rename = "v")]
+    pub volume: &'a str,
+    /// `q` → quote asset volume.
+    #[serde(rename = "q")]
+    pub quote_volume: &'a str,
+    /// `O` → window open time.
+    #[serde(rename = "O")]
+    pub open_time: i64,
+    /// `C` → window close time.
+    #[serde(rename = "C")]
+    pub close_time: i64,
+    /// `F` → first trade ID.
+    #[serde(rename = "F")]
+    pub first_trade_id: i64,
+    /// `L` → last trade ID.
+    #[serde(rename = "L")]
+    pub last_trade_id: i64,
+    /// `n` → number of trades.
+    #[serde(rename = "n")]
+    pub trade_count: u64,
+}
+
+impl RollingTicker<'_> {
+    /// The window, from the event type: `1hTicker` → `1h`.
+    pub fn window(&self) -> &str {
+        self.event_type
+            .strip_suffix("Ticker")
+            .unwrap_or(&self.event_type)
+    }
+}
+
+/// `avgPrice` (`<symbol>@avgPrice`).
+///
+/// ```json
+/// {"e":"avgPrice","E":1693907033000,"s":"BTCUSDT","i":"5m","w":"25776.86000000","T":1693907032213}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AvgPrice<'a> {
+    /// `E` → event time.
+    #[serde(rename = "E")]
+    pub event_time: i64,
+    /// `s` → symbol.
+    #[serde(rename = "s", borrow)]
+    pub symbol: Cow<'a, str>,
+    /// `i` → averaging interval.
+    #[serde(rename = "i", borrow)]
+    pub interval: Cow<'a, str>,
+    /// `w` → average price.
+    #[serde(rename = "w")]
+    pub price: &'a str,
+    /// `T` → last trade time.
+    #[serde(rename = "T")]
+    pub last_trade_time: i64,
+}
+
+/// `referencePrice` (`<symbol>@referencePrice`); it has no `E`.
+///
+/// ```json
+/// {"e":"referencePrice","s":"BAZUSD","r":"1.00","t":1770313263917}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReferencePrice<'a> {
+    /// `s` → symbol.
+    #[serde(rename = "s", borrow)]
+    pub symbol: Cow<'a, str>,
+    /// `r` → reference price (`null` when there is none).
+    #[serde(rename = "r")]
+    pub price: Option<&'a str>,
+    /// `t` → engine time at which the price was valid.
+    #[serde(rename = "t")]
+    pub time: i64,
+}
+
+/// `blockTrade` (`<symbol>@blockTrade`).
+///
+/// ```json
+/// {"e":"blockTrade","E":1772506983582,"s":"BNBBTC","t":582,"p":"0.052","q":"5838","T":1772506983321,"m":true}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BlockTrade<'a> {
+    /// `E` → event time.
+    #[serde(rename = "E")]
+    pub event_time: i64,
+    /// `s` → symbol.
+    #[serde(rename = "s", borrow)]
+    pub symbol: Cow<'a, str>,
+    /// `t` → block trade ID.
+    #[serde(rename = "t")]
+    pub trade_id: u64,
+    /// `p` → price.
+    #[serde(rename = "p")]
+    pub price: &'a str,
+    /// `q` → quantity.
+    #[serde(rename = "q")]
+    pub quantity: &'a str,
+    /// `T` → trade time.
+    #[serde(rename = "T")]
+    pub trade_time: i64,
+    /// `m` → the buyer is the maker.
+    #[serde(rename = "m")]
+    pub buyer_is_maker: bool,
 }
 
 /// `serverShutdown`, on market streams and on the WebSocket API.
@@ -722,7 +956,11 @@ pub struct ListOrder<'a> {
     pub client_order_id: Cow<'a, str>,
 }
 
-/// Decodes one frame of a market-stream connection, raw or combined.
+/// Decodes one frame of a market-stream connection, raw or combined, into
+/// the borrowed wire types.
+///
+/// Valid JSON that is no known event comes back as
+/// [`MarketFrame::Unrecognized`] with its text, not as an error.
 ///
 /// ```
 /// use mbx_adapters_ws::wire::{self, MarketEvent, MarketFrame};
@@ -736,50 +974,84 @@ pub struct ListOrder<'a> {
 /// # Ok::<(), wire::DecodeError>(())
 /// ```
 pub fn decode_market(text: &str) -> Result<MarketFrame<'_>, DecodeError> {
-    if text.starts_with(r#"{"stream":"#) {
-        return decode_envelope(text);
-    }
-    if text.starts_with(r#"{"e":"#)
-        || text.starts_with(r#"{"lastUpdateId":"#)
-        || text.starts_with(r#"{"u":"#)
-    {
-        return Ok(MarketFrame::Event {
-            stream: None,
-            event: decode_market_event(text)?,
-        });
-    }
-    let sniff: Sniff<'_> = serde_json::from_str(text)?;
-    if sniff.stream.is_some() && sniff.data.is_some() {
-        decode_envelope(text)
-    } else if sniff.e.is_some() || sniff.last_update_id.is_some() || sniff.u.is_some() {
-        Ok(MarketFrame::Event {
-            stream: None,
-            event: decode_market_event(text)?,
-        })
-    } else if sniff.id.is_some() || sniff.result.is_some() || sniff.code.is_some() {
-        Ok(MarketFrame::Reply(serde_json::from_str(text)?))
-    } else {
-        Err(DecodeError::Unrecognized)
-    }
+    Ok(match decode_frame(text, wire_payload)? {
+        Frame::Event {
+            stream,
+            event: Some(event),
+            ..
+        } => MarketFrame::Event { stream, event },
+        Frame::Event {
+            stream,
+            payload,
+            event: None,
+        } => MarketFrame::Unrecognized { stream, payload },
+        Frame::Reply(reply) => MarketFrame::Reply(reply),
+    })
+}
+
+/// Decodes one frame of a market-stream connection straight into the
+/// domain's event types, with every decimal parsed exactly: the path
+/// [`MarketStreams`](crate::MarketStreams) uses. Faster than
+/// [`decode_market`] followed by [`MarketEvent::to_domain`] for book
+/// payloads, whose levels are parsed without an intermediate `Vec`.
+///
+/// ```
+/// use mbx_adapters_ws::wire::{self, TypedFrame};
+/// use mbx_domain::stream::MarketEvent;
+///
+/// let frame = r#"{"stream":"bnbbtc@depth","data":{"e":"depthUpdate","E":1672515782136,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[["0.0026","100"]]}}"#;
+/// let TypedFrame::Event { stream, event: MarketEvent::DepthUpdate(update) } = wire::decode_market_typed(frame)? else {
+///     panic!("not a depthUpdate");
+/// };
+/// assert_eq!((stream.as_deref(), update.final_update_id), (Some("bnbbtc@depth"), 160));
+/// assert_eq!(update.bids[0].price.to_string(), "0.0024");
+///
+/// let unknown = r#"{"stream":"bnbbtc@newStream","data":{"e":"somethingNew","E":1}}"#;
+/// assert!(matches!(wire::decode_market_typed(unknown)?, TypedFrame::Unrecognized { payload: r#"{"e":"somethingNew","E":1}"#, .. }));
+/// # Ok::<(), wire::DecodeError>(())
+/// ```
+pub fn decode_market_typed(text: &str) -> Result<TypedFrame<'_>, DecodeError> {
+    Ok(match decode_frame(text, typed_payload)? {
+        Frame::Event {
+            stream,
+            event: Some(event),
+            ..
+        } => TypedFrame::Event { stream, event },
+        Frame::Event {
+            stream,
+            payload,
+            event: None,
+        } => TypedFrame::Unrecognized { stream, payload },
+        Frame::Reply(reply) => TypedFrame::Reply(reply),
+    })
+}
+
+/// The stream name and the payload's text of a combined frame written the
+/// way Binance writes it (`{"stream":"<name>","data":<payload>}`), without
+/// decoding the payload; `None` for anything else. For passing frames on or
+/// recording them by stream.
+///
+/// ```
+/// let frame = r#"{"stream":"btcusdt@trade","data":{"e":"trade"}}"#;
+/// assert_eq!(
+///     mbx_adapters_ws::wire::split_combined(frame),
+///     Some(("btcusdt@trade", r#"{"e":"trade"}"#))
+/// );
+/// ```
+pub fn split_combined(text: &str) -> Option<(&str, &str)> {
+    fast::envelope(text)
 }
 
 /// Decodes one raw market-stream payload (the `data` of a combined frame).
+/// A payload of no known event is [`DecodeError::UnknownEvent`] or
+/// [`DecodeError::Unrecognized`].
 pub fn decode_market_event(text: &str) -> Result<MarketEvent<'_>, DecodeError> {
-    if let Some(tag) = leading_tag(text) {
-        return decode_tagged_market(tag, text);
-    }
-    if text.starts_with(r#"{"lastUpdateId":"#) {
-        return Ok(MarketEvent::PartialDepth(serde_json::from_str(text)?));
-    }
-    if text.starts_with(r#"{"u":"#) {
-        return Ok(MarketEvent::BookTicker(serde_json::from_str(text)?));
-    }
-    let sniff: Sniff<'_> = serde_json::from_str(text)?;
-    match (&sniff.e, sniff.last_update_id, sniff.u) {
-        (Some(tag), _, _) => decode_tagged_market(tag, text),
-        (None, Some(_), _) => Ok(MarketEvent::PartialDepth(serde_json::from_str(text)?)),
-        (None, None, Some(_)) => Ok(MarketEvent::BookTicker(serde_json::from_str(text)?)),
-        (None, None, None) => Err(DecodeError::Unrecognized),
+    match wire_payload(text, None)? {
+        Some(event) => Ok(event),
+        None => Err(match leading_tag(text) {
+            Some(tag) => DecodeError::UnknownEvent(cut(tag)),
+            None => DecodeError::Unrecognized,
+        }),
     }
 }
 
@@ -833,6 +1105,45 @@ impl MarketEvent<'_> {
             MarketEvent::Ticker(it) => {
                 domain::MarketEvent::Ticker(Box::new(it.as_ref().try_into()?))
             }
+            MarketEvent::MiniTicker(it) => domain::MarketEvent::MiniTicker(it.try_into()?),
+            MarketEvent::MiniTickers(items) => domain::MarketEvent::MiniTickers {
+                tickers: items
+                    .iter()
+                    .map(TryInto::try_into)
+                    .collect::<Result<_, _>>()?,
+            },
+            MarketEvent::RollingTicker(it) => {
+                domain::MarketEvent::RollingTicker(Box::new(it.as_ref().try_into()?))
+            }
+            MarketEvent::RollingTickers(items) => domain::MarketEvent::RollingTickers {
+                tickers: items
+                    .iter()
+                    .map(TryInto::try_into)
+                    .collect::<Result<_, _>>()?,
+            },
+            MarketEvent::AvgPrice(it) => domain::MarketEvent::AvgPrice(domain::AvgPrice {
+                event_time: it.event_time,
+                symbol: it.symbol.to_string(),
+                interval: it.interval.to_string(),
+                price: dec("w", it.price)?,
+                last_trade_time: it.last_trade_time,
+            }),
+            MarketEvent::ReferencePrice(it) => {
+                domain::MarketEvent::ReferencePrice(domain::ReferencePrice {
+                    symbol: it.symbol.to_string(),
+                    price: it.price.map(|price| dec("r", price)).transpose()?,
+                    time: it.time,
+                })
+            }
+            MarketEvent::BlockTrade(it) => domain::MarketEvent::BlockTrade(domain::BlockTrade {
+                event_time: it.event_time,
+                symbol: it.symbol.to_string(),
+                trade_id: it.trade_id,
+                price: dec("p", it.price)?,
+                quantity: dec("q", it.quantity)?,
+                trade_time: it.trade_time,
+                buyer_is_maker: it.buyer_is_maker,
+            }),
             MarketEvent::ServerShutdown(it) => {
                 domain::MarketEvent::ServerShutdown(domain::ServerShutdown {
                     event_time: it.event_time,
@@ -1012,6 +1323,49 @@ impl TryFrom<&Ticker<'_>> for domain::Ticker24h {
     }
 }
 
+impl TryFrom<&MiniTicker<'_>> for domain::MiniTicker {
+    type Error = DecodeError;
+
+    fn try_from(wire: &MiniTicker<'_>) -> Result<domain::MiniTicker, DecodeError> {
+        Ok(domain::MiniTicker {
+            event_time: wire.event_time,
+            symbol: wire.symbol.to_string(),
+            close_price: dec("c", wire.close_price)?,
+            open_price: dec("o", wire.open_price)?,
+            high_price: dec("h", wire.high_price)?,
+            low_price: dec("l", wire.low_price)?,
+            volume: dec("v", wire.volume)?,
+            quote_volume: dec("q", wire.quote_volume)?,
+        })
+    }
+}
+
+impl TryFrom<&RollingTicker<'_>> for domain::RollingTicker {
+    type Error = DecodeError;
+
+    fn try_from(wire: &RollingTicker<'_>) -> Result<domain::RollingTicker, DecodeError> {
+        Ok(domain::RollingTicker {
+            window: wire.window().to_owned(),
+            event_time: wire.event_time,
+            symbol: wire.symbol.to_string(),
+            price_change: dec("p", wire.price_change)?,
+            price_change_percent: dec("P", wire.price_change_percent)?,
+            open_price: dec("o", wire.open_price)?,
+            high_price: dec("h", wire.high_price)?,
+            low_price: dec("l", wire.low_price)?,
+            last_price: dec("c", wire.last_price)?,
+            weighted_avg_price: dec("w", wire.weighted_avg_price)?,
+            volume: dec("v", wire.volume)?,
+            quote_volume: dec("q", wire.quote_volume)?,
+            open_time: wire.open_time,
+            close_time: wire.close_time,
+            first_trade_id: wire.first_trade_id,
+            last_trade_id: wire.last_trade_id,
+            trade_count: wire.trade_count,
+        })
+    }
+}
+
 impl TryFrom<&AccountPosition<'_>> for domain::AccountPosition {
     type Error = DecodeError;
 
@@ -1177,12 +1531,186 @@ struct ApiEnvelope<'a> {
     status: Option<IgnoredAny>,
 }
 
-fn decode_envelope(text: &str) -> Result<MarketFrame<'_>, DecodeError> {
-    let envelope: Envelope<'_> = serde_json::from_str(text)?;
-    let event = decode_market_event(envelope.data.get())?;
-    Ok(MarketFrame::Event {
+/// A market frame before its payload is typed one way or the other.
+enum Frame<'a, T> {
+    Event {
+        stream: Option<Cow<'a, str>>,
+        payload: &'a str,
+        /// `None`: valid JSON of no known event.
+        event: Option<T>,
+    },
+    Reply(ControlReply<'a>),
+}
+
+/// Decodes a payload, given its stream name when the frame had one.
+type PayloadDecoder<'a, T> = fn(&'a str, Option<&str>) -> Result<Option<T>, DecodeError>;
+
+/// Tells events, unknown payloads and control replies apart, raw or
+/// combined, and decodes the payload with `decode`.
+fn decode_frame<'a, T>(
+    text: &'a str,
+    decode: PayloadDecoder<'a, T>,
+) -> Result<Frame<'a, T>, DecodeError> {
+    // The envelope Binance writes is read by a scanner, so the payload is
+    // parsed once; anything else goes through `serde_json`.
+    if let Some((stream, payload)) = fast::envelope(text) {
+        let error = match decode(payload, Some(stream)) {
+            Ok(event) => {
+                return Ok(Frame::Event {
+                    stream: Some(Cow::Borrowed(stream)),
+                    payload,
+                    event,
+                });
+            }
+            Err(error) => error,
+        };
+        // The scan may have taken more than the `data` value (a key after
+        // it): the parser decides.
+        return match serde_json::from_str::<Envelope<'_>>(text) {
+            Ok(envelope) if envelope.data.get() != payload => decode_envelope(envelope, decode),
+            _ => Err(error),
+        };
+    }
+    if text.starts_with(r#"{"e":"#)
+        || text.starts_with(r#"{"lastUpdateId":"#)
+        || text.starts_with(r#"{"u":"#)
+        || text.starts_with('[')
+    {
+        return Ok(Frame::Event {
+            stream: None,
+            payload: text,
+            event: decode(text, None)?,
+        });
+    }
+    let sniff: Sniff<'_> = match serde_json::from_str(text) {
+        Ok(sniff) => sniff,
+        Err(error) => {
+            // Valid JSON that is not an object is an unknown payload.
+            serde_json::from_str::<IgnoredAny>(text).map_err(|_| error)?;
+            return Ok(Frame::Event {
+                stream: None,
+                payload: text,
+                event: None,
+            });
+        }
+    };
+    if sniff.stream.is_some() && sniff.data.is_some() {
+        return decode_envelope(serde_json::from_str(text)?, decode);
+    }
+    let is_event = sniff.e.is_some() || sniff.last_update_id.is_some() || sniff.u.is_some();
+    if !is_event && (sniff.id.is_some() || sniff.result.is_some() || sniff.code.is_some()) {
+        return Ok(Frame::Reply(serde_json::from_str(text)?));
+    }
+    Ok(Frame::Event {
+        stream: None,
+        payload: text,
+        event: decode(text, None)?,
+    })
+}
+
+fn decode_envelope<'a, T>(
+    envelope: Envelope<'a>,
+    decode: PayloadDecoder<'a, T>,
+) -> Result<Frame<'a, T>, DecodeError> {
+    let payload = envelope.data.get();
+    let event = decode(payload, Some(&envelope.stream))?;
+    Ok(Frame::Event {
         stream: Some(envelope.stream),
+        payload,
         event,
+    })
+}
+
+/// A payload into the wire types; `None` for valid JSON of no known event.
+fn wire_payload<'a>(
+    text: &'a str,
+    stream: Option<&str>,
+) -> Result<Option<MarketEvent<'a>>, DecodeError> {
+    if let Some(tag) = leading_tag(text) {
+        return decode_tagged_market(tag, text);
+    }
+    if text.starts_with(r#"{"lastUpdateId":"#) {
+        return Ok(Some(MarketEvent::PartialDepth(wire_partial_depth(text)?)));
+    }
+    if text.starts_with(r#"{"u":"#) {
+        return Ok(Some(MarketEvent::BookTicker(wire_book_ticker(text)?)));
+    }
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => return decode_array(text, stream),
+        Some(b'{') => {}
+        _ => {
+            serde_json::from_str::<IgnoredAny>(text)?;
+            return Ok(None);
+        }
+    }
+    let sniff: Sniff<'_> = serde_json::from_str(text)?;
+    match (&sniff.e, sniff.last_update_id, sniff.u) {
+        (Some(tag), _, _) => decode_tagged_market(tag, text),
+        (None, Some(_), _) => Ok(Some(MarketEvent::PartialDepth(serde_json::from_str(text)?))),
+        (None, None, Some(_)) => Ok(Some(MarketEvent::BookTicker(serde_json::from_str(text)?))),
+        (None, None, None) => Ok(None),
+    }
+}
+
+/// A payload straight into the domain's types; `None` for valid JSON of no
+/// known event. Book payloads are scanned with their decimals parsed on the
+/// way; everything else goes through the wire types.
+fn typed_payload(
+    text: &str,
+    stream: Option<&str>,
+) -> Result<Option<domain::MarketEvent>, DecodeError> {
+    if text.starts_with(r#"{"e":"aggTrade","#) {
+        if let Some(trade) = fast::agg_trade_domain(text) {
+            return Ok(Some(domain::MarketEvent::AggTrade(trade)));
+        }
+    } else if text.starts_with(r#"{"e":"trade","#) {
+        if let Some(trade) = fast::trade_domain(text) {
+            return Ok(Some(domain::MarketEvent::Trade(trade)));
+        }
+    } else if text.starts_with(r#"{"e":"depthUpdate","#) {
+        if let Some(book) = fast::depth_update_levels(text) {
+            return Ok(Some(domain::MarketEvent::DepthUpdate(
+                domain::DepthUpdate {
+                    event_time: book.event_time,
+                    symbol: book.symbol.to_owned(),
+                    first_update_id: book.first_update_id,
+                    final_update_id: book.final_update_id,
+                    bids: book.bids,
+                    asks: book.asks,
+                },
+            )));
+        }
+    } else if text.starts_with(r#"{"lastUpdateId":"#)
+        && let Some(book) = fast::partial_depth_levels(text)
+    {
+        return Ok(Some(domain::MarketEvent::PartialDepth(
+            domain::PartialDepth {
+                last_update_id: book.final_update_id,
+                bids: book.bids,
+                asks: book.asks,
+            },
+        )));
+    }
+    wire_payload(text, stream)?
+        .map(|event| event.to_domain())
+        .transpose()
+}
+
+fn wire_partial_depth(text: &str) -> Result<PartialDepth<'_>, DecodeError> {
+    Ok(match fast::partial_depth_pairs(text) {
+        Some(book) => PartialDepth {
+            last_update_id: book.final_update_id,
+            bids: book.bids,
+            asks: book.asks,
+        },
+        None => serde_json::from_str(text)?,
+    })
+}
+
+fn wire_book_ticker(text: &str) -> Result<BookTicker<'_>, DecodeError> {
+    Ok(match fast::book_ticker(text) {
+        Some(ticker) => ticker,
+        None => serde_json::from_str(text)?,
     })
 }
 
@@ -1195,8 +1723,25 @@ fn leading_tag(text: &str) -> Option<&str> {
     (!tag.contains('\\')).then_some(tag)
 }
 
-fn decode_tagged_market<'a>(tag: &str, text: &'a str) -> Result<MarketEvent<'a>, DecodeError> {
-    Ok(match tag {
+/// `1hTicker`, `4hTicker`, `1dTicker` (and other `<n><unit>Ticker`), not
+/// `24hrTicker` or `24hrMiniTicker`.
+fn is_rolling_tag(tag: &str) -> bool {
+    let Some(window) = tag.strip_suffix("Ticker") else {
+        return false;
+    };
+    match window.as_bytes() {
+        [digits @ .., unit] if !digits.is_empty() => {
+            digits.iter().all(u8::is_ascii_digit) && b"mhdwM".contains(unit)
+        }
+        _ => false,
+    }
+}
+
+fn decode_tagged_market<'a>(
+    tag: &str,
+    text: &'a str,
+) -> Result<Option<MarketEvent<'a>>, DecodeError> {
+    Ok(Some(match tag {
         "aggTrade" => MarketEvent::AggTrade(match fast::agg_trade(text) {
             Some(trade) => trade,
             None => serde_json::from_str(text)?,
@@ -1205,11 +1750,76 @@ fn decode_tagged_market<'a>(tag: &str, text: &'a str) -> Result<MarketEvent<'a>,
             Some(trade) => trade,
             None => serde_json::from_str(text)?,
         }),
-        "depthUpdate" => MarketEvent::DepthUpdate(serde_json::from_str(text)?),
+        "depthUpdate" => MarketEvent::DepthUpdate(match fast::depth_update_pairs(text) {
+            Some(book) => DepthUpdate {
+                event_time: book.event_time,
+                symbol: Cow::Borrowed(book.symbol),
+                first_update_id: book.first_update_id,
+                final_update_id: book.final_update_id,
+                bids: book.bids,
+                asks: book.asks,
+            },
+            None => serde_json::from_str(text)?,
+        }),
         "kline" => MarketEvent::Kline(Box::new(serde_json::from_str(text)?)),
         "24hrTicker" => MarketEvent::Ticker(Box::new(serde_json::from_str(text)?)),
+        "24hrMiniTicker" => MarketEvent::MiniTicker(serde_json::from_str(text)?),
+        "avgPrice" => MarketEvent::AvgPrice(serde_json::from_str(text)?),
+        "referencePrice" => MarketEvent::ReferencePrice(serde_json::from_str(text)?),
+        "blockTrade" => MarketEvent::BlockTrade(serde_json::from_str(text)?),
         "serverShutdown" => MarketEvent::ServerShutdown(serde_json::from_str(text)?),
-        other => return Err(DecodeError::UnknownEvent(cut(other))),
+        tag if is_rolling_tag(tag) => {
+            MarketEvent::RollingTicker(Box::new(serde_json::from_str(text)?))
+        }
+        _ => {
+            // Unknown, but it must still be JSON to pass on.
+            serde_json::from_str::<IgnoredAny>(text)?;
+            return Ok(None);
+        }
+    }))
+}
+
+/// An array payload: `!miniTicker@arr` or `!ticker_<window>@arr`, told
+/// apart by the first entry's event type (an empty one by its stream name).
+fn decode_array<'a>(
+    text: &'a str,
+    stream: Option<&str>,
+) -> Result<Option<MarketEvent<'a>>, DecodeError> {
+    let items: Vec<&'a RawValue> = serde_json::from_str(text)?;
+    let tag = match items.first() {
+        Some(first) => match leading_tag(first.get()) {
+            Some(tag) => Some(Cow::Borrowed(tag)),
+            None => serde_json::from_str::<Sniff<'_>>(first.get())
+                .ok()
+                .and_then(|sniff| sniff.e),
+        },
+        None => None,
+    };
+    let stream = stream.unwrap_or("");
+    let is_mini = match &tag {
+        Some(tag) => tag == "24hrMiniTicker",
+        None => items.is_empty() && stream == "!miniTicker@arr",
+    };
+    let is_rolling = match &tag {
+        Some(tag) => is_rolling_tag(tag),
+        None => items.is_empty() && stream.starts_with("!ticker_") && stream.ends_with("@arr"),
+    };
+    Ok(if is_mini {
+        Some(MarketEvent::MiniTickers(
+            items
+                .iter()
+                .map(|item| serde_json::from_str(item.get()))
+                .collect::<Result<_, _>>()?,
+        ))
+    } else if is_rolling {
+        Some(MarketEvent::RollingTickers(
+            items
+                .iter()
+                .map(|item| serde_json::from_str(item.get()))
+                .collect::<Result<_, _>>()?,
+        ))
+    } else {
+        None
     })
 }
 
@@ -1225,10 +1835,17 @@ fn decode_tagged_user<'a>(tag: &str, text: &'a str) -> Result<UserEvent<'a>, Dec
     })
 }
 
+#[inline]
 fn dec(field: &'static str, text: &str) -> Result<Decimal, DecodeError> {
-    if let Some(value) = plain_decimal(text) {
-        return Ok(value);
+    match plain_decimal(text) {
+        Some(value) => Ok(value),
+        None => exact_decimal(field, text),
     }
+}
+
+/// The slow path of [`dec`], out of line so the fast one stays small.
+#[cold]
+fn exact_decimal(field: &'static str, text: &str) -> Result<Decimal, DecodeError> {
     Decimal::from_str_exact(text).map_err(|_| DecodeError::BadDecimal {
         field,
         value: cut(text),
@@ -1236,9 +1853,10 @@ fn dec(field: &'static str, text: &str) -> Result<Decimal, DecodeError> {
 }
 
 /// The fast path of [`dec`] for what Binance sends: `-?digits(.digits)?`
-/// with at most 18 digits, so the mantissa fits an `i64` exactly. Anything
-/// else (longer, other notations, negative zero) returns `None` and goes
-/// through `Decimal::from_str_exact`, which gives the same value.
+/// with at most 19 characters after the sign, so the mantissa fits a `u64`
+/// exactly. Anything else (longer, other notations, negative zero) returns
+/// `None` and goes through `Decimal::from_str_exact`, which gives the same
+/// value and scale.
 fn plain_decimal(text: &str) -> Option<Decimal> {
     let (negative, digits) = match text.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
@@ -1247,32 +1865,42 @@ fn plain_decimal(text: &str) -> Option<Decimal> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    let mut mantissa: i64 = 0;
-    let mut n_digits = 0;
-    let mut scale: Option<u32> = None;
-    for (idx, &byte) in digits.iter().enumerate() {
-        match byte {
-            b'0'..=b'9' => {
-                n_digits += 1;
-                if n_digits > 18 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + i64::from(byte - b'0');
-                if let Some(scale) = scale.as_mut() {
-                    *scale += 1;
-                }
-            }
-            b'.' if scale.is_none() && idx > 0 && idx + 1 < digits.len() => scale = Some(0),
-            _ => return None,
+    let mut mantissa: u64 = 0;
+    let mut idx = 0;
+    while let Some(digit) = digits.get(idx).and_then(|byte| digit(*byte)) {
+        mantissa = mantissa * 10 + digit;
+        idx += 1;
+    }
+    if idx == 0 {
+        return None;
+    }
+    let mut scale = 0;
+    if idx < digits.len() {
+        if digits[idx] != b'.' || idx + 1 == digits.len() {
+            return None;
+        }
+        for &byte in &digits[idx + 1..] {
+            mantissa = mantissa * 10 + digit(byte)?;
+            scale += 1;
         }
     }
     if negative && mantissa == 0 {
         return None;
     }
-    Some(Decimal::new(
-        if negative { -mantissa } else { mantissa },
-        scale.unwrap_or(0),
+    // At most 19 digits: below 10^19, which fits the low 64 bits; the scale
+    // is at most 18, within `Decimal`'s 28.
+    Some(Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        0,
+        negative,
+        scale,
     ))
+}
+
+fn digit(byte: u8) -> Option<u64> {
+    let value = byte.wrapping_sub(b'0');
+    (value < 10).then_some(u64::from(value))
 }
 
 fn levels(field: &'static str, pairs: &[(&str, &str)]) -> Result<Vec<domain::Level>, DecodeError> {
@@ -1293,7 +1921,10 @@ fn cut(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
     use serde_json::json;
 
     use super::*;
@@ -1302,12 +1933,56 @@ mod tests {
         text.parse().unwrap()
     }
 
+    /// Decodes an event both ways (wire types then `to_domain`, and the
+    /// typed path) and checks they agree.
     #[track_caller]
     fn market(frame: &str) -> domain::MarketEvent {
-        match decode_market(frame) {
-            Ok(MarketFrame::Event { event, .. }) => event.to_domain().unwrap(),
+        let (wire_stream, event) = match decode_market(frame) {
+            Ok(MarketFrame::Event { stream, event }) => (stream, event.to_domain().unwrap()),
+            other => panic!("not an event: {other:?}"),
+        };
+        match decode_market_typed(frame) {
+            Ok(TypedFrame::Event {
+                stream,
+                event: typed,
+            }) => {
+                assert_eq!((&stream, &typed), (&wire_stream, &event), "{frame}");
+            }
             other => panic!("not an event: {other:?}"),
         }
+        event
+    }
+
+    /// Both ways of decoding give the same outcome: equal events, equal
+    /// unknown payloads, replies, or errors on both.
+    fn same_outcome(frame: &str) -> Result<(), TestCaseError> {
+        let wire = decode_market(frame);
+        let typed = decode_market_typed(frame);
+        match (wire, typed) {
+            (Ok(MarketFrame::Event { stream, event }), typed) => match (event.to_domain(), typed) {
+                (
+                    Ok(event),
+                    Ok(TypedFrame::Event {
+                        stream: typed_stream,
+                        event: typed,
+                    }),
+                ) => {
+                    prop_assert_eq!((stream, event), (typed_stream, typed), "{}", frame);
+                }
+                (Err(_), Err(_)) => {}
+                (wire, typed) => prop_assert!(false, "{}: {:?} vs {:?}", frame, wire, typed),
+            },
+            (
+                Ok(MarketFrame::Unrecognized { stream, payload }),
+                Ok(TypedFrame::Unrecognized {
+                    stream: typed_stream,
+                    payload: typed_payload,
+                }),
+            ) => prop_assert_eq!((stream, payload), (typed_stream, typed_payload)),
+            (Ok(MarketFrame::Reply(_)), Ok(TypedFrame::Reply(_))) | (Err(_), Err(_)) => {}
+            (wire, typed) => prop_assert!(false, "{}: {:?} vs {:?}", frame, wire, typed),
+        }
+        Ok(())
     }
 
     #[track_caller]
@@ -1510,12 +2185,20 @@ mod tests {
     fn malformed_frames_are_errors() {
         check_error("", "malformed frame");
         check_error("{", "malformed frame");
-        check_error("[1,2]", "malformed frame");
-        check_error(r#"{"foo":1}"#, "unrecognized frame");
+        check_error("[1,2", "malformed frame");
         check_error(r#"{"e":"aggTrade","E":1}"#, "malformed frame");
         check_error(
             r#"{"e":"blockTrade","E":1,"s":"BNBBTC"}"#,
-            "unknown event type `blockTrade`",
+            "malformed frame",
+        );
+        check_error(r#"{"e":"somethingNew","E":1"#, "malformed frame");
+        check_error(
+            r#"{"stream":"x@somethingNew","data":{"e":"somethingNew","E":1}"#,
+            "malformed frame",
+        );
+        check_error(
+            r#"{"stream":"!miniTicker@arr","data":[{"e":"24hrMiniTicker","E":1}]}"#,
+            "malformed frame",
         );
         check_error(
             r#"{"e":"trade","E":1,"s":"X","t":1,"p":"1e5","q":"1","T":1,"m":true}"#,
@@ -1525,6 +2208,253 @@ mod tests {
             r#"{"e":"trade","E":1,"s":"X","t":1,"p":"99999999999999999999999999999999","q":"1","T":1,"m":true}"#,
             "field `p` is not a decimal",
         );
+    }
+
+    /// Decodes a frame that is no known event, both ways: its stream name
+    /// and payload text come back as they were.
+    #[track_caller]
+    fn check_unrecognized(frame: &str, expected_stream: Option<&str>, expected_payload: &str) {
+        let Ok(MarketFrame::Unrecognized { stream, payload }) = decode_market(frame) else {
+            panic!("{frame}: {:?}", decode_market(frame));
+        };
+        assert_eq!(
+            (stream.as_deref(), payload),
+            (expected_stream, expected_payload)
+        );
+        let Ok(TypedFrame::Unrecognized { stream, payload }) = decode_market_typed(frame) else {
+            panic!("{frame}: {:?}", decode_market_typed(frame));
+        };
+        assert_eq!(
+            (stream.as_deref(), payload),
+            (expected_stream, expected_payload)
+        );
+    }
+
+    #[test]
+    fn unknown_payloads_come_out_as_they_were() {
+        let new_event = r#"{"e":"somethingNew","E":1,"x":[1,{"y":null}]}"#;
+        check_unrecognized(new_event, None, new_event);
+        check_unrecognized(
+            &format!(r#"{{"stream":"bnbbtc@somethingNew","data":{new_event}}}"#),
+            Some("bnbbtc@somethingNew"),
+            new_event,
+        );
+        check_unrecognized(r#"{"foo":1}"#, None, r#"{"foo":1}"#);
+        check_unrecognized("[1,2]", None, "[1,2]");
+        check_unrecognized("[]", None, "[]");
+        check_unrecognized(r#""text""#, None, r#""text""#);
+        check_unrecognized(" 42 ", None, " 42 ");
+        // `!ticker@arr` was retired; its arrays of `24hrTicker` have no type here.
+        let retired = format!("[{TICKER}]");
+        check_unrecognized(
+            &format!(r#"{{"stream":"!ticker@arr","data":{retired}}}"#),
+            Some("!ticker@arr"),
+            &retired,
+        );
+        // A key after `data`: the scan gives way to the parser.
+        check_unrecognized(r#"{"stream":"x@y","data":1,"extra":2}"#, Some("x@y"), "1");
+        check_unrecognized(
+            r#"{ "stream" : "x@y" , "data" : {"a":1} }"#,
+            Some("x@y"),
+            r#"{"a":1}"#,
+        );
+    }
+
+    #[test]
+    fn empty_arrays_are_typed_by_their_stream() {
+        assert_eq!(
+            market(r#"{"stream":"!miniTicker@arr","data":[]}"#),
+            domain::MarketEvent::MiniTickers { tickers: vec![] }
+        );
+        assert_eq!(
+            market(r#"{"stream":"!ticker_4h@arr","data":[]}"#),
+            domain::MarketEvent::RollingTickers { tickers: vec![] }
+        );
+    }
+
+    #[test]
+    fn reference_price_may_be_null() {
+        assert_eq!(
+            market(r#"{"e":"referencePrice","s":"BAZUSD","r":null,"t":1770313263917}"#),
+            domain::MarketEvent::ReferencePrice(domain::ReferencePrice {
+                symbol: "BAZUSD".to_owned(),
+                price: None,
+                time: 1770313263917,
+            })
+        );
+    }
+
+    #[test]
+    fn rolling_windows_come_from_the_event_type() {
+        for (tag, window) in [("1hTicker", "1h"), ("4hTicker", "4h"), ("1dTicker", "1d")] {
+            let frame = format!(
+                r#"{{"e":"{tag}","E":1,"s":"X","p":"0","P":"0","o":"1","h":"1","l":"1","c":"1","w":"1","v":"0","q":"0","O":0,"C":1,"F":-1,"L":-1,"n":0}}"#
+            );
+            let domain::MarketEvent::RollingTicker(ticker) = market(&frame) else {
+                panic!("{frame}")
+            };
+            assert_eq!(ticker.window, window);
+        }
+        for tag in [
+            "24hrTicker",
+            "24hrMiniTicker",
+            "Ticker",
+            "hTicker",
+            "1xTicker",
+        ] {
+            assert!(!is_rolling_tag(tag), "{tag}");
+        }
+    }
+
+    /// One example of `fixtures/web-socket-streams-examples.md`.
+    struct DocExample {
+        section: String,
+        event_type: String,
+        stream: String,
+        ignore: Vec<String>,
+        same_as: Option<String>,
+        /// The docs' block, comments and layout removed: Binance's compact JSON.
+        payload: String,
+    }
+
+    fn doc_examples() -> Vec<DocExample> {
+        let text = include_str!("../fixtures/web-socket-streams-examples.md");
+        text.split("\n### ")
+            .skip(1)
+            .map(|block| {
+                let (head, rest) = block.split_once("```javascript\n").unwrap();
+                let (code, _) = rest.split_once("```").unwrap();
+                let mut lines = head.lines();
+                let section = lines.next().unwrap().trim().to_owned();
+                let mut example = DocExample {
+                    section,
+                    event_type: String::new(),
+                    stream: String::new(),
+                    ignore: Vec::new(),
+                    same_as: None,
+                    payload: minify(code),
+                };
+                for line in lines {
+                    let Some((key, value)) = line.split_once(": ") else {
+                        continue;
+                    };
+                    match key {
+                        "type" => example.event_type = value.to_owned(),
+                        "stream" => example.stream = value.to_owned(),
+                        "ignore" => example.ignore = value.split(' ').map(str::to_owned).collect(),
+                        "same-as" => example.same_as = Some(value.to_owned()),
+                        other => panic!("unknown key {other}"),
+                    }
+                }
+                example
+            })
+            .collect()
+    }
+
+    /// The docs' JavaScript without `//` comments and whitespace outside
+    /// strings.
+    fn minify(code: &str) -> String {
+        let mut out = String::new();
+        for line in code.lines() {
+            let mut in_string = false;
+            let mut chars = line.chars().peekable();
+            while let Some(ch) = chars.next() {
+                match ch {
+                    '"' => {
+                        in_string = !in_string;
+                        out.push(ch);
+                    }
+                    '/' if !in_string && chars.peek() == Some(&'/') => break,
+                    ch if ch.is_whitespace() && !in_string => {}
+                    ch => out.push(ch),
+                }
+            }
+        }
+        out
+    }
+
+    /// Every value in a JSON document, as JSON text, leaving out `e` and the
+    /// `ignore` keys.
+    fn leaves(value: &serde_json::Value, ignore: &[String], out: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    if key != "e" && !ignore.contains(key) {
+                        leaves(value, ignore, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    leaves(item, ignore, out);
+                }
+            }
+            leaf => {
+                out.insert(leaf.to_string());
+            }
+        }
+    }
+
+    /// Every payload example of web-socket-streams.md decodes, raw and
+    /// combined, into the event type the docs' section names, keeping every
+    /// value of the payload (decimals with their scale).
+    #[test]
+    fn doc_examples_decode() {
+        let examples = doc_examples();
+        assert_eq!(examples.len(), 17);
+        for example in &examples {
+            let mut payload = example.payload.clone();
+            if let Some(same_as) = &example.same_as {
+                let entry = examples
+                    .iter()
+                    .find(|other| &other.section == same_as)
+                    .unwrap();
+                payload = payload.replace("{}", &entry.payload);
+            }
+            let frames = if payload.starts_with(r#"{"stream":"#) {
+                vec![(payload.clone(), Some(example.stream.as_str()))]
+            } else {
+                vec![
+                    (payload.clone(), None),
+                    (
+                        format!(r#"{{"stream":"{}","data":{payload}}}"#, example.stream),
+                        Some(example.stream.as_str()),
+                    ),
+                ]
+            };
+            for (frame, expected_stream) in frames {
+                let Ok(TypedFrame::Event { stream, event }) = decode_market_typed(&frame) else {
+                    panic!(
+                        "{}: {frame}: {:?}",
+                        example.section,
+                        decode_market_typed(&frame)
+                    );
+                };
+                assert_eq!(stream.as_deref(), expected_stream, "{}", example.section);
+                assert_eq!(market(&frame), event, "{}", example.section);
+                let json = serde_json::to_value(&event).unwrap();
+                assert_eq!(
+                    json["type"],
+                    example.event_type.as_str(),
+                    "{}",
+                    example.section
+                );
+                let (mut wanted, mut kept) = (BTreeSet::new(), BTreeSet::new());
+                leaves(
+                    &serde_json::from_str(&frame).unwrap(),
+                    &example.ignore,
+                    &mut wanted,
+                );
+                leaves(&json, &[], &mut kept);
+                wanted.remove(&format!("{:?}", example.stream));
+                let lost: Vec<&String> = wanted.difference(&kept).collect();
+                assert!(
+                    lost.is_empty(),
+                    "{}: {lost:?} not in {json}",
+                    example.section
+                );
+            }
+        }
     }
 
     #[test]
@@ -1692,6 +2622,8 @@ mod tests {
             "98234.51000000",
             "123456789012345678",
             "0.00000000000000001",
+            "9999999999999999999",
+            "-9999999999999999999",
         ] {
             assert_eq!(
                 plain_decimal(text).map(|it| it.to_string()),
@@ -1709,9 +2641,8 @@ mod tests {
             "+1",
             "-0",
             "-0.00",
-            "1234567890123456789",
-            "9999999999999999999",
-            "-9999999999999999999",
+            "12345678901234567890",
+            "0.12345678901234567890",
             " 1",
             "1_0",
         ] {
@@ -1729,6 +2660,19 @@ mod tests {
                 prop_assert_eq!((fast, fast.scale(), fast.to_string()), (slow, slow.scale(), slow.to_string()));
             }
             prop_assert_eq!(dec("p", &text).ok(), slow);
+        }
+
+        /// The scanner's one-pass decimal never differs from `dec`, scale
+        /// included.
+        #[test]
+        fn scanned_decimals_agree_with_dec(text in "-?[0-9]{0,21}(\\.[0-9]{0,21})?|[-0-9.eE+]{0,6}") {
+            let level = format!(r#"{{"lastUpdateId":1,"bids":[["{text}","1"]],"asks":[]}}"#);
+            if let Some(book) = fast::partial_depth_levels(&level) {
+                let expected = dec("p", &text).unwrap();
+                let got = book.bids[0].price;
+                prop_assert_eq!((got, got.scale(), got.to_string()), (expected, expected.scale(), expected.to_string()));
+            }
+            same_outcome(&level)?;
         }
 
         #[test]
@@ -1822,6 +2766,105 @@ mod tests {
             if let Some(fast) = fast::trade(&text) {
                 prop_assert_eq!(Some(fast), serde_json::from_str::<Trade<'_>>(&text).ok(), "{}", text);
             }
+        }
+
+        /// The typed path (scanners straight into domain types) never
+        /// decodes differently from the wire types plus `to_domain`, nor
+        /// accepts what they reject.
+        #[test]
+        fn typed_path_agrees_with_wire_path(
+            idx in 0usize..10,
+            at in any::<prop::sample::Index>(),
+            byte in prop_oneof![Just(b'"'), Just(b'\\'), Just(b' '), Just(b'0'), Just(b'-'), Just(b'.'), Just(b'e'), Just(b'}'), Just(b']'), Just(b','), any::<u8>()],
+            edit in 0u8..4,
+        ) {
+            let combined = |payload: &str| format!(r#"{{"stream":"bnbbtc@x","data":{payload}}}"#);
+            let samples = [
+                AGG_TRADE.to_owned(),
+                DEPTH_UPDATE.to_owned(),
+                PARTIAL_DEPTH.to_owned(),
+                BOOK_TICKER.to_owned(),
+                combined(AGG_TRADE),
+                combined(DEPTH_UPDATE),
+                combined(PARTIAL_DEPTH),
+                r#"{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[],"a":[["1.5","2"],["1.6","0.00"]]}"#.to_owned(),
+                TRADE.to_owned(),
+                combined(r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","a":2,"p":"98234.51000000","q":"0.00512000","f":3,"l":4,"T":5,"m":true,"M":true}"#),
+            ];
+            let mut bytes = samples[idx].as_bytes().to_vec();
+            let at = at.index(bytes.len());
+            match edit {
+                0 => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                2 => { bytes.remove(at); }
+                _ => {}
+            }
+            same_outcome(&String::from_utf8_lossy(&bytes))?;
+        }
+
+        /// The book scanners never accept what `serde_json` rejects, and
+        /// never decode differently.
+        #[test]
+        fn book_scanners_agree_with_serde(
+            idx in 0usize..4,
+            at in any::<prop::sample::Index>(),
+            byte in prop_oneof![Just(b'"'), Just(b'\\'), Just(b' '), Just(b'['), Just(b']'), Just(b','), Just(b'}'), any::<u8>()],
+            edit in 0u8..3,
+        ) {
+            let samples = [
+                DEPTH_UPDATE,
+                PARTIAL_DEPTH,
+                BOOK_TICKER,
+                r#"{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[],"a":[["1","2"],["3","4"]]}"#,
+            ];
+            let mut bytes = samples[idx].as_bytes().to_vec();
+            let at = at.index(bytes.len());
+            match edit {
+                0 => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => { bytes.remove(at); }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            if let Some(book) = fast::depth_update_pairs(&text) {
+                let serde: DepthUpdate<'_> = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!(
+                    (book.event_time, book.symbol, book.first_update_id, book.final_update_id, book.bids, book.asks),
+                    (serde.event_time, serde.symbol.as_ref(), serde.first_update_id, serde.final_update_id, serde.bids, serde.asks)
+                );
+            }
+            if let Some(book) = fast::partial_depth_pairs(&text) {
+                let serde: PartialDepth<'_> = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!((book.final_update_id, book.bids, book.asks), (serde.last_update_id, serde.bids, serde.asks));
+            }
+            if let Some(ticker) = fast::book_ticker(&text) {
+                prop_assert_eq!(Some(ticker), serde_json::from_str::<BookTicker<'_>>(&text).ok());
+            }
+        }
+
+        /// When the envelope scan's payload is one JSON value, the frame is
+        /// the envelope `serde_json` reads, with the same name and payload.
+        #[test]
+        fn envelope_scan_agrees_with_serde(
+            at in any::<prop::sample::Index>(),
+            byte in prop_oneof![Just(b'"'), Just(b'\\'), Just(b' '), Just(b','), Just(b'}'), Just(b'{'), any::<u8>()],
+            edit in 0u8..3,
+        ) {
+            let frame = format!(r#"{{"stream":"bnbbtc@aggTrade","data":{AGG_TRADE}}}"#);
+            let mut bytes = frame.into_bytes();
+            let at = at.index(bytes.len());
+            match edit {
+                0 => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => { bytes.remove(at); }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            if let Some((stream, payload)) = fast::envelope(&text)
+                && serde_json::from_str::<IgnoredAny>(payload).is_ok()
+            {
+                let envelope: Envelope<'_> = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!((envelope.stream.as_ref(), envelope.data.get()), (stream, payload.trim()));
+            }
+            same_outcome(&text)?;
         }
 
         #[test]

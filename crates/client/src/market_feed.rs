@@ -44,8 +44,8 @@ pub async fn follow(
                 event: MarketEvent::ServerShutdown(_),
                 ..
             } => continue,
-            StreamItem::Event { .. } => session.count(1),
-            StreamItem::Notice(_) => {}
+            StreamItem::Event { .. } | StreamItem::Raw(_) => session.count(1),
+            _ => {}
         }
         if sink(item).is_break() {
             break;

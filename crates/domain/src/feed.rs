@@ -7,7 +7,7 @@
 //! made in memory.
 
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_core::Stream;
 
@@ -18,6 +18,7 @@ pub type Feed<T> = Pin<Box<dyn Stream<Item = T> + Send>>;
 
 /// What a market-stream connection yields.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StreamItem {
     /// A market event.
     Event {
@@ -26,8 +27,40 @@ pub enum StreamItem {
         /// The event.
         event: MarketEvent,
     },
+    /// A payload with no typed event: kept as Binance sent it.
+    Raw(RawEvent),
+    /// A frame exactly as received (when the connection was asked for
+    /// frames, for a raw printout or a recording).
+    Frame(ReceivedFrame),
     /// Something the user may want to know (print it on stderr).
     Notice(Notice),
+}
+
+/// A payload that is no typed event: an event type or stream this client
+/// does not know (Binance adds some from time to time), or one that did not
+/// decode. Never dropped: print it or record it as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    /// Its stream name, on combined connections.
+    pub stream: Option<String>,
+    /// The payload's text as received (the `data` of a combined frame; the
+    /// whole frame when it is not even JSON).
+    pub payload: String,
+    /// Why it did not decode; `None` when it is valid JSON of a kind this
+    /// client has no type for.
+    pub error: Option<String>,
+}
+
+/// One frame exactly as it came off the socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedFrame {
+    /// Its stream name, on combined connections.
+    pub stream: Option<String>,
+    /// The frame's text, byte for byte (with the `{"stream":…,"data":…}`
+    /// envelope on combined connections).
+    pub text: String,
+    /// When it was read (local clock).
+    pub received_at: SystemTime,
 }
 
 /// Market-stream connection life-cycle and skipped frames.
@@ -56,7 +89,7 @@ pub enum Notice {
         /// Index of the connection, from 0.
         connection: usize,
     },
-    /// A frame could not be decoded and was skipped.
+    /// A frame was skipped: a binary frame, or a reply to no request.
     Skipped {
         /// Index of the connection, from 0.
         connection: usize,

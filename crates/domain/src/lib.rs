@@ -29,6 +29,11 @@
 //! * [`preflight`] checks an order against its symbol's filters before it
 //!   is sent, says which filter and rule it breaks and the nearest values
 //!   that pass, and rounds prices and quantities to the symbol's grid.
+//! * [`stream`] holds the events of every market stream and of the
+//!   user-data stream; [`order_book::BookSync`] keeps a local
+//!   [`order_book::OrderBook`] in step with the diff-depth stream (Binance's
+//!   documented procedure as a state machine that says when to fetch a
+//!   snapshot), and [`balance_mirror`] keeps balances from user-data events.
 //!
 //! ```
 //! use mbx_domain::{BinanceError, model::Balance};
@@ -59,6 +64,7 @@ mod error;
 pub mod error_codes;
 pub mod feed;
 pub mod model;
+pub mod order_book;
 pub mod ports;
 pub mod preflight;
 pub mod rate_limit;

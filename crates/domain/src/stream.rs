@@ -36,6 +36,27 @@ pub enum MarketEvent {
     BookTicker(BookTicker),
     /// 24 h rolling statistics (`<symbol>@ticker`).
     Ticker(Box<Ticker24h>),
+    /// 24 h rolling mini statistics (`<symbol>@miniTicker`).
+    MiniTicker(MiniTicker),
+    /// The mini tickers of every symbol that changed (`!miniTicker@arr`).
+    MiniTickers {
+        /// One per symbol.
+        tickers: Vec<MiniTicker>,
+    },
+    /// Rolling-window statistics (`<symbol>@ticker_<1h|4h|1d>`).
+    RollingTicker(Box<RollingTicker>),
+    /// The rolling-window tickers of every symbol that changed
+    /// (`!ticker_<1h|4h|1d>@arr`).
+    RollingTickers {
+        /// One per symbol.
+        tickers: Vec<RollingTicker>,
+    },
+    /// The average price over an interval (`<symbol>@avgPrice`).
+    AvgPrice(AvgPrice),
+    /// The reference price (`<symbol>@referencePrice`).
+    ReferencePrice(ReferencePrice),
+    /// A block trade (`<symbol>@blockTrade`).
+    BlockTrade(BlockTrade),
     /// The server is about to close the connection; reconnect now.
     ServerShutdown(ServerShutdown),
 }
@@ -51,6 +72,12 @@ impl MarketEvent {
             MarketEvent::DepthUpdate(it) => Some(&it.symbol),
             MarketEvent::BookTicker(it) => Some(&it.symbol),
             MarketEvent::Ticker(it) => Some(&it.symbol),
+            MarketEvent::MiniTicker(it) => Some(&it.symbol),
+            MarketEvent::RollingTicker(it) => Some(&it.symbol),
+            MarketEvent::AvgPrice(it) => Some(&it.symbol),
+            MarketEvent::ReferencePrice(it) => Some(&it.symbol),
+            MarketEvent::BlockTrade(it) => Some(&it.symbol),
+            MarketEvent::MiniTickers { .. } | MarketEvent::RollingTickers { .. } => None,
         }
     }
 }
@@ -260,6 +287,119 @@ pub struct Ticker24h {
     pub last_trade_id: i64,
     /// Number of trades.
     pub trade_count: u64,
+}
+
+/// 24 h rolling-window mini statistics of a symbol (`24hrMiniTicker`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MiniTicker {
+    /// When the server sent the event.
+    pub event_time: Millis,
+    /// Upper-case symbol.
+    pub symbol: String,
+    /// Last (close) price.
+    pub close_price: Decimal,
+    /// Open price.
+    pub open_price: Decimal,
+    /// High price.
+    pub high_price: Decimal,
+    /// Low price.
+    pub low_price: Decimal,
+    /// Base asset volume.
+    pub volume: Decimal,
+    /// Quote asset volume.
+    pub quote_volume: Decimal,
+}
+
+/// Rolling-window statistics of a symbol (`1hTicker`, `4hTicker`,
+/// `1dTicker`). The window opens on a minute and closes at the update, so
+/// it may be up to a minute wider than its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollingTicker {
+    /// The window: `1h`, `4h` or `1d` (from the event type).
+    pub window: String,
+    /// When the server sent the event.
+    pub event_time: Millis,
+    /// Upper-case symbol.
+    pub symbol: String,
+    /// Price change.
+    pub price_change: Decimal,
+    /// Price change in percent.
+    pub price_change_percent: Decimal,
+    /// Open price.
+    pub open_price: Decimal,
+    /// High price.
+    pub high_price: Decimal,
+    /// Low price.
+    pub low_price: Decimal,
+    /// Last price.
+    pub last_price: Decimal,
+    /// Weighted average price.
+    pub weighted_avg_price: Decimal,
+    /// Base asset volume.
+    pub volume: Decimal,
+    /// Quote asset volume.
+    pub quote_volume: Decimal,
+    /// Window open time.
+    pub open_time: Millis,
+    /// Window close time.
+    pub close_time: Millis,
+    /// First trade ID in the window (`-1` when none).
+    pub first_trade_id: i64,
+    /// Last trade ID in the window (`-1` when none).
+    pub last_trade_id: i64,
+    /// Number of trades.
+    pub trade_count: u64,
+}
+
+/// The average price of a symbol over an interval (`avgPrice`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvgPrice {
+    /// When the server sent the event.
+    pub event_time: Millis,
+    /// Upper-case symbol.
+    pub symbol: String,
+    /// The averaging interval, e.g. `5m`.
+    pub interval: String,
+    /// The average price.
+    pub price: Decimal,
+    /// Time of the last trade.
+    pub last_trade_time: Millis,
+}
+
+/// The reference price of a symbol (`referencePrice`). The event has no
+/// event time; `time` is when the engine held this price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferencePrice {
+    /// Upper-case symbol.
+    pub symbol: String,
+    /// The reference price; `None` when there is none.
+    pub price: Option<Decimal>,
+    /// When the reference price was valid (engine time).
+    pub time: Millis,
+}
+
+/// A block trade (`blockTrade`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockTrade {
+    /// When the server sent the event.
+    pub event_time: Millis,
+    /// Upper-case symbol.
+    pub symbol: String,
+    /// Block trade ID.
+    pub trade_id: u64,
+    /// Price.
+    pub price: Decimal,
+    /// Quantity.
+    pub quantity: Decimal,
+    /// When the trade happened.
+    pub trade_time: Millis,
+    /// The buyer was the maker.
+    pub buyer_is_maker: bool,
 }
 
 /// `serverShutdown`: the server will close the connection soon.

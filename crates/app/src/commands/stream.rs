@@ -115,10 +115,20 @@ async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), CliError> {
                 };
                 printer.line(&text)
             }
+            // A payload with no type here (a stream Binance added): printed as it came.
+            StreamItem::Raw(raw) => {
+                if let Some(error) = &raw.error {
+                    printer.warn(&format!(
+                        "a frame did not decode ({error}); printed as received"
+                    ));
+                }
+                printer.line(&raw_line(raw.stream.as_deref(), &raw.payload))
+            }
             StreamItem::Notice(notice) => {
                 printer.notice(&describe_notice(&notice));
                 Ok(())
             }
+            _ => Ok(()),
         };
         match res {
             Ok(()) => ControlFlow::Continue(()),
@@ -150,6 +160,25 @@ fn json_line(stream: Option<&str>, event: &MarketEvent) -> String {
         object.insert("stream".to_owned(), serde_json::Value::from(stream));
     }
     value.to_string()
+}
+
+/// `{"type":"raw","stream":..,"data":<payload>}` with the payload byte for
+/// byte when it is JSON (never re-parsed, so no number goes through `f64`),
+/// else as a string.
+fn raw_line(stream: Option<&str>, payload: &str) -> String {
+    let is_json = serde_json::from_str::<serde::de::IgnoredAny>(payload).is_ok();
+    let data = if is_json {
+        payload.trim().to_owned()
+    } else {
+        serde_json::Value::from(payload).to_string()
+    };
+    match stream {
+        Some(stream) => format!(
+            r#"{{"type":"raw","stream":{},"data":{data}}}"#,
+            serde_json::Value::from(stream)
+        ),
+        None => format!(r#"{{"type":"raw","data":{data}}}"#),
+    }
 }
 
 fn readable_line(stream: Option<&str>, event: &MarketEvent) -> String {

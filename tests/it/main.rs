@@ -8,6 +8,8 @@ mod config;
 mod doctor;
 mod errors;
 mod explain;
+mod help;
+mod output;
 mod preflight;
 mod reconcile;
 mod sandbox;

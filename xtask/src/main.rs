@@ -1,5 +1,5 @@
 //! Project automation: `cargo xtask ci`, `cargo xtask tidy`, `cargo xtask compat`,
-//! `cargo xtask endpoints`.
+//! `cargo xtask endpoints`, `cargo xtask man`.
 //!
 //! `ci` is the one test command of the project (README, `.ci/run`). It runs,
 //! in order: `cargo fmt --check`, clippy with `-D warnings` on every target,
@@ -9,6 +9,7 @@
 
 mod compat;
 mod endpoints;
+mod man;
 mod tidy;
 
 use std::env;
@@ -25,7 +26,8 @@ tasks:
   compat   third-party Binance clients (Python) against the sandbox; needs PyPI
   endpoints DOCS_DIR [--check]
            regenerate mbx-domain's endpoint table from the pinned Binance docs
-           (run by hand: the docs are outside the repository)";
+           (run by hand: the docs are outside the repository)
+  man [DIR] the man pages of mbx and every subcommand, into DIR (default target/man)";
 
 fn main() -> ExitCode {
     let task = env::args().nth(1);
@@ -36,6 +38,10 @@ fn main() -> ExitCode {
         Some("endpoints") => {
             let args: Vec<String> = env::args().skip(2).collect();
             endpoints::run(&project_root(), &args)
+        }
+        Some("man") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            man::run(&project_root(), &args)
         }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -1,5 +1,5 @@
 //! Project automation: `cargo xtask ci`, `cargo xtask tidy`, `cargo xtask compat`,
-//! `cargo xtask endpoints`, `cargo xtask fuzz`.
+//! `cargo xtask endpoints`, `cargo xtask fuzz`, `cargo xtask man`.
 //!
 //! `ci` is the one test command of the project (README, `.ci/run`). It runs,
 //! in order: `cargo fmt --check`, clippy with `-D warnings` on every target,
@@ -9,6 +9,7 @@
 
 mod compat;
 mod endpoints;
+mod man;
 mod tidy;
 
 use std::env;
@@ -29,7 +30,8 @@ tasks:
   fuzz [CASES] [--release]
            the fuzz targets of tests/fuzz (sandbox request parsing, client
            frame decoding) with CASES inputs each (default 20000; `cargo test`
-           runs 256)";
+           runs 256)
+  man [DIR] the man pages of mbx and every subcommand, into DIR (default target/man)";
 
 fn main() -> ExitCode {
     let task = env::args().nth(1);
@@ -44,6 +46,10 @@ fn main() -> ExitCode {
         Some("endpoints") => {
             let args: Vec<String> = env::args().skip(2).collect();
             endpoints::run(&project_root(), &args)
+        }
+        Some("man") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            man::run(&project_root(), &args)
         }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -129,6 +129,14 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
             "chrono",
             "unicode-width",
             "clap",
+            // Generated from the clap definitions: `mbx completions`, and
+            // the man pages `cargo xtask man` writes.
+            "clap_complete",
+            "clap_mangen",
+            // `--format csv` (RFC 4180 quoting).
+            "csv",
+            // The spinner on stderr during a slow call.
+            "indicatif",
             "thiserror",
             "zeroize",
             "serde",

@@ -1,6 +1,7 @@
 //! The client: builds, signs and sends requests, and applies the retry
 //! rules.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -8,6 +9,7 @@ use mbx_domain::clock::{self, ClockConfig, ClockSync, Estimate};
 use mbx_domain::credentials::Credentials;
 use mbx_domain::environment::check_base_url;
 use mbx_domain::model::{Millis, RateLimit};
+use mbx_domain::observer::{ObservedRequest, RequestObserver, Wait};
 use mbx_domain::ports::LocalClock;
 use mbx_domain::rate_limit::{BackoffStore, RateLimitLedger, ServerBackoff};
 use mbx_domain::{BinanceError, Cause, Error};
@@ -202,6 +204,8 @@ pub struct RestClient {
     clock: Mutex<ClockSync>,
     ledger: Mutex<RateLimitLedger>,
     backoff_store: Option<Arc<dyn BackoffStore>>,
+    observer: Option<Arc<dyn RequestObserver>>,
+    n_requests: AtomicU64,
     host: String,
 }
 
@@ -242,6 +246,8 @@ impl RestClient {
             credentials,
             ledger: Mutex::new(RateLimitLedger::standard()),
             backoff_store: None,
+            observer: None,
+            n_requests: AtomicU64::new(0),
             host,
         })
     }
@@ -254,6 +260,15 @@ impl RestClient {
             lock(&self.ledger).restore(backoff);
         }
         self.backoff_store = Some(store);
+        self
+    }
+
+    /// Tells `observer` when each request starts, what it waits for
+    /// (`Retry-After`, the weight limit, a retry's backoff) and when it is
+    /// finished, e.g. to show a spinner while a call is slow. The observer
+    /// sees endpoints and the host, never a query or a key.
+    pub fn with_observer(mut self, observer: Arc<dyn RequestObserver>) -> RestClient {
+        self.observer = Some(observer);
         self
     }
 
@@ -343,9 +358,14 @@ impl RestClient {
     ///    category [`mbx_domain::Category::UnknownOutcome`];
     /// 7. a redirect is never followed: it is [`Error::Redirected`], and
     ///    neither the key nor the signed query goes to the new location.
+    ///
+    /// An observer set with [`RestClient::with_observer`] is told when the
+    /// request starts, each wait of steps 1, 4 and 5, and when it is
+    /// finished (also when the caller drops the future).
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         check_path(&request.path)?;
         let endpoint = request.endpoint();
+        let observation = self.observe(&endpoint);
         let weight = request.effective_weight();
         let idempotent = request.method == reqwest::Method::GET;
         let credentials = match request.security {
@@ -360,7 +380,8 @@ impl RestClient {
         let mut n_rate_limited = 0;
         let mut n_retries = 0;
         loop {
-            self.wait_for_ledger(&endpoint, weight).await?;
+            self.wait_for_ledger(&endpoint, weight, observation.as_ref())
+                .await?;
             if request.security == Security::Signed && self.clock_needs_sync() {
                 self.sync_clock().await?;
             }
@@ -417,6 +438,13 @@ impl RestClient {
                     let backoff = backoff(n_retries);
                     n_retries += 1;
                     tracing::warn!("{err}; retrying in {} ms", backoff.as_millis());
+                    if let Some(observation) = &observation {
+                        observation.waiting(&Wait::Retry {
+                            duration: backoff,
+                            attempt: n_retries,
+                            reason: err.to_string(),
+                        });
+                    }
                     tokio::time::sleep(backoff).await;
                 }
                 _ => return Err(err),
@@ -432,14 +460,29 @@ impl RestClient {
         lock(&self.clock).server_now(SystemClock.now_ms())
     }
 
+    /// Starts following a request, when there is an observer.
+    fn observe(&self, endpoint: &str) -> Option<Observation> {
+        let observer = self.observer.clone()?;
+        let id = self.n_requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let request = ObservedRequest::new(id, endpoint, self.host.as_str());
+        observer.request_started(&request);
+        Some(Observation { observer, request })
+    }
+
     /// Sleeps as long as the ledger says, unless that is longer than
     /// [`ClientConfig::max_rate_limit_wait`] (e.g. during a ban).
-    async fn wait_for_ledger(&self, endpoint: &str, weight: u32) -> Result<(), Error> {
+    async fn wait_for_ledger(
+        &self,
+        endpoint: &str,
+        weight: u32,
+        observation: Option<&Observation>,
+    ) -> Result<(), Error> {
         let now = self.server_now();
-        let (wait_ms, banned) = {
+        let (wait_ms, banned, server_asked) = {
             let ledger = lock(&self.ledger);
-            let banned = ledger.backoff(now).is_some_and(|backoff| backoff.banned);
-            (ledger.wait_ms(weight, now), banned)
+            let backoff = ledger.backoff(now);
+            let banned = backoff.is_some_and(|backoff| backoff.banned);
+            (ledger.wait_ms(weight, now), banned, backoff.is_some())
         };
         if wait_ms <= 0 {
             return Ok(());
@@ -452,7 +495,18 @@ impl RestClient {
                 banned,
             });
         }
-        tracing::info!("waiting {wait_ms} ms to stay under the request-weight limit");
+        if let Some(observation) = observation {
+            observation.waiting(&if server_asked {
+                Wait::RetryAfter { duration: wait }
+            } else {
+                Wait::WeightLimit { duration: wait }
+            });
+        }
+        if server_asked {
+            tracing::info!("waiting {wait_ms} ms as `Retry-After` asks");
+        } else {
+            tracing::info!("waiting {wait_ms} ms to stay under the request-weight limit");
+        }
         tokio::time::sleep(wait).await;
         Ok(())
     }
@@ -533,6 +587,26 @@ impl RestClient {
         Err(Error::Api(
             parse_error(status, &reason, endpoint, &body).with_retry_after(retry_after),
         ))
+    }
+}
+
+/// A request an observer follows: told when it waits, and when it is
+/// finished on drop, however `send` ends (an answer, an error, or the
+/// caller dropping the future).
+struct Observation {
+    observer: Arc<dyn RequestObserver>,
+    request: ObservedRequest,
+}
+
+impl Observation {
+    fn waiting(&self, wait: &Wait) {
+        self.observer.waiting(&self.request, wait);
+    }
+}
+
+impl Drop for Observation {
+    fn drop(&mut self) {
+        self.observer.request_finished(&self.request);
     }
 }
 
@@ -947,6 +1021,63 @@ mod tests {
         assert!(
             err.to_string().contains("allows it again in 2 min"),
             "{err}"
+        );
+    }
+
+    /// Every call an observer gets, as text.
+    #[derive(Debug, Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl RequestObserver for Recorder {
+        fn request_started(&self, request: &ObservedRequest) {
+            self.0.lock().unwrap().push(format!("started {request}"));
+        }
+        fn waiting(&self, request: &ObservedRequest, wait: &Wait) {
+            let kind = match wait {
+                Wait::RetryAfter { .. } => "Retry-After".to_owned(),
+                Wait::WeightLimit { .. } => "weight limit".to_owned(),
+                Wait::Retry { attempt, .. } => format!("retry {attempt}"),
+                other => format!("{other:?}"),
+            };
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} waits: {kind}", request.id));
+        }
+        fn request_finished(&self, request: &ObservedRequest) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} finished", request.id));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_observer_hears_every_wait_and_the_end() {
+        let recorder = Arc::new(Recorder::default());
+        // Nothing listens on port 9: a read fails, is retried once, fails.
+        let mut config = ClientConfig::new("http://127.0.0.1:9").unwrap();
+        config.max_retries = 1;
+        let client = RestClient::new(config, None)
+            .unwrap()
+            .with_observer(recorder.clone());
+        let now = client.server_now();
+        client.ledger.lock().unwrap().retry_after(1, now, false);
+        let err = client.send(Request::get("/api/v3/ping")).await.unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{err}");
+        client
+            .send(Request::get("/api/v3/ping?x"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            [
+                "started GET /api/v3/ping on 127.0.0.1:9",
+                "1 waits: Retry-After",
+                "1 waits: retry 1",
+                "1 finished",
+            ],
+            "a request refused before it starts is not observed"
         );
     }
 

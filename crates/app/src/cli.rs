@@ -22,12 +22,13 @@ Environment:
   NO_COLOR                  no colour in any output
 
 Credentials come from `--profile NAME`, else the environment, else the default
-profile; `mbx config` shows what is used.";
+profile; `mbx config` shows what is used. Shell completion: `mbx completions
+SHELL`; man pages: `cargo xtask man` in the source tree (see the README).";
 
 /// A toolkit for the Binance Spot API: balances, signed calls, a signer for
 /// curl and other languages, a doctor, streams, and a local sandbox exchange.
 #[derive(Debug, Parser)]
-#[command(name = "mbx", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "mbx", version = crate::VERSION, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -44,11 +45,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// More logging on stderr (`-v` info, `-vv` debug); secrets are redacted.
+    /// More logging on stderr (`-v` info, naming each request instead of
+    /// showing a spinner; `-vv` debug); secrets are redacted.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// No notices or warnings on stderr (errors still print).
+    /// No notices, warnings or spinner on stderr (errors still print).
     #[arg(short, long, global = true)]
     pub quiet: bool,
 }
@@ -68,4 +70,5 @@ pub enum Command {
     Sandbox(commands::sandbox::SandboxArgs),
     Stream(commands::stream::StreamArgs),
     UserStream(commands::stream::UserStreamArgs),
+    Completions(commands::completions::CompletionsArgs),
 }

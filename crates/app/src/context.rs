@@ -25,6 +25,7 @@ use crate::cli::GlobalArgs;
 use crate::env;
 use crate::error::CliError;
 use crate::printer::Printer;
+use crate::progress;
 
 /// Where to send requests and as whom.
 #[derive(Debug, Clone, clap::Args)]
@@ -126,7 +127,7 @@ impl Context {
     /// [`Context::credentials`] (and `mbx doctor` reports them).
     pub async fn connect(global: &GlobalArgs, args: &ConnectArgs) -> Result<Context, CliError> {
         let printer = Printer::new(global.json, global.quiet);
-        init_tracing(global.verbose);
+        init_tracing(global);
         let (config, sandbox) = if args.sandbox {
             let (config, sandbox) = embedded_sandbox(&args.target, &printer).await?;
             (config, Some(sandbox))
@@ -138,6 +139,9 @@ impl Context {
         let mut rest = RestClient::new(client_config, config.credentials().ok())?;
         if let Some(dir) = config::cache_dir(&ProcessVars) {
             rest = rest.with_backoff_store(Arc::new(FileBackoffStore::new(dir)));
+        }
+        if let Some(observer) = progress::observer(global) {
+            rest = rest.with_observer(observer);
         }
         Ok(Context {
             printer,
@@ -321,22 +325,24 @@ where
     runtime.block_on(future)
 }
 
-/// Logs to stderr: warnings by default, `-v` info, `-vv` debug. Request
-/// lines are logged with the signature masked; the API key travels in a
-/// header and is never logged.
-pub fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
+/// Logs to stderr: warnings by default, `-v` info, `-vv` debug, only
+/// errors with `-q`. Request lines are logged with the signature masked;
+/// the API key travels in a header and is never logged.
+pub fn init_tracing(global: &GlobalArgs) {
+    let level = match (global.quiet, global.verbose) {
+        (true, 0) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
         _ => "debug",
     };
+    let base = if global.quiet { "error" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::new(format!(
-        "warn,mbx={level},mbx_adapters_rest={level},mbx_adapters_ws={level},mbx_client={level},mbx_domain={level},mbx_sandbox={level}"
+        "{base},mbx={level},mbx_adapters_rest={level},mbx_adapters_ws={level},mbx_client={level},mbx_domain={level},mbx_sandbox={level}"
     ));
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os(env::NO_COLOR).is_none();
+    let ansi = std::io::stderr().is_terminal() && !env::no_color();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| progress::Stderr)
         .with_ansi(ansi)
         .with_target(false)
         .without_time()

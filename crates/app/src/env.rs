@@ -9,5 +9,11 @@
 /// The HMAC secret of the key `mbx sandbox --api-key` registers (throwaway
 /// sandbox secrets only).
 pub const MBX_SANDBOX_API_SECRET: &str = "MBX_SANDBOX_API_SECRET";
-/// When set, no colour in any output.
+/// When set and not empty, no colour in any output (see [`no_color`]).
 pub const NO_COLOR: &str = "NO_COLOR";
+
+/// Whether `NO_COLOR` asks for no colour: set and not empty, as
+/// <https://no-color.org> defines it.
+pub fn no_color() -> bool {
+    std::env::var_os(NO_COLOR).is_some_and(|value| !value.is_empty())
+}

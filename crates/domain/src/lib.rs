@@ -23,6 +23,9 @@
 //!   [`ports::MarketStreamSource`] whose [`feed`]s yield events and
 //!   connection notices. `mbx-adapters-rest` and `mbx-adapters-ws`
 //!   implement them; tests use `mockall` mocks (feature `mocks`).
+//! * [`observer::RequestObserver`] is told what a transport waits for
+//!   (a request in flight, `Retry-After`, a retry's backoff), so a program
+//!   can show progress without the transport knowing about terminals.
 //! * [`clock`] estimates the offset between the local clock and the server
 //!   time; [`rate_limit`] is a ledger of used request weight that says how
 //!   long to wait before a request of a given weight.
@@ -64,6 +67,7 @@ mod error;
 pub mod error_codes;
 pub mod feed;
 pub mod model;
+pub mod observer;
 pub mod order_book;
 pub mod ports;
 pub mod preflight;

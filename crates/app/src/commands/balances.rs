@@ -13,12 +13,14 @@ use crate::commands::stream::describe_api_notice;
 use crate::commands::{ctrl_c, parse_duration};
 use crate::context::{self, ConnectArgs, Context};
 use crate::error::CliError;
-use crate::printer::{Align, Printer, Table, written};
+use crate::printer::{Align, FormatArgs, Printer, Table, TableFormat, written};
 
 /// Show the account's balances.
 ///
 /// Prints the non-zero balances (asset, free, locked, total) with the exact
-/// decimals the server sent. `--all` includes zero balances. `--quote USDT`
+/// decimals the server sent, lined up on the decimal point; `--format csv`
+/// prints them as CSV (`ASSET,FREE,LOCKED,TOTAL`, plus the value with
+/// `--quote`, no total row). `--all` includes zero balances. `--quote USDT`
 /// adds each balance's estimated value in USDT from the last ticker prices
 /// (directly, inverted, or through BTC, USDT, ETH or BNB), with a total.
 ///
@@ -47,27 +49,28 @@ use crate::printer::{Align, Printer, Table, written};
 /// without an account, `--sandbox` starts a local sandbox exchange with a
 /// demo account.
 ///
+/// `--watch --sandbox` shows the demo account, but nothing moves there
+/// unless you trade. The useful demo runs `mbx sandbox --port 8080` in
+/// another terminal (it prints a demo key and secret: put them in
+/// `BINANCE_API_KEY` and `BINANCE_API_SECRET`), watches it with
+/// `mbx balances --watch --base-url http://127.0.0.1:8080`, and moves money
+/// with `curl -X POST 'http://127.0.0.1:8080/sandbox/deposit?asset=BTC&amount=0.5'`.
+///
 /// Examples:
 ///
-///   mbx balances --sandbox
+///   mbx balances --sandbox --quote USDT
 ///
-///   mbx balances --sandbox --quote USDT --json
+///   mbx balances --sandbox --format csv
 ///
 ///   mbx balances --watch --sandbox --duration 2s
-///
-/// `--watch --sandbox` shows the demo account, but nothing moves there
-/// unless you trade. The useful demo runs `mbx sandbox` in another terminal
-/// (it prints a demo key and secret: put them in `BINANCE_API_KEY` and
-/// `BINANCE_API_SECRET`), watches it with `--base-url`, and moves money:
-///
-///   mbx sandbox --port 8080
-///   mbx balances --watch --base-url http://127.0.0.1:8080
-///   curl -X POST 'http://127.0.0.1:8080/sandbox/deposit?asset=BTC&amount=0.5'
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct BalancesArgs {
     #[command(flatten)]
     connect: ConnectArgs,
+
+    #[command(flatten)]
+    format: FormatArgs,
 
     /// Include zero balances.
     #[arg(long)]
@@ -100,6 +103,12 @@ pub struct BalancesArgs {
 const PRICE_REFRESH: Duration = Duration::from_secs(5);
 
 pub fn run(global: &GlobalArgs, args: BalancesArgs) -> Result<(), CliError> {
+    if args.watch && args.format.format == TableFormat::Csv {
+        return Err(CliError::usage(
+            "`--format csv` prints the balances once; `--watch` follows them",
+            Some("use `--watch --json` for one JSON object per change, or drop `--watch`"),
+        ));
+    }
     context::block_on(async {
         let ctx = Context::connect(global, &args.connect).await?;
         let res = if args.watch {
@@ -114,12 +123,12 @@ pub fn run(global: &GlobalArgs, args: BalancesArgs) -> Result<(), CliError> {
 
 async fn show(ctx: &Context, args: &BalancesArgs) -> Result<(), CliError> {
     ctx.credentials()?;
+    let printer = &ctx.printer.clone().with_format(&args.format);
     let query = BalancesQuery {
         include_zero: args.all,
         quote: args.quote.clone(),
     };
     let sheet = balances::fetch(ctx.account().as_ref(), ctx.market().as_ref(), &query).await?;
-    let printer = &ctx.printer;
     if printer.is_json() {
         let rows: Vec<serde_json::Value> = sheet
             .rows
@@ -145,7 +154,7 @@ async fn show(ctx: &Context, args: &BalancesArgs) -> Result<(), CliError> {
         ));
     }
     if sheet.rows.is_empty() {
-        return written(printer.line("no non-zero balances (use `--all` to list every asset)"));
+        printer.notice("no non-zero balances (use `--all` to list every asset)");
     }
     written(printer.table(&sheet_table(&sheet)))
 }
@@ -155,12 +164,12 @@ fn sheet_table(sheet: &BalanceSheet) -> Table {
     let value_header = sheet.quote.as_ref().map(|quote| format!("VALUE ({quote})"));
     let mut columns = vec![
         ("ASSET", Align::Left),
-        ("FREE", Align::Right),
-        ("LOCKED", Align::Right),
-        ("TOTAL", Align::Right),
+        ("FREE", Align::Decimal),
+        ("LOCKED", Align::Decimal),
+        ("TOTAL", Align::Decimal),
     ];
     if let Some(header) = &value_header {
-        columns.push((header.as_str(), Align::Right));
+        columns.push((header.as_str(), Align::Decimal));
     }
     let mut table = Table::new(&columns);
     for row in &sheet.rows {
@@ -171,7 +180,7 @@ fn sheet_table(sheet: &BalanceSheet) -> Table {
         table.row(cells);
     }
     if sheet.quote.is_some() {
-        table.row(vec![
+        table.footer(vec![
             "TOTAL".into(),
             String::new(),
             String::new(),
@@ -497,30 +506,46 @@ mod tests {
     }
 
     #[test]
-    fn table_aligns_numbers_right() {
+    fn balances_line_up_on_the_decimal_point() {
         let out = sheet_table(&sheet(vec![
             balance("BTC", "1.50000000", "0.00000000"),
-            balance("USDT", "10000.00", "5.00"),
+            balance("USDT", "10000.25", "5.5"),
         ]))
         .render();
         let expected = [
-            "ASSET        FREE      LOCKED       TOTAL",
-            "BTC    1.50000000  0.00000000  1.50000000",
-            "USDT     10000.00        5.00    10005.00",
+            "ASSET            FREE      LOCKED           TOTAL",
+            "BTC        1.50000000  0.00000000      1.50000000",
+            "USDT   10000.25        5.5         10005.75",
         ];
         assert_eq!(out, expected.join("\n"));
+    }
+
+    #[test]
+    fn the_total_is_a_footer_left_out_of_csv() {
+        let mut sheet = sheet(vec![balance("BTC", "1.5", "0")]);
+        sheet.quote = Some("USDT".into());
+        sheet.rows[0].value = Some("98000.75".parse().unwrap());
+        let table = sheet_table(&sheet);
+        assert_eq!(
+            table.render().lines().last(),
+            Some("TOTAL                           98000.75")
+        );
+        assert_eq!(
+            table.to_csv().unwrap(),
+            "ASSET,FREE,LOCKED,TOTAL,VALUE (USDT)\nBTC,1.5,0,1.5,98000.75\n"
+        );
     }
 
     #[test]
     fn the_screen_shows_changed_rows_in_bold() {
         let sheet = sheet(vec![
             balance("BTC", "1.50000000", "0.00000000"),
-            balance("USDT", "10000.00", "5.00"),
+            balance("USDT", "10000.25", "5.5"),
         ]);
         let expected = [
-            "ASSET        FREE      LOCKED       TOTAL",
-            "BTC    1.50000000  0.00000000  1.50000000",
-            "\x1b[1mUSDT     10000.00        5.00    10005.00\x1b[0m",
+            "ASSET            FREE      LOCKED           TOTAL",
+            "BTC        1.50000000  0.00000000      1.50000000",
+            "\x1b[1mUSDT   10000.25        5.5         10005.75\x1b[0m",
         ];
         assert_eq!(screen(&sheet, &["USDT".to_owned()]), expected.join("\n"));
         assert_eq!(

@@ -53,6 +53,17 @@ pub struct ConfigArgs {
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// Write a commented profile file template (mode 600), unless one exists.
+    ///
+    /// The file is `MBX_CONFIG`, else `$XDG_CONFIG_HOME/mbx/config.toml`,
+    /// else `~/.config/mbx/config.toml`; an existing file is never
+    /// overwritten. Edit it, then `mbx config` shows what is used.
+    ///
+    /// Examples:
+    ///
+    ///   mbx config init
+    ///
+    ///   MBX_CONFIG=./testnet.toml mbx config init --json
+    #[command(verbatim_doc_comment)]
     Init,
 }
 

@@ -52,15 +52,18 @@ use crate::printer::{Printer, written};
 /// "corrected": {...}|null}`, plus `"answer"` with `--send`. Fields may be
 /// added.
 ///
+/// A script that fails: `bash -x order.sh 2>&1 | grep '^+ curl' | mbx
+/// explain -` explains each curl command as it ran. A timestamp that may
+/// be off: `mbx explain GET 'https://testnet.binance.vision/api/v3/account?timestamp=...&signature=...' -H 'X-MBX-APIKEY: ...' --server-time`
+/// compares it with the server's clock.
+///
 /// Examples:
 ///
 ///   mbx explain "curl -H 'X-MBX-APIKEY: ...' 'https://api.binance.com/api/v3/account?timestamp=1767225600&signature=...'"
 ///
-///   BINANCE_API_SECRET=... mbx explain --error '{"code":-1022,"msg":"Signature for this request is not valid."}' -- curl -X POST 'https://api.binance.com/api/v3/order?...'
+///   mbx explain --error -1022 -- curl -X POST 'https://api.binance.com/api/v3/order?symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&timestamp=1767225600000&signature=0123abcd'
 ///
-///   bash -x order.sh 2>&1 | grep '^+ curl' | mbx explain -
-///
-///   mbx explain GET 'https://testnet.binance.vision/api/v3/account?timestamp=...&signature=...' -H 'X-MBX-APIKEY: ...' --server-time
+///   echo "curl 'https://api.binance.com/api/v3/account?timestamp=1767225600000'" | mbx explain -
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ExplainArgs {
@@ -118,7 +121,7 @@ pub struct ExplainArgs {
 /// with the API error's exit status after its own explanation.
 pub fn run(global: &GlobalArgs, args: ExplainArgs) -> Result<ExitStatus, UserError> {
     let printer = Printer::new(global.json, global.quiet);
-    context::init_tracing(global.verbose);
+    context::init_tracing(global);
     let req = read_request(&args)?;
     let answer = match &args.error {
         Some(text) => Some(Answer::parse(text).ok_or_else(|| {

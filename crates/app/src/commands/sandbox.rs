@@ -39,15 +39,18 @@ use crate::printer::{Printer, written};
 ///   secret = "mySecret1"            # or public_key_file = "ed25519.pub.pem"
 ///   read_only = false
 ///
-/// Ctrl-C stops it.
+/// Ctrl-C (or SIGTERM) stops it; `--duration 30m` stops it after that long,
+/// for a CI job that must not leave a server behind. The usual session is
+/// `mbx sandbox --port 9900` in one terminal and any Binance client pointed
+/// at `http://127.0.0.1:9900` in another, with the printed key and secret.
 ///
 /// Examples:
 ///
-///   mbx sandbox --port 9900
+///   mbx sandbox --port 0 --duration 1s
 ///
-///   mbx sandbox --port 0 --balances BTC=2,USDT=50000 --seed 42
+///   mbx sandbox --port 0 --balances BTC=2,USDT=50000 --seed 42 --json --duration 1s
 ///
-///   MBX_SANDBOX_API_SECRET=test-secret mbx sandbox --api-key testKey --read-only
+///   MBX_SANDBOX_API_SECRET=test-secret mbx sandbox --port 0 --api-key testKey --read-only --duration 1s
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct SandboxArgs {
@@ -114,6 +117,10 @@ pub struct SandboxArgs {
     /// Close WebSocket connections after this many seconds [default: 86400]
     #[arg(long, value_name = "S")]
     ws_lifetime_secs: Option<u64>,
+
+    /// Stop after this long, as Ctrl-C would, e.g. `30s`, `30m`, `2h`
+    #[arg(long, value_name = "DURATION", value_parser = crate::commands::parse_duration)]
+    duration: Option<std::time::Duration>,
 }
 
 fn parse_fault(text: &str) -> Result<mbx_sandbox::Fault, String> {
@@ -167,7 +174,9 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
         ws_pong_timeout_ms: args.ws_pong_timeout_ms,
         ws_lifetime_secs: args.ws_lifetime_secs,
     };
-    crate::context::init_tracing(global.verbose);
+    crate::context::init_tracing(global);
+    let printer = Printer::new(global.json, global.quiet);
+    let duration = args.duration;
     let file = match &args.config {
         Some(path) => ConfigFile::read(path).map_err(config_error)?,
         None => ConfigFile::default(),
@@ -213,9 +222,17 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
             text.push_str("Press Ctrl-C to stop.");
             text
         };
-        written(Printer::new(global.json, global.quiet).line(&text))?;
-        stop.await;
-        eprintln!("mbx sandbox: shutting down");
+        written(printer.line(&text))?;
+        match duration {
+            Some(duration) => {
+                tokio::select! {
+                    () = stop => {}
+                    () = tokio::time::sleep(duration) => {}
+                }
+            }
+            None => stop.await,
+        }
+        printer.notice("mbx sandbox: shutting down");
         sandbox.shutdown().await;
         Ok(())
     })

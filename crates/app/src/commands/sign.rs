@@ -34,13 +34,20 @@ use crate::printer::{Printer, written};
 /// (and `recvWindow` if given) after your `-p` parameters, signs, appends
 /// `signature` last, and prints a curl command with the API key
 /// (`BINANCE_API_KEY`) in the `X-MBX-APIKEY` header, never in the URL. Run
-/// it within `recvWindow` (5 s by default).
+/// it within `recvWindow` (5 s by default), e.g. with
+/// `mbx sign --curl GET /api/v3/account | sh`.
+///
+/// The first example signs the Binance docs' example order with the docs'
+/// demo secret and prints the signature the docs give (`c8db5682…bd6b71`);
+/// the others take the key and secret from the environment.
 ///
 /// Examples:
 ///
-///   BINANCE_API_SECRET=... mbx sign --payload 'symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559'
+///   BINANCE_API_SECRET=NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j mbx sign --payload 'symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559'
 ///
-///   mbx sign --curl GET /api/v3/account -p omitZeroBalances=true | sh
+///   mbx sign --curl GET /api/v3/account -p omitZeroBalances=true --local-time
+///
+///   mbx sign --curl POST /api/v3/order/test -p symbol=BTCUSDT -p side=BUY -p type=MARKET -p quantity=0.001 --local-time --json
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["payload", "curl"])))]
@@ -83,7 +90,7 @@ pub struct SignArgs {
 
 pub fn run(global: &GlobalArgs, args: SignArgs) -> Result<(), CliError> {
     let printer = Printer::new(global.json, global.quiet);
-    context::init_tracing(global.verbose);
+    context::init_tracing(global);
     let resolved = args.target.resolve(&printer)?;
     if let Some(curl) = &args.curl {
         let (method, path) = (curl[0].as_str(), curl[1].as_str());

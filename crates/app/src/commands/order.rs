@@ -37,7 +37,7 @@ use crate::printer::{Align, Printer, Table, written};
 /// notional; `--yes` skips the question. Without a terminal and without
 /// `--yes` it is refused before anything is sent.
 ///
-/// Examples (against a local demo exchange):
+/// Examples:
 ///
 ///   mbx order buy BTCUSDT 0.001 --price 50000 --sandbox
 ///
@@ -54,14 +54,67 @@ pub struct OrderArgs {
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// Place a buy order (see `mbx order --help`).
+    ///
+    /// Checked against the symbol's filters first; refused locally (exit 2)
+    /// with the filter and the nearest values that pass. Without `--type`,
+    /// an order with `--price` is LIMIT and one without is MARKET.
+    ///
+    /// Examples:
+    ///
+    ///   mbx order buy BTCUSDT 0.001 --price 50000 --sandbox
+    ///
+    ///   mbx order buy BTCUSDT 0.0012345 --price 50000.005 --round down --test --sandbox
+    #[command(verbatim_doc_comment)]
     Buy(PlaceArgs),
     /// Place a sell order (see `mbx order --help`).
+    ///
+    /// Checked against the symbol's filters first; refused locally (exit 2)
+    /// with the filter and the nearest values that pass. `--quote-qty`
+    /// sells at market for that much quote asset.
+    ///
+    /// Examples:
+    ///
+    ///   mbx order sell BTCUSDT 0.001 --sandbox
+    ///
+    ///   mbx order sell BTCUSDT --quote-qty 100 --json --sandbox
+    #[command(verbatim_doc_comment)]
     Sell(PlaceArgs),
     /// Show one order.
+    ///
+    /// By the exchange's `--id` or your `--client-id` (shown on stderr when
+    /// the order was placed). The examples start a sandbox in the
+    /// background, place an order on it, and show it.
+    ///
+    /// Examples:
+    ///
+    ///   mbx sandbox --port 9931 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --price 50000 --client-id demo-1 --base-url http://127.0.0.1:9931 >/dev/null; mbx order status BTCUSDT --client-id demo-1 --base-url http://127.0.0.1:9931
+    ///
+    ///   mbx sandbox --port 9932 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --price 50000 --client-id demo-2 --base-url http://127.0.0.1:9932 >/dev/null; mbx order status BTCUSDT --client-id demo-2 --json --base-url http://127.0.0.1:9932
+    #[command(verbatim_doc_comment)]
     Status(RefArgs),
     /// Cancel one order.
+    ///
+    /// By the exchange's `--id` or your `--client-id`; an order that is no
+    /// longer open answers -2011. The examples start a sandbox in the
+    /// background, place an order on it, and cancel it.
+    ///
+    /// Examples:
+    ///
+    ///   mbx sandbox --port 9933 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --price 50000 --client-id demo-3 --base-url http://127.0.0.1:9933 >/dev/null; mbx order cancel BTCUSDT --client-id demo-3 --base-url http://127.0.0.1:9933
+    ///
+    ///   mbx sandbox --port 9934 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --price 50000 --client-id demo-4 --base-url http://127.0.0.1:9934 >/dev/null; mbx order cancel BTCUSDT --client-id demo-4 --json --base-url http://127.0.0.1:9934
+    #[command(verbatim_doc_comment)]
     Cancel(RefArgs),
     /// Cancel every open order on a symbol (order lists included).
+    ///
+    /// Nothing open is not an error: an empty list.
+    ///
+    /// Examples:
+    ///
+    ///   mbx order cancel-all BTCUSDT --sandbox
+    ///
+    ///   mbx sandbox --port 9935 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --price 50000 --base-url http://127.0.0.1:9935 >/dev/null; mbx order buy BTCUSDT 0.001 --price 51000 --base-url http://127.0.0.1:9935 >/dev/null; mbx order cancel-all BTCUSDT --base-url http://127.0.0.1:9935
+    #[command(verbatim_doc_comment)]
     CancelAll(SymbolArgs),
 }
 

@@ -50,9 +50,11 @@ pub struct OrdersArgs {
 /// Prints time (UTC), side, price, quantity, quote quantity, the fee and
 /// its asset, and whether the order was the maker, oldest first.
 ///
-/// Example:
+/// Examples:
 ///
 ///   mbx trades BTCUSDT --sandbox
+///
+///   mbx sandbox --port 9936 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --base-url http://127.0.0.1:9936 >/dev/null; mbx trades BTCUSDT --json --base-url http://127.0.0.1:9936
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct TradesArgs {

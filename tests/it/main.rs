@@ -24,4 +24,5 @@ mod sandbox_ws_api;
 mod sign;
 mod stream;
 mod time;
+mod unicode;
 mod vectors;

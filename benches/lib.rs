@@ -26,6 +26,21 @@ pub fn naive_hmac_hex(secret: &str, payload: &str) -> String {
     hex
 }
 
+/// The fairer HMAC baseline: a pre-keyed `Hmac<Sha256>` (key hashed once,
+/// as a careful client keeps it) cloned per request, finalised and
+/// hex-encoded into a new `String`.
+pub fn prekeyed_hmac_hex(prekeyed: &Hmac<Sha256>, payload: &str) -> String {
+    let mut mac = prekeyed.clone();
+    mac.update(payload.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0x0f)]));
+    }
+    hex
+}
+
 /// Reads a test key from `tests/fixtures/keys/`.
 pub fn fixture_key(name: &str) -> String {
     let path = format!(

@@ -6,8 +6,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mbx_benches::{DOCS_ORDER_PAYLOAD, DOCS_SECRET, fixture_key, naive_hmac_hex};
+use hmac::{Hmac, Mac};
+use mbx_benches::{
+    DOCS_ORDER_PAYLOAD, DOCS_SECRET, fixture_key, naive_hmac_hex, prekeyed_hmac_hex,
+};
 use mbx_signing::{HmacKey, Signer};
+use sha2::Sha256;
 
 fn hmac(c: &mut Criterion) {
     let mut group = c.benchmark_group("hmac_sha256_docs_order");
@@ -19,6 +23,10 @@ fn hmac(c: &mut Criterion) {
     let signer = Signer::Hmac(key.clone());
     group.bench_function("mbx_signer_enum", |b| {
         b.iter(|| black_box(signer.sign(black_box(DOCS_ORDER_PAYLOAD.as_bytes()))))
+    });
+    let prekeyed = <Hmac<Sha256> as Mac>::new_from_slice(DOCS_SECRET.as_bytes()).unwrap();
+    group.bench_function("baseline_cloned_prekeyed_hmac", |b| {
+        b.iter(|| black_box(prekeyed_hmac_hex(&prekeyed, black_box(DOCS_ORDER_PAYLOAD))))
     });
     group.bench_function("baseline_new_hmac_per_request", |b| {
         b.iter(|| {

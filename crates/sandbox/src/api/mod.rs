@@ -9,7 +9,7 @@
 //! 2. `inject_faults`: answers with an injected [`crate::Fault`] instead.
 //! 3. `rate_limit`: charges the row's weight (1 for paths not in the
 //!    table), answers 429/418 over the limit, gives the weight back where
-//!    the row's [`Refund`] says, and writes `X-MBX-USED-WEIGHT-1M` on every
+//!    the row's [`crate::ops::Refund`] says (the answer carries the decision), and writes `X-MBX-USED-WEIGHT-1M` on every
 //!    response.
 //!
 //! Unknown paths get 404 and wrong methods 405, both with `-1020` "This
@@ -28,7 +28,7 @@ use mbx_signing::payload::redact_signature;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::exchange::{Caller, Exchange, Fault, Proof, RequestLogEntry};
-use crate::ops::{self, Endpoint, HttpMethod, Refund, Request as Call, WeightInput};
+use crate::ops::{self, Endpoint, HttpMethod, Request as Call, WeightInput};
 use crate::params::Params;
 
 /// The largest request body read; more is `-1101` with 413.
@@ -68,6 +68,11 @@ pub fn router(exchange: Exchange) -> Router {
         .with_state(exchange)
 }
 
+/// Marks a response whose weight is given back (the row's [`ops::Refund`]
+/// rule, applied by [`Endpoint::call`]).
+#[derive(Debug, Clone, Copy)]
+struct Refunded;
+
 /// Runs `endpoint` for a REST request and renders its answer.
 fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
     let call = Call {
@@ -90,6 +95,9 @@ fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
             .into_response(),
         Err(err) => err.into_response(),
     };
+    if answer.refund {
+        response.extensions_mut().insert(Refunded);
+    }
     if endpoint.shows_order_counts
         && let Some(caller) = answer.caller
     {
@@ -268,15 +276,13 @@ async fn rate_limit(State(exchange): State<Exchange>, req: Request, next: Next) 
     if !is_api_path(&path) {
         return next.run(req).await;
     }
-    let endpoint = ops::find_rest(req.method().as_str(), &path);
     let weight = weight(req.method(), &path, req.uri().query().unwrap_or(""));
     let now = exchange.now_ms();
     let admitted = exchange.limiter().admit(now, weight);
     let mut response = match admitted {
         Ok(()) => {
             let response = next.run(req).await;
-            let refunds = endpoint.is_some_and(|endpoint| endpoint.refund == Refund::OnSuccess);
-            if response.status().is_success() && refunds {
+            if response.extensions().get::<Refunded>().is_some() {
                 exchange.limiter().refund(weight);
             }
             response

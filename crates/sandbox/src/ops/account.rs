@@ -218,7 +218,7 @@ pub fn all_orders(
 }
 
 /// `-1127` when `startTime` and `endTime` are more than 24 hours apart.
-fn check_at_most_a_day(start: Option<i64>, end: Option<i64>) -> Result<(), ApiError> {
+pub(super) fn check_at_most_a_day(start: Option<i64>, end: Option<i64>) -> Result<(), ApiError> {
     match (start, end) {
         (Some(start), Some(end)) if end - start > 86_400_000 => Err(ApiError::bad_request(
             -1127,

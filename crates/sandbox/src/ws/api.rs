@@ -37,7 +37,7 @@ use super::user_data::event_payload;
 use crate::error::ApiError;
 use crate::events::AccountEvent;
 use crate::exchange::{Exchange, Need, Proof, RequestLogEntry};
-use crate::ops::{self, Endpoint, Refund, Request as Call, WeightInput};
+use crate::ops::{self, Endpoint, Request as Call, WeightInput};
 use crate::params::Params;
 
 /// Active subscriptions one session may hold.
@@ -425,7 +425,7 @@ fn call_endpoint(
 ) -> (Outcome, Option<u64>) {
     let signed = Signed::read(frame, session.logon.as_ref());
     let answer = endpoint.call(exchange, &signed.request());
-    if answer.reply.is_ok() && endpoint.refund == Refund::OnSuccess {
+    if answer.refund {
         exchange.limiter().refund(weight);
     }
     let uid_for_orders = answer
@@ -721,6 +721,7 @@ fn close_where(
 fn user_events(session: &Session, event: &AccountEvent) -> Vec<String> {
     let uid = match event {
         AccountEvent::Execution { uid, .. }
+        | AccountEvent::ListStatus { uid, .. }
         | AccountEvent::Position { uid, .. }
         | AccountEvent::BalanceUpdate { uid, .. } => *uid,
     };

@@ -1,17 +1,15 @@
 //! User data events as the WebSocket API sends them (user-data-stream.md):
-//! `executionReport`, `outboundAccountPosition` and `balanceUpdate`, each
-//! with its fields in the documented order. The engine's
+//! `executionReport` (with its conditional fields: trailing, strategy,
+//! self-trade prevention, working time, expiry reason), `listStatus`,
+//! `outboundAccountPosition` and `balanceUpdate`, each with its fields in
+//! the documented order. The engine's
 //! [`AccountEvent`]s say what happened; this module only writes them.
-
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use crate::engine::{Fill, Order};
-use crate::events::AccountEvent;
+use crate::engine::{Fill, Order, OrderList};
+use crate::events::{AccountEvent, Prevention};
 use crate::wire::dec;
-
-static EXECUTION_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The user data event payload (user-data-stream.md), fields in its order.
 pub(crate) fn event_payload(event: &AccountEvent) -> String {
@@ -21,14 +19,27 @@ pub(crate) fn event_payload(event: &AccountEvent) -> String {
             order,
             fill,
             time,
+            execution_id,
+            orig_client_order_id,
+            prevention,
             ..
-        } => serde_json::to_string(&ExecutionReport::new(
+        } => serde_json::to_string(&ExecutionReport::new(Execution {
             execution_type,
             order,
-            fill.as_ref(),
-            *time,
-        ))
+            fill: fill.as_ref(),
+            time: *time,
+            execution_id: *execution_id,
+            orig_client_order_id: orig_client_order_id.as_deref(),
+            prevention: prevention.as_ref(),
+        }))
         .unwrap_or_default(),
+        AccountEvent::ListStatus {
+            list,
+            client_order_ids,
+            time,
+            ..
+        } => serde_json::to_string(&ListStatus::new(list, client_order_ids, *time))
+            .unwrap_or_default(),
         AccountEvent::Position { balances, time, .. } => {
             let position = AccountPosition {
                 e: "outboundAccountPosition",
@@ -89,6 +100,71 @@ struct BalanceUpdate<'a> {
 }
 
 #[derive(Serialize)]
+struct ListStatus<'a> {
+    e: &'static str,
+    #[serde(rename = "E")]
+    time: i64,
+    s: &'a str,
+    g: u64,
+    c: &'static str,
+    l: &'static str,
+    #[serde(rename = "L")]
+    list_order_status: &'static str,
+    r: &'static str,
+    #[serde(rename = "C")]
+    list_client_order_id: &'a str,
+    #[serde(rename = "T")]
+    transaction_time: i64,
+    #[serde(rename = "O")]
+    orders: Vec<ListOrder<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListOrder<'a> {
+    s: &'a str,
+    i: u64,
+    c: &'a str,
+}
+
+impl<'a> ListStatus<'a> {
+    fn new(list: &'a OrderList, client_order_ids: &'a [String], time: i64) -> ListStatus<'a> {
+        ListStatus {
+            e: "listStatus",
+            time,
+            s: &list.symbol,
+            g: list.order_list_id,
+            c: list.contingency_type,
+            l: list.list_status_type,
+            list_order_status: list.list_order_status,
+            r: "NONE",
+            list_client_order_id: &list.list_client_order_id,
+            transaction_time: list.transaction_time,
+            orders: list
+                .order_ids
+                .iter()
+                .zip(client_order_ids)
+                .map(|(id, client)| ListOrder {
+                    s: &list.symbol,
+                    i: *id,
+                    c: client,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One `executionReport`'s inputs.
+struct Execution<'a> {
+    execution_type: &'static str,
+    order: &'a Order,
+    fill: Option<&'a Fill>,
+    time: i64,
+    execution_id: u64,
+    orig_client_order_id: Option<&'a str>,
+    prevention: Option<&'a Prevention>,
+}
+
+#[derive(Serialize)]
 struct ExecutionReport<'a> {
     e: &'static str,
     #[serde(rename = "E")]
@@ -123,6 +199,8 @@ struct ExecutionReport<'a> {
     #[serde(rename = "T")]
     transaction_time: i64,
     t: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    v: Option<u64>,
     #[serde(rename = "I")]
     execution_id: u64,
     w: bool,
@@ -137,22 +215,57 @@ struct ExecutionReport<'a> {
     last_quote: String,
     #[serde(rename = "Q")]
     quote_order_qty: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d: Option<u32>,
+    #[serde(rename = "D", skip_serializing_if = "Option::is_none")]
+    trailing_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    j: Option<i64>,
+    #[serde(rename = "J", skip_serializing_if = "Option::is_none")]
+    strategy_type: Option<i64>,
+    #[serde(rename = "A", skip_serializing_if = "Option::is_none")]
+    prevented_qty: Option<String>,
+    #[serde(rename = "B", skip_serializing_if = "Option::is_none")]
+    last_prevented_qty: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    u: Option<i64>,
+    #[serde(rename = "U", skip_serializing_if = "Option::is_none")]
+    counter_order_id: Option<u64>,
+    #[serde(rename = "Cs", skip_serializing_if = "Option::is_none")]
+    counter_symbol: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pl: Option<String>,
+    #[serde(rename = "pL", skip_serializing_if = "Option::is_none")]
+    prevented_price: Option<String>,
+    #[serde(rename = "pY", skip_serializing_if = "Option::is_none")]
+    prevented_quote: Option<String>,
     #[serde(rename = "W", skip_serializing_if = "Option::is_none")]
     working_time: Option<i64>,
     #[serde(rename = "V")]
     stp_mode: &'static str,
+    #[serde(rename = "eR", skip_serializing_if = "Option::is_none")]
+    expiry_reason: Option<&'static str>,
 }
 
 impl<'a> ExecutionReport<'a> {
-    fn new(
-        execution_type: &'static str,
-        order: &'a Order,
-        fill: Option<&'a Fill>,
-        time: i64,
-    ) -> ExecutionReport<'a> {
+    fn new(execution: Execution<'a>) -> ExecutionReport<'a> {
+        let Execution {
+            execution_type,
+            order,
+            fill,
+            time,
+            execution_id,
+            orig_client_order_id,
+            prevention,
+        } = execution;
         let zero = rust_decimal::Decimal::ZERO;
         let (last_qty, last_price) = fill.map_or((zero, zero), |fill| (fill.qty, fill.price));
         let working = order.working_time != -1;
+        let trailing = order.trailing_delta.is_some();
+        let expired = matches!(
+            order.status,
+            crate::model::OrderStatus::Expired | crate::model::OrderStatus::ExpiredInMatch
+        );
         ExecutionReport {
             e: "executionReport",
             time,
@@ -163,13 +276,13 @@ impl<'a> ExecutionReport<'a> {
             f: order.time_in_force.as_str(),
             q: dec(order.orig_qty),
             p: dec(order.price),
-            stop_price: dec(zero),
+            stop_price: dec(order.stop_price.unwrap_or(zero)),
             iceberg: dec(zero),
-            g: -1,
-            orig_client_order_id: if execution_type == "CANCELED" {
-                &order.client_order_id
-            } else {
-                ""
+            g: order.order_list_id,
+            orig_client_order_id: match orig_client_order_id {
+                Some(id) => id,
+                None if execution_type == "CANCELED" => &order.client_order_id,
+                None => "",
             },
             x: execution_type,
             status: order.status.as_str(),
@@ -182,16 +295,30 @@ impl<'a> ExecutionReport<'a> {
             commission_asset: fill.map(|fill| fill.commission_asset.as_str()),
             transaction_time: time,
             t: fill.map_or(-1, |fill| fill.trade_id as i64),
-            execution_id: EXECUTION_ID.fetch_add(1, Ordering::Relaxed),
-            w: order.status.is_open() && working,
+            v: prevention.map(|p| p.match_id),
+            execution_id,
+            w: order.status.is_open() && working && !order.awaits_trigger(),
             m: fill.is_some() && working && order.working_time < time,
             ignore: false,
             created: order.time,
             cumulative_quote: dec(order.cumm_quote_qty),
             last_quote: dec(last_price * last_qty),
             quote_order_qty: dec(order.orig_quote_qty),
+            d: order.trailing_delta,
+            trailing_time: trailing.then_some(order.trailing_time),
+            j: order.strategy_id,
+            strategy_type: order.strategy_type,
+            prevented_qty: prevention.map(|_| dec(order.prevented_qty)),
+            last_prevented_qty: prevention.map(|p| dec(p.last_qty)),
+            u: prevention.map(|_| -1),
+            counter_order_id: prevention.map(|p| p.counter_order_id),
+            counter_symbol: prevention.map(|p| p.counter_symbol.as_str()),
+            pl: prevention.map(|p| dec(p.last_qty)),
+            prevented_price: prevention.map(|p| dec(p.price)),
+            prevented_quote: prevention.map(|p| dec(p.price * p.last_qty)),
             working_time: working.then_some(order.working_time),
-            stp_mode: "NONE",
+            stp_mode: order.stp_mode.as_str(),
+            expiry_reason: if expired { order.expiry_reason } else { None },
         }
     }
 }

@@ -10,6 +10,7 @@ mod preflight;
 mod sandbox;
 mod sandbox_admin;
 mod sandbox_cli;
+mod sandbox_trading;
 mod sandbox_ws;
 mod sandbox_ws_api;
 mod sign;

@@ -417,7 +417,7 @@ async fn a_failed_cancel_replace_says_what_happened_to_each_part() {
         &hmac(),
         json!({
             "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
-            "quantity": "0.01", "price": "1000.00",
+            "quantity": "0.01", "price": "95000.00",
             "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrderId": 999_999
         }),
     );

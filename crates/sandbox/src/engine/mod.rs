@@ -697,16 +697,13 @@ impl Engine {
     }
 
     /// Checks an order against its symbol's filters at `now_ms` without
-    /// placing it.
+    /// placing it (what `order/test` checks: the filters, not the matching
+    /// engine's rules such as a stop that would trigger immediately).
     pub fn validate(&self, new: &NewOrder, now_ms: i64) -> Result<(), ApiError> {
         let index = self
             .symbol_index(&new.symbol)
             .ok_or_else(ApiError::bad_symbol)?;
-        self.check_filters(index, new, now_ms)?;
-        if new.order_type.is_algo() {
-            self.check_trigger_price(index, new)?;
-        }
-        Ok(())
+        self.check_filters(index, new, now_ms)
     }
 
     /// Cancels an open order; `-2011` if it is unknown or no longer open.

@@ -515,6 +515,26 @@ async fn order_lists_are_queried_and_canceled() {
         .await
         .unwrap();
     assert_eq!(open.as_array().unwrap().len(), 1, "the OTO: {open}");
+    // Canceling every open order takes the OTO's two with it.
+    let canceled = call(
+        &rest,
+        "DELETE",
+        "/api/v3/openOrders",
+        &[("symbol", "BTCUSDT".into())],
+    )
+    .await
+    .unwrap();
+    let statuses: Vec<&str> = canceled
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["CANCELED", "CANCELED"], "{canceled}");
+    let open = call(&rest, "GET", "/api/v3/openOrderList", &[])
+        .await
+        .unwrap();
+    assert_eq!(open, json!([]));
     let missing = call(
         &rest,
         "GET",

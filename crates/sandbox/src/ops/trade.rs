@@ -209,7 +209,12 @@ pub fn cancel_open_orders(
     }
     let mut out = Vec::new();
     for order_id in open {
-        let order = engine.cancel(caller.uid, order_id, now)?;
+        // Canceling one order of a list cancels the list: its other
+        // orders are already CANCELED when their turn comes.
+        let order = match engine.order(order_id) {
+            Some(order) if !order.status.is_open() => order.clone(),
+            _ => engine.cancel(caller.uid, order_id, now)?,
+        };
         out.push(wire::CancelResponse::new(
             &order,
             cancel_client_order_id(order_id),

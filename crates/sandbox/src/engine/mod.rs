@@ -1740,13 +1740,13 @@ pub(crate) mod tests {
     use super::*;
     use crate::market::default_symbols;
 
-    pub(super) const T0: i64 = 1_700_000_000_000;
+    pub(crate) const T0: i64 = 1_700_000_000_000;
 
-    pub(super) fn d(text: &str) -> Decimal {
+    pub(crate) fn d(text: &str) -> Decimal {
         text.parse().unwrap()
     }
 
-    pub(super) fn engine(synthetic: bool) -> Engine {
+    pub(crate) fn engine(synthetic: bool) -> Engine {
         let market = Market::new(5, T0, default_symbols());
         let commission = Commission {
             maker: d("0.001"),
@@ -1769,7 +1769,7 @@ pub(crate) mod tests {
         engine
     }
 
-    pub(super) fn limit(side: Side, price: &str, qty: &str, tif: TimeInForce) -> NewOrder {
+    pub(crate) fn limit(side: Side, price: &str, qty: &str, tif: TimeInForce) -> NewOrder {
         let mut new = NewOrder::new("BTCUSDT", side, OrderType::Limit);
         new.time_in_force = tif;
         new.quantity = Some(d(qty));

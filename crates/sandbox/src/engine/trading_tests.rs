@@ -586,6 +586,145 @@ fn a_prevented_match_reports_trade_prevention_to_both_orders() {
     );
 }
 
+#[test]
+fn an_oto_whose_working_order_expires_expires_its_pending_order() {
+    let mut engine = engine(false);
+    // An IOC working order with nothing to trade against expires at once.
+    let working = limit(
+        Side::Buy,
+        &near(&engine, -100).to_string(),
+        "0.5",
+        TimeInForce::Ioc,
+    );
+    let mut pending = NewOrder::new("BTCUSDT", Side::Sell, OrderType::Market);
+    pending.quantity = Some(d("0.5"));
+    let list = NewList {
+        symbol: "BTCUSDT".to_owned(),
+        list_client_order_id: None,
+        kind: ListKind::Oto { working, pending },
+        legacy: false,
+    };
+    let placed = engine.place_list(1, &list, T0).unwrap();
+    let pending_id = placed.orders[1].order_id;
+    let pending = engine.order(pending_id).unwrap();
+    assert_eq!(
+        (pending.status, pending.expiry_reason),
+        (OrderStatus::Expired, Some("OTO_PHASE_ONE_EXPIRED"))
+    );
+    assert_eq!(
+        list_statuses(&placed.events),
+        [("EXEC_STARTED", "EXECUTING"), ("ALL_DONE", "ALL_DONE")]
+    );
+    check_locked(&engine);
+}
+
+#[test]
+fn the_deprecated_oco_answers_the_relationship_error() {
+    let mut engine = engine(false);
+    let mut list = oco_sell(&engine, "0.1");
+    list.legacy = true;
+    if let ListKind::Oco { above, .. } = &mut list.kind {
+        above.price = Some(near(&engine, -1));
+    }
+    let err = engine.place_list(1, &list, T0).unwrap_err();
+    assert_eq!(
+        (err.code, err.msg.as_str()),
+        (
+            -2010,
+            "The relationship of the prices for the orders is not correct."
+        )
+    );
+}
+
+#[test]
+fn a_market_buy_stop_without_the_balance_at_its_trigger_expires_rejected() {
+    let mut engine = engine(false);
+    let trigger = near(&engine, 500);
+    // Account 1 has 1,000,000 USDT: 11 BTC at ~97,500 costs more.
+    let mut new = stop(OrderType::StopLoss, Side::Buy, trigger, "11");
+    new.price = None;
+    let id = engine.place(1, &new, T0).unwrap().order.order_id;
+    assert_eq!(engine.account(1).unwrap().balances["USDT"].locked, d("0"));
+    for uid in [2, 3] {
+        engine
+            .place(uid, &at(Side::Sell, trigger + d("10"), "9.9"), T0)
+            .unwrap();
+    }
+    trade_at(&mut engine, trigger, T0 + 1);
+    let order = engine.order(id).unwrap();
+    assert_eq!(
+        (order.status, order.expiry_reason),
+        (OrderStatus::Expired, Some("REJECTED"))
+    );
+    check_locked(&engine);
+}
+
+#[test]
+fn a_trailing_stop_with_a_stop_price_tracks_only_once_the_stop_is_met() {
+    let mut engine = engine(false);
+    let activation = near(&engine, 1000);
+    // A take-profit sell: tracking starts at the activation price.
+    let mut new = stop(OrderType::TakeProfit, Side::Sell, activation, "0.01");
+    new.price = None;
+    new.trailing_delta = Some(50);
+    let id = engine.place(1, &new, T0).unwrap().order.order_id;
+    assert_eq!(engine.order(id).unwrap().trailing_time, -1);
+    engine
+        .place(2, &at(Side::Buy, activation - d("5000"), "1"), T0)
+        .unwrap();
+    trade_at(&mut engine, activation + d("100"), T0 + 1);
+    let order = engine.order(id).unwrap();
+    assert_eq!(
+        (order.trailing_time, order.trail_extreme, order.status),
+        (T0 + 1, Some(activation + d("100")), OrderStatus::New)
+    );
+    // 0.5 % under the highest price since: it triggers.
+    let high = activation + d("100");
+    trade_at(
+        &mut engine,
+        (high * d("0.995")).round_dp(0) - d("1"),
+        T0 + 2,
+    );
+    assert_eq!(status(&engine, id), OrderStatus::Filled);
+}
+
+#[test]
+fn more_than_twenty_open_lists_fail_max_num_order_lists() {
+    let mut engine = engine(false);
+    for _ in 0..MAX_NUM_ORDER_LISTS {
+        let mut pending = NewOrder::new("BTCUSDT", Side::Sell, OrderType::Market);
+        pending.quantity = Some(d("0.001"));
+        let list = NewList {
+            symbol: "BTCUSDT".to_owned(),
+            list_client_order_id: None,
+            kind: ListKind::Oto {
+                working: at(Side::Buy, near(&engine, -1000), "0.001"),
+                pending,
+            },
+            legacy: false,
+        };
+        engine.place_list(1, &list, T0).unwrap();
+    }
+    let err = engine
+        .place_list(1, &oco_sell(&engine, "0.1"), T0)
+        .unwrap_err();
+    assert_eq!(err.msg, "Filter failure: MAX_NUM_ORDER_LISTS");
+}
+
+#[test]
+fn amending_a_list_order_answers_its_list() {
+    let mut engine = engine(false);
+    let placed = engine.place_list(1, &oco_sell(&engine, "1"), T0).unwrap();
+    let limit_id = placed.orders[1].order_id;
+    let amended = engine
+        .amend(1, limit_id, d("0.5"), Some("smaller".to_owned()), T0 + 1)
+        .unwrap();
+    let list = amended.list.unwrap();
+    assert_eq!(list.order_list_id, placed.list.order_list_id);
+    assert_eq!(engine.list_client_ids(&list)[1], "smaller");
+    check_locked(&engine);
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Limit {

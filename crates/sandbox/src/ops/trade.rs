@@ -719,4 +719,137 @@ mod tests {
             "Parameter 'icebergQty' sent when not required.",
         );
     }
+
+    /// `symbol=BTCUSDT&side=SELL&quantity=1` plus `extra` (`name=value`
+    /// pairs separated by `&`).
+    fn order(extra: &str) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            ("symbol".to_owned(), "BTCUSDT".to_owned()),
+            ("side".to_owned(), "SELL".to_owned()),
+            ("quantity".to_owned(), "1".to_owned()),
+        ];
+        for pair in extra.split('&') {
+            let (name, value) = pair.split_once('=').unwrap();
+            pairs.push((name.to_owned(), value.to_owned()));
+        }
+        pairs
+    }
+
+    #[track_caller]
+    fn check_type_rule(extra: &str, expected: Result<(), (i64, &str)>) {
+        let pairs = order(extra);
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let res = parse_new_order(&Params::from_pairs(&borrowed))
+            .map(|_| ())
+            .map_err(|err| (err.code, err.msg));
+        let expected = expected.map_err(|(code, msg)| (code, msg.to_owned()));
+        assert_eq!(res, expected, "{extra}");
+    }
+
+    #[test]
+    fn stop_types_need_a_stop_price_or_a_trailing_delta() {
+        // rest-api.md § New order, mandatory parameters by type.
+        let missing =
+            "Param 'stopPrice' or 'trailingDelta' must be sent, but both were empty/null!";
+        check_type_rule("type=STOP_LOSS&stopPrice=90000", Ok(()));
+        check_type_rule("type=STOP_LOSS&trailingDelta=100", Ok(()));
+        check_type_rule("type=TAKE_PROFIT&stopPrice=1&trailingDelta=100", Ok(()));
+        check_type_rule("type=STOP_LOSS", Err((-1102, missing)));
+        check_type_rule(
+            "type=STOP_LOSS_LIMIT&timeInForce=GTC&price=1&stopPrice=1",
+            Ok(()),
+        );
+        check_type_rule(
+            "type=TAKE_PROFIT_LIMIT&price=1&stopPrice=1",
+            Err((
+                -1102,
+                "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.",
+            )),
+        );
+        check_type_rule(
+            "type=STOP_LOSS_LIMIT&timeInForce=GTC&stopPrice=1",
+            Err((
+                -1102,
+                "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+            )),
+        );
+        check_type_rule(
+            "type=STOP_LOSS&stopPrice=1&price=1",
+            Err((-1106, "Parameter 'price' sent when not required.")),
+        );
+        check_type_rule(
+            "type=TAKE_PROFIT&stopPrice=1&timeInForce=GTC",
+            Err((-1114, "TimeInForce parameter sent when not required.")),
+        );
+        check_type_rule(
+            "type=LIMIT&timeInForce=GTC&price=1&stopPrice=1",
+            Err((-1106, "Parameter 'stopPrice' sent when not required.")),
+        );
+        check_type_rule(
+            "type=LIMIT_MAKER&price=1&trailingDelta=10",
+            Err((-1106, "Parameter 'trailingDelta' sent when not required.")),
+        );
+        check_type_rule(
+            "type=STOP_LOSS_LIMIT&timeInForce=GTC&price=1&stopPrice=1&icebergQty=0.1",
+            Err((-2010, "Iceberg orders are not supported for this symbol.")),
+        );
+        check_type_rule(
+            "type=LIMIT&timeInForce=GTC&price=1&pegPriceType=PRIMARY_PEG",
+            Err((-2010, "Pegged orders are not supported for this symbol.")),
+        );
+        check_type_rule("type=MARKET&selfTradePreventionMode=EXPIRE_BOTH", Ok(()));
+        check_type_rule(
+            "type=MARKET&selfTradePreventionMode=BOTH",
+            Err((
+                -1130,
+                "Data sent for parameter 'selfTradePreventionMode' is not valid.",
+            )),
+        );
+    }
+
+    #[test]
+    fn list_legs_read_their_prefixed_parameters() {
+        const ABOVE: Leg = Leg {
+            prefix: "pendingAbove",
+            side: "pendingSide",
+            quantity: "pendingQuantity",
+            client_order_id: "pendingAboveClientOrderId",
+        };
+        let params = Params::from_pairs(&[
+            ("pendingSide", "SELL"),
+            ("pendingQuantity", "2"),
+            ("pendingAboveType", "STOP_LOSS_LIMIT"),
+            ("pendingAbovePrice", "10"),
+            ("pendingAboveStopPrice", "11"),
+            ("pendingAboveClientOrderId", "mine"),
+        ]);
+        let err = read_leg(&params, "BTCUSDT", &ABOVE).unwrap_err();
+        assert_eq!(
+            err.msg,
+            "Mandatory parameter 'pendingAboveTimeInForce' was not sent, was empty/null, or malformed."
+        );
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("pendingSide", "SELL"),
+            ("pendingQuantity", "2"),
+            ("pendingAboveType", "STOP_LOSS_LIMIT"),
+            ("pendingAbovePrice", "10"),
+            ("pendingAboveStopPrice", "11"),
+            ("pendingAboveClientOrderId", "mine"),
+        ];
+        pairs.push(("pendingAboveTimeInForce", "IOC"));
+        let leg = read_leg(&Params::from_pairs(&pairs), "BTCUSDT", &ABOVE).unwrap();
+        assert_eq!(leg.order_type, OrderType::StopLossLimit);
+        assert_eq!(leg.time_in_force, TimeInForce::Ioc);
+        assert_eq!(leg.quantity, Some(Decimal::from(2)));
+        assert_eq!(leg.stop_price, Some(Decimal::from(11)));
+        assert_eq!(leg.client_order_id.as_deref(), Some("mine"));
+        assert!(
+            ABOVE
+                .names()
+                .contains(&"pendingAboveTrailingDelta".to_owned())
+        );
+    }
 }

@@ -322,3 +322,148 @@ impl<'a> ExecutionReport<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::{T0, d, engine, limit};
+    use crate::engine::{ListKind, NewList, NewOrder};
+    use crate::events::Event;
+    use crate::model::{OrderType, Side, StpMode, TimeInForce};
+
+    /// The payloads of `uid`'s account events.
+    fn payloads(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Account(event) => Some(event_payload(event)),
+                Event::Market(_) => None,
+            })
+            .collect()
+    }
+
+    /// The top-level keys of a JSON object, in their order.
+    fn keys(json: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        let (mut depth, mut in_string, mut start) = (0, false, None);
+        let bytes = json.as_bytes();
+        for (i, b) in bytes.iter().enumerate() {
+            match (*b, in_string) {
+                (b'"', false) => {
+                    in_string = true;
+                    start = Some(i + 1);
+                }
+                (b'"', true) => {
+                    in_string = false;
+                    if depth == 1 && bytes.get(i + 1) == Some(&b':') {
+                        keys.push(json[start.unwrap_or(i)..i].to_owned());
+                    }
+                }
+                (b'{' | b'[', false) => depth += 1,
+                (b'}' | b']', false) => depth -= 1,
+                _ => {}
+            }
+        }
+        keys
+    }
+
+    #[track_caller]
+    fn check_conditional(payload: &str, present: &[&str], absent: &[&str]) {
+        let keys = keys(payload);
+        for key in present {
+            assert!(keys.iter().any(|k| k == key), "{key} missing: {payload}");
+        }
+        for key in absent {
+            assert!(!keys.iter().any(|k| k == key), "{key} present: {payload}");
+        }
+    }
+
+    const STP_KEYS: [&str; 9] = ["v", "A", "B", "u", "U", "Cs", "pl", "pL", "pY"];
+
+    #[test]
+    fn a_plain_report_has_no_conditional_fields() {
+        let mut engine = engine(false);
+        let placed = engine
+            .place(1, &limit(Side::Buy, "90000", "0.1", TimeInForce::Gtc), T0)
+            .unwrap();
+        let payload = &payloads(&placed.events)[0];
+        check_conditional(payload, &["W", "V"], &STP_KEYS);
+        check_conditional(payload, &[], &["d", "D", "j", "J", "eR"]);
+        assert!(payload.contains(r#""x":"NEW","X":"NEW""#), "{payload}");
+    }
+
+    #[test]
+    fn a_trailing_stop_shows_its_delta_and_no_working_time_yet() {
+        let mut engine = engine(false);
+        let mut new = NewOrder::new("BTCUSDT", Side::Sell, OrderType::StopLoss);
+        new.quantity = Some(d("0.1"));
+        new.trailing_delta = Some(100);
+        new.strategy_type = Some(1_000_000);
+        let placed = engine.place(1, &new, T0).unwrap();
+        let payload = &payloads(&placed.events)[0];
+        check_conditional(payload, &["d", "D", "J"], &["W", "j", "v"]);
+        assert!(
+            payload.contains(r#""d":100,"D":1700000000000"#),
+            "{payload}"
+        );
+        assert!(payload.contains(r#""w":false"#), "{payload}");
+    }
+
+    #[test]
+    fn prevented_matches_carry_the_stp_fields() {
+        let mut engine = engine(false);
+        engine
+            .place(1, &limit(Side::Sell, "97000", "1", TimeInForce::Gtc), T0)
+            .unwrap();
+        let mut buy = limit(Side::Buy, "97000", "0.4", TimeInForce::Gtc);
+        buy.stp_mode = StpMode::ExpireTaker;
+        let placed = engine.place(1, &buy, T0).unwrap();
+        let prevented: Vec<String> = payloads(&placed.events)
+            .into_iter()
+            .filter(|p| p.contains("TRADE_PREVENTION"))
+            .collect();
+        assert_eq!(prevented.len(), 2, "{prevented:?}");
+        for payload in &prevented {
+            check_conditional(payload, &STP_KEYS, &["eR"]);
+            assert!(payload.contains(r#""V":"EXPIRE_TAKER""#) || payload.contains(r#""V":"NONE""#));
+        }
+        assert!(
+            prevented[1].contains(r#""X":"EXPIRED_IN_MATCH""#),
+            "{}",
+            prevented[1]
+        );
+        assert!(
+            prevented[1].contains(r#""B":"0.40000000""#),
+            "{}",
+            prevented[1]
+        );
+    }
+
+    #[test]
+    fn list_status_has_the_documented_fields_in_order() {
+        let mut engine = engine(false);
+        let mut above = NewOrder::new("BTCUSDT", Side::Sell, OrderType::LimitMaker);
+        above.quantity = Some(d("0.1"));
+        above.price = Some(d("99000"));
+        let mut below = NewOrder::new("BTCUSDT", Side::Sell, OrderType::StopLoss);
+        below.quantity = Some(d("0.1"));
+        below.stop_price = Some(d("95000"));
+        let list = NewList {
+            symbol: "BTCUSDT".to_owned(),
+            list_client_order_id: Some("list1".to_owned()),
+            kind: ListKind::Oco { below, above },
+            legacy: false,
+        };
+        let placed = engine.place_list(1, &list, T0).unwrap();
+        let payloads = payloads(&placed.events);
+        let status = payloads.iter().find(|p| p.contains("listStatus")).unwrap();
+        assert_eq!(
+            keys(status),
+            ["e", "E", "s", "g", "c", "l", "L", "r", "C", "T", "O"]
+        );
+        assert!(status.contains(r#""c":"OCO","l":"EXEC_STARTED","L":"EXECUTING""#));
+        // The legs' reports come first, each with the list's ID.
+        assert!(payloads[0].contains(r#""o":"STOP_LOSS""#) && payloads[0].contains(r#""g":0"#));
+        assert!(payloads[1].contains(r#""o":"LIMIT_MAKER""#));
+    }
+}

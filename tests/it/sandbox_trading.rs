@@ -749,3 +749,35 @@ async fn self_trade_prevention_expires_the_taker_and_records_the_match() {
     }
     panic!("the walk moved during every attempt");
 }
+
+#[test]
+fn every_sandbox_endpoint_has_the_docs_security_on_both_transports() {
+    use mbx_domain::endpoints::{Security, rest_endpoint, ws_method};
+    use mbx_sandbox::Need;
+    use mbx_sandbox::ops::{ENDPOINTS, Op};
+    // The docs' table (generated from the pinned docs into mbx-domain) is
+    // an oracle independent of the sandbox's own table.
+    for endpoint in ENDPOINTS {
+        let expected = match endpoint.op {
+            Op::Public(_) => Security::None,
+            Op::Signed(Need::Read, _) => Security::UserData,
+            Op::Signed(Need::Trade, _) => Security::Trade,
+        };
+        let method = endpoint.http_method.as_str();
+        if let Some(documented) = rest_endpoint(method, endpoint.path) {
+            assert_eq!(documented.security, expected, "{method} {}", endpoint.path);
+        } else {
+            // Only wallet endpoints ccxt reads while loading markets are
+            // outside the docs' tables.
+            assert!(
+                endpoint.path.starts_with("/sapi/"),
+                "{method} {} undocumented",
+                endpoint.path
+            );
+        }
+        if let Some(name) = endpoint.ws_method {
+            let documented = ws_method(name).unwrap_or_else(|| panic!("{name} undocumented"));
+            assert_eq!(documented.security, expected, "{name}");
+        }
+    }
+}

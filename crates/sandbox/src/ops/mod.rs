@@ -521,6 +521,35 @@ mod tests {
     }
 
     #[test]
+    fn trading_endpoints_weigh_as_documented() {
+        // rest-api.md: order lists 1 each, their queries 4/20/6, amend 4,
+        // amendments 4, myFilters 40, myPreventedMatches 2 or 20.
+        check_weight("POST", "/api/v3/orderList/oco", "", 1);
+        check_weight("POST", "/api/v3/orderList/oto", "", 1);
+        check_weight("POST", "/api/v3/orderList/otoco", "", 1);
+        check_weight("POST", "/api/v3/order/oco", "", 1);
+        check_weight("DELETE", "/api/v3/orderList", "", 1);
+        check_weight("GET", "/api/v3/orderList", "", 4);
+        check_weight("GET", "/api/v3/allOrderList", "", 20);
+        check_weight("GET", "/api/v3/openOrderList", "", 6);
+        check_weight("PUT", "/api/v3/order/amend/keepPriority", "", 4);
+        check_weight("GET", "/api/v3/order/amendments", "", 4);
+        check_weight("GET", "/api/v3/myFilters", "symbol=BTCUSDT", 40);
+        check_weight(
+            "GET",
+            "/api/v3/myPreventedMatches",
+            "symbol=BTCUSDT&preventedMatchId=1",
+            2,
+        );
+        check_weight(
+            "GET",
+            "/api/v3/myPreventedMatches",
+            "symbol=BTCUSDT&orderId=1",
+            20,
+        );
+    }
+
+    #[test]
     fn both_transports_read_the_same_weight() {
         let from_pairs = WeightInput::from_pairs([("symbols", r#"["A","B","C"]"#)]);
         let from_query = WeightInput::from_query("symbols=%5B%22A%22%2C%22B%22%2C%22C%22%5D");

@@ -19,7 +19,7 @@
 //!    (buy) or `remaining` (sell) still locked; release anything else.
 //!
 //! Stop and take-profit orders, order lists, amendments and self-trade
-//! prevention live in [`contingent`] and [`amend`]; they use the same
+//! prevention live in `engine/contingent.rs` and `engine/amend.rs`; they use the same
 //! phases.
 //!
 //! Synthetic liquidity belongs to the house account ([`HOUSE_UID`]), which

@@ -230,15 +230,14 @@ fn matching(c: &mut Criterion) {
     let config = unlimited();
     let uid = config.accounts[0].uid;
     let exchange = mbx_sandbox::Exchange::new(&config).unwrap();
-    let market = |side| mbx_sandbox::engine::NewOrder {
-        symbol: "BTCUSDT".to_owned(),
-        side,
-        order_type: mbx_sandbox::model::OrderType::Market,
-        time_in_force: mbx_sandbox::model::TimeInForce::Gtc,
-        quantity: Some(Decimal::new(1, 4)),
-        quote_order_qty: None,
-        price: None,
-        client_order_id: None,
+    let market = |side| {
+        let mut new = mbx_sandbox::engine::NewOrder::new(
+            "BTCUSDT",
+            side,
+            mbx_sandbox::model::OrderType::Market,
+        );
+        new.quantity = Some(Decimal::new(1, 4));
+        new
     };
     let (buy, sell) = (
         market(mbx_sandbox::model::Side::Buy),

@@ -39,37 +39,10 @@ use serde_json::{Map, Value};
 // these endpoints are already in REST_CALLS and WS_CALLS.
 // ---------------------------------------------------------------------
 const PENDING_REST: &[(&str, &str)] = &[
-    ("PUT", "/api/v3/order/amend/keepPriority"),
-    ("POST", "/api/v3/order/oco"),
-    ("POST", "/api/v3/orderList/oco"),
-    ("POST", "/api/v3/orderList/oto"),
-    ("POST", "/api/v3/orderList/otoco"),
     ("POST", "/api/v3/orderList/opo"),
     ("POST", "/api/v3/orderList/opoco"),
-    ("DELETE", "/api/v3/orderList"),
-    ("GET", "/api/v3/orderList"),
-    ("GET", "/api/v3/allOrderList"),
-    ("GET", "/api/v3/openOrderList"),
-    ("GET", "/api/v3/myPreventedMatches"),
-    ("GET", "/api/v3/order/amendments"),
-    ("GET", "/api/v3/myFilters"),
 ];
-const PENDING_WS: &[&str] = &[
-    "order.amend.keepPriority",
-    "orderList.place",
-    "orderList.place.oco",
-    "orderList.place.oto",
-    "orderList.place.otoco",
-    "orderList.place.opo",
-    "orderList.place.opoco",
-    "orderList.cancel",
-    "orderList.status",
-    "openOrderLists.status",
-    "allOrderLists",
-    "myPreventedMatches",
-    "order.amendments",
-    "myFilters",
-];
+const PENDING_WS: &[&str] = &["orderList.place.opo", "orderList.place.opoco"];
 // ----------------------------- end PENDING ----------------------------
 
 /// What must exist before a call.

@@ -203,7 +203,7 @@ async fn every_symbol_has_the_price_range_rule() {
             "askLimitMultUp": "2.0000", "askLimitMultDown": "0.5000"}]}]})
     );
     let all = get(&client, "/api/v3/executionRules", &[]).await;
-    assert_eq!(all["symbolRules"].as_array().unwrap().len(), 8);
+    assert_eq!(all["symbolRules"].as_array().unwrap().len(), 9);
     let halted = get(
         &client,
         "/api/v3/executionRules",

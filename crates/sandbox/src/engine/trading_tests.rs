@@ -962,3 +962,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_triggered_stop_is_held_to_the_price_range() {
+    // The PRICE_RANGE rule applies when a stop's taker phase starts, at
+    // its trigger: a resting sell at 2.5 times the reference price is out
+    // of reach of the triggered market buy, which fills what is in range
+    // and expires.
+    let mut engine = engine(false);
+    let reference = engine.reference_price("BTCUSDT", T0).unwrap().unwrap();
+    let times = |factor: &str| crate::market::round_to_step(reference * d(factor), d("0.01"));
+    engine
+        .place(1, &at(Side::Sell, times("1.2"), "0.1"), T0)
+        .unwrap();
+    engine
+        .place(1, &at(Side::Sell, times("1.5"), "0.5"), T0)
+        .unwrap();
+    engine
+        .place(1, &at(Side::Sell, times("2.5"), "0.5"), T0)
+        .unwrap();
+    let placed = engine
+        .place(
+            2,
+            &stop(OrderType::StopLoss, Side::Buy, times("1.1"), "1"),
+            T0,
+        )
+        .unwrap();
+    let id = placed.order.order_id;
+    // A buy of the 1.2× offer prints a trade above the stop price.
+    let mut buy = NewOrder::new("BTCUSDT", Side::Buy, OrderType::Market);
+    buy.quantity = Some(d("0.1"));
+    let events = engine.place(3, &buy, T0 + 1).unwrap().events;
+    assert_eq!(
+        reports(&events, id),
+        [
+            ("NEW", OrderStatus::New, true),
+            ("TRADE", OrderStatus::PartiallyFilled, true),
+            ("EXPIRED", OrderStatus::Expired, true)
+        ]
+    );
+    let order = engine.order(id).unwrap();
+    assert_eq!(order.executed_qty, d("0.5"));
+    assert_eq!(order.expiry_reason, Some(ExpiryReason::PriceRangeExceeded));
+    check_locked(&engine);
+}

@@ -781,3 +781,73 @@ fn every_sandbox_endpoint_has_the_docs_security_on_both_transports() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opo_sells_what_its_working_order_bought() {
+    // faqs/opo.md over the WebSocket API: a working buy that takes from the
+    // book at once, and a pending sell without a quantity that then rests
+    // for what was received, net of the commission.
+    let sandbox = Sandbox::start(SandboxConfig::demo()).await.unwrap();
+    let rest = rest(&sandbox);
+    let (api, _items) = ws(&sandbox).await;
+    let price = mid(&rest).await;
+    let far = |factor: &str| (price * d(factor)).round_dp(2).to_string();
+    let wrong_side = ws_call(
+        &api,
+        "orderList.place.opo",
+        json!({
+            "symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "SELL",
+            "workingPrice": far("1.01"), "workingQuantity": "0.01", "workingTimeInForce": "GTC",
+            "pendingType": "LIMIT_MAKER", "pendingSide": "SELL", "pendingPrice": far("1.03"),
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(wrong_side.code(), Some(-1222), "{wrong_side}");
+    let placed = ws_call(
+        &api,
+        "orderList.place.opo",
+        json!({
+            "symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "BUY",
+            "workingPrice": far("1.01"), "workingQuantity": "0.01", "workingTimeInForce": "GTC",
+            "pendingType": "LIMIT_MAKER", "pendingSide": "SELL", "pendingPrice": far("1.03"),
+            "newOrderRespType": "FULL",
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(placed["contingencyType"], "OTO", "{placed}");
+    let working = &placed["orderReports"][0];
+    assert_eq!(working["status"], "FILLED", "{placed}");
+    let commission: Decimal = working["fills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fill| dec(&fill["commission"]))
+        .sum();
+    let received = dec(&working["executedQty"]) - commission;
+    let pending_id = placed["orders"][1]["orderId"].as_u64().unwrap();
+    let pending = order(&rest, pending_id).await;
+    assert_eq!(pending["status"], "NEW", "{pending}");
+    assert_eq!(pending["type"], "LIMIT_MAKER");
+    // BTCUSDT's step is 0.00001: what was received, rounded down.
+    assert_eq!(
+        dec(&pending["origQty"]),
+        received.round_dp_with_strategy(5, rust_decimal::RoundingStrategy::ToZero)
+    );
+    let pending_qty = call(
+        &rest,
+        "PUT",
+        "/api/v3/order/amend/keepPriority",
+        &[
+            ("symbol", "BTCUSDT".into()),
+            ("orderId", pending_id.to_string()),
+            ("newQty", "0.001".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(pending_qty["amendedOrder"]["qty"], "0.00100000");
+    api.close().await;
+    sandbox.shutdown().await;
+}

@@ -160,7 +160,7 @@ impl SymbolInfo {
             iceberg_allowed: false,
             oco_allowed: true,
             oto_allowed: true,
-            opo_allowed: false,
+            opo_allowed: true,
             quote_order_qty_market_allowed: true,
             allow_trailing_stop: true,
             cancel_replace_allowed: true,

@@ -1,7 +1,9 @@
 //! Order Amend Keep Priority (rest-api.md § Order Amend Keep Priority):
 //! an open order's quantity goes down and it keeps its place in the queue.
 //!
-//! 1. Only a decrease: `newQty` equal to the quantity is `-2038` "The
+//! 1. Not an OPO's pending order before it starts (`-2038` "Order amend
+//!    (pending OPO order) is not supported."; its quantity is not known
+//!    yet). Only a decrease: `newQty` equal to the quantity is `-2038` "The
 //!    requested action would change no state; rejecting", larger is
 //!    `-2038` "Order amend (quantity increase) is not supported.".
 //! 2. `newQty` passes `LOT_SIZE`; an order is amended at most
@@ -75,6 +77,16 @@ impl Engine {
         let index = self
             .symbol_index(&order.symbol)
             .ok_or_else(ApiError::internal)?;
+        let opo_pending = order.status == OrderStatus::PendingNew
+            && u64::try_from(order.order_list_id)
+                .ok()
+                .and_then(|id| self.lists.get(&id))
+                .is_some_and(|list| list.opo_lock.is_some());
+        if opo_pending {
+            return Err(rejected(
+                "Order amend (pending OPO order) is not supported.",
+            ));
+        }
         if new_qty == order.orig_qty {
             return Err(rejected(
                 "The requested action would change no state; rejecting",

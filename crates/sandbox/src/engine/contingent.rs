@@ -25,6 +25,13 @@
 //!    (`OTO_PHASE_ONE_EXPIRED`); canceling any order cancels the list.
 //! 6. A list is `ALL_DONE` once none of its orders is open; `listStatus`
 //!    reports placement, the pending orders' start and the end.
+//! 7. One pays the other (OPO, OPOCO; faqs/opo.md): an OTO or OTOCO whose
+//!    working order is a `BUY` and whose pending orders are `SELL`s with no
+//!    quantity. What the working order receives (net of commission) stays
+//!    locked for them; once it is `FILLED` the pending orders get that
+//!    quantity rounded down to `LOT_SIZE` (and `MARKET_LOT_SIZE` for
+//!    market types), the rest is released, and they pass the filters then
+//!    or expire (`REJECTED`). A list that ends first releases it.
 //!
 //! [`Engine::sweep`] applies rules 1, 2, 5 and 6 after every change of a
 //! symbol (each tick of the walk, each placement), until nothing more
@@ -35,6 +42,7 @@ use rust_decimal::Decimal;
 use super::{Engine, Fill, HOUSE_UID, MAX_NUM_ORDER_LISTS, NewOrder, Order, Placed, Step};
 use crate::error::ApiError;
 use crate::events::{AccountEvent, Event, Prevention};
+use crate::market::round_to_step;
 use crate::model::{ExpiryReason, OrderStatus, OrderType, Side, StpMode};
 
 /// An order list as `orderList` answers and `listStatus` reports it.
@@ -64,6 +72,9 @@ pub struct OrderList {
     pub pair: Vec<u64>,
     /// What the pair holds locked while neither leg works.
     pub pair_lock: Option<(&'static str, Decimal)>,
+    /// OPO and OPOCO until the pending orders start: the base asset the
+    /// working order received so far, locked for them.
+    pub opo_lock: Option<Decimal>,
 }
 
 impl OrderList {
@@ -89,6 +100,9 @@ pub enum ListKind {
         working: NewOrder,
         /// Placed once the working order is filled.
         pending: NewOrder,
+        /// One pays the other (`orderList/opo`): `working` buys, `pending`
+        /// sells what it bought and has no quantity of its own.
+        opo: bool,
     },
     /// One-triggers-one-cancels-the-other.
     Otoco {
@@ -98,6 +112,9 @@ pub enum ListKind {
         below: NewOrder,
         /// The pending pair's leg above the market.
         above: NewOrder,
+        /// One pays the other (`orderList/opoco`): `working` buys, the
+        /// pair sells what it bought and has no quantity of its own.
+        opo: bool,
     },
 }
 
@@ -158,6 +175,24 @@ fn stop_met(kind: OrderType, side: Side, stop: Decimal, last: Decimal) -> bool {
         (true, Side::Buy) | (false, Side::Sell) => last >= stop,
         (true, Side::Sell) | (false, Side::Buy) => last <= stop,
     }
+}
+
+/// An OPO's working order buys (`-1222`) and its pending orders sell
+/// (`-1223`).
+fn check_opo_sides(orders: &[&NewOrder]) -> Result<(), ApiError> {
+    if orders[0].side != Side::Buy {
+        return Err(ApiError::bad_request(
+            -1222,
+            "Working order in an OPO list must be a bid.",
+        ));
+    }
+    if orders[1..].iter().any(|order| order.side != Side::Sell) {
+        return Err(ApiError::bad_request(
+            -1223,
+            "Pending orders in an OPO list must be asks.",
+        ));
+    }
+    Ok(())
 }
 
 /// An OCO leg's class: stop-loss, or limit/take-profit.
@@ -474,7 +509,17 @@ impl Engine {
                 match status(self, working) {
                     _ if pending.is_empty() => {}
                     OrderStatus::Filled => {
-                        self.start_pending(index, &list, &pending, now_ms, events);
+                        let start = list.opo_lock.is_none()
+                            || self.size_opo_pending(
+                                index,
+                                list.order_list_id,
+                                &pending,
+                                now_ms,
+                                events,
+                            );
+                        if start {
+                            self.start_pending(index, &list, &pending, now_ms, events);
+                        }
                         changed = true;
                     }
                     OrderStatus::Canceled => {
@@ -538,9 +583,16 @@ impl Engine {
         let Some(list) = self.lists.get_mut(&list_id) else {
             return;
         };
+        let uid = list.uid;
+        let received = list.opo_lock.take();
         if let Some((asset, amount)) = list.pair_lock.take() {
-            let uid = list.uid;
             self.move_balance(uid, asset, amount, false, now_ms);
+        }
+        if let Some(amount) = received
+            && let Some(index) = self.symbol_index(&self.lists[&list_id].symbol)
+        {
+            let base = self.market.symbols()[index].spec.base;
+            self.move_balance(uid, base, amount, false, now_ms);
         }
         let Some(list) = self.lists.get_mut(&list_id) else {
             return;
@@ -638,6 +690,78 @@ impl Engine {
         }
     }
 
+    /// Rule 7: `net` of `asset` that `order` just received stays locked if
+    /// it is the working order of an OPO whose pending orders wait.
+    pub(super) fn opo_receive(&mut self, order: &Order, asset: &str, net: Decimal, now_ms: i64) {
+        let Ok(list_id) = u64::try_from(order.order_list_id) else {
+            return;
+        };
+        let Some(list) = self.lists.get_mut(&list_id) else {
+            return;
+        };
+        if list.working != Some(order.order_id) {
+            return;
+        }
+        let Some(lock) = list.opo_lock.as_mut() else {
+            return;
+        };
+        *lock += net;
+        self.move_balance(order.uid, asset, net, true, now_ms);
+    }
+
+    /// Rule 7: the working order of an OPO is `FILLED`. Its pending orders
+    /// get what it received as their quantity (rounded down to the lot
+    /// filters), all of it is released for [`Engine::start_pending`] to
+    /// lock again, and they pass the filters or expire (`REJECTED`).
+    /// Whether they may start.
+    fn size_opo_pending(
+        &mut self,
+        index: usize,
+        list_id: u64,
+        pending: &[u64],
+        now_ms: i64,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let Some(list) = self.lists.get_mut(&list_id) else {
+            return false;
+        };
+        let uid = list.uid;
+        let received = list.opo_lock.take().unwrap_or_default();
+        let base = self.market.symbols()[index].spec.base;
+        self.move_balance(uid, base, received, false, now_ms);
+        let spec = &self.market.symbols()[index].spec;
+        let (step, max_qty, market_max_qty) = (spec.step_size, spec.max_qty, spec.market_max_qty);
+        let mut sized = Vec::with_capacity(pending.len());
+        for id in pending {
+            let Some(order) = self.orders.get_mut(id) else {
+                continue;
+            };
+            let mut qty = round_to_step(received, step).min(max_qty);
+            if order.order_type.working_type() == OrderType::Market {
+                qty = qty.min(round_to_step(market_max_qty, step));
+            }
+            order.orig_qty = qty;
+            order.update_time = now_ms;
+            let mut new = NewOrder::new(&order.symbol, order.side, order.order_type);
+            new.quantity = Some(qty);
+            new.price = order.order_type.has_price().then_some(order.price);
+            new.stop_price = order.stop_price;
+            new.trailing_delta = order.trailing_delta;
+            sized.push(new);
+        }
+        let fits = sized
+            .iter()
+            .all(|new| self.check_filters(index, new, now_ms).is_ok());
+        if !fits {
+            for id in pending {
+                self.set_status(*id, OrderStatus::New, now_ms);
+                let reason = Some(ExpiryReason::Rejected);
+                self.finish(index, *id, OrderStatus::Expired, reason, now_ms, events);
+            }
+        }
+        fits
+    }
+
     fn set_status(&mut self, order_id: u64, status: OrderStatus, now_ms: i64) {
         if let Some(order) = self.orders.get_mut(&order_id) {
             order.status = status;
@@ -678,16 +802,40 @@ impl Engine {
         {
             return Err(ApiError::order_rejected("Duplicate order sent."));
         }
-        let orders: Vec<&NewOrder> = match &new.kind {
-            ListKind::Oco { below, above } => vec![below, above],
-            ListKind::Oto { working, pending } => vec![working, pending],
+        let (orders, opo): (Vec<&NewOrder>, bool) = match &new.kind {
+            ListKind::Oco { below, above } => (vec![below, above], false),
+            ListKind::Oto {
+                working,
+                pending,
+                opo,
+            } => (vec![working, pending], *opo),
             ListKind::Otoco {
                 working,
                 below,
                 above,
-            } => vec![working, below, above],
+                opo,
+            } => (vec![working, below, above], *opo),
         };
-        for order in &orders {
+        // An OPO's pending orders are checked as if they sold the whole
+        // working quantity; their real quantity is checked when they start.
+        let checked: Vec<NewOrder> = if opo {
+            check_opo_sides(&orders)?;
+            let quantity = orders[0].quantity;
+            orders
+                .iter()
+                .enumerate()
+                .map(|(i, order)| {
+                    let mut order = (*order).clone();
+                    if i > 0 {
+                        order.quantity = quantity;
+                    }
+                    order
+                })
+                .collect()
+        } else {
+            orders.iter().map(|order| (*order).clone()).collect()
+        };
+        for order in &checked {
             self.check_new_order(uid, order, now_ms)?;
         }
         let ids: Vec<&String> = orders
@@ -727,6 +875,7 @@ impl Engine {
             working: None,
             pair: Vec::new(),
             pair_lock: None,
+            opo_lock: opo.then_some(Decimal::ZERO),
         };
         let before = self.market.symbols()[index].update_id;
         let mut events = Vec::new();
@@ -753,7 +902,9 @@ impl Engine {
                     list.pair.push(id);
                 }
             }
-            ListKind::Oto { working, pending } => {
+            ListKind::Oto {
+                working, pending, ..
+            } => {
                 self.next_list_id += 1;
                 let (id, working_fills) =
                     self.place_working(uid, working, list_id, now_ms, &mut events)?;
@@ -775,8 +926,9 @@ impl Engine {
                 working,
                 below,
                 above,
+                ..
             } => {
-                self.check_pair(index, below, above, false)?;
+                self.check_pair(index, &checked[1], &checked[2], false)?;
                 self.next_list_id += 1;
                 let (id, working_fills) =
                     self.place_working(uid, working, list_id, now_ms, &mut events)?;
@@ -808,6 +960,15 @@ impl Engine {
         events.push(self.list_event(&list, now_ms));
         self.lists.insert(list_id, list.clone());
         self.open_lists.insert(list_id);
+        // Rule 7 for the working order's fills at placement (the list did
+        // not exist yet when they settled).
+        if let (Some(_), Some(working)) = (list.opo_lock, list.working) {
+            let received: Decimal = fills.iter().map(|fill| fill.qty - fill.commission).sum();
+            if let Some(order) = self.orders.get(&working).cloned() {
+                let base = self.market.symbols()[index].spec.base;
+                self.opo_receive(&order, base, received, now_ms);
+            }
+        }
         let spec = &self.market.symbols()[index].spec;
         events.extend(self.position_event(uid, &[spec.base, spec.quote], now_ms));
         self.sweep(index, now_ms, &mut events);

@@ -1635,6 +1635,10 @@ impl Engine {
             });
         }
         *self.fees.entry(get_asset.to_owned()).or_default() += commission;
+        if order.order_list_id >= 0 {
+            let net = get_amount - commission;
+            self.opo_receive(order, get_asset, net, now_ms);
+        }
         order.locked -= pay_amount;
         order.executed_qty += qty;
         order.cumm_quote_qty += quote_qty;
@@ -1889,8 +1893,9 @@ pub(crate) mod tests {
         totals
     }
 
-    /// Every account's locked balance is exactly what its open orders and
-    /// its open lists' OCO pairs hold; no free balance is negative.
+    /// Every account's locked balance is exactly what its open orders, its
+    /// open lists' OCO pairs and its OPOs' received funds hold; no free
+    /// balance is negative.
     #[track_caller]
     pub(super) fn check_locked(engine: &Engine) {
         for account in engine.accounts().filter(|a| a.uid != HOUSE_UID) {
@@ -1898,6 +1903,10 @@ pub(crate) mod tests {
             for list in engine.account_lists(account.uid) {
                 if let Some((asset, amount)) = list.pair_lock {
                     *expected.entry(asset).or_default() += amount;
+                }
+                // What an OPO's working order bought (BTCUSDT's base).
+                if let Some(amount) = list.opo_lock {
+                    *expected.entry("BTC").or_default() += amount;
                 }
             }
             for order in engine.account_orders(account.uid, None) {

@@ -326,7 +326,11 @@ fn an_oto_places_its_pending_order_once_the_working_order_fills() {
     let list = NewList {
         symbol: "BTCUSDT".to_owned(),
         list_client_order_id: Some("myOto".to_owned()),
-        kind: ListKind::Oto { working, pending },
+        kind: ListKind::Oto {
+            working,
+            pending,
+            opo: false,
+        },
         legacy: false,
     };
     let placed = engine.place_list(1, &list, T0).unwrap();
@@ -364,6 +368,7 @@ fn canceling_an_oto_working_order_cancels_the_pending_one() {
         kind: ListKind::Oto {
             working: at(Side::Buy, near(&engine, -100), "0.5"),
             pending,
+            opo: false,
         },
         legacy: false,
     };
@@ -395,6 +400,7 @@ fn an_otoco_arms_its_pair_when_the_working_order_fills() {
             working: at(Side::Buy, buy_at, "1"),
             below,
             above,
+            opo: false,
         },
         legacy: false,
     };
@@ -601,7 +607,11 @@ fn an_oto_whose_working_order_expires_expires_its_pending_order() {
     let list = NewList {
         symbol: "BTCUSDT".to_owned(),
         list_client_order_id: None,
-        kind: ListKind::Oto { working, pending },
+        kind: ListKind::Oto {
+            working,
+            pending,
+            opo: false,
+        },
         legacy: false,
     };
     let placed = engine.place_list(1, &list, T0).unwrap();
@@ -700,6 +710,7 @@ fn more_than_twenty_open_lists_fail_max_num_order_lists() {
             kind: ListKind::Oto {
                 working: at(Side::Buy, near(&engine, -1000), "0.001"),
                 pending,
+                opo: false,
             },
             legacy: false,
         };
@@ -753,6 +764,8 @@ enum Op {
         buy: bool,
         offset: i64,
         qty: i64,
+        /// One pays the other: a buy, its pending sell sized by the fills.
+        opo: bool,
     },
     Amend {
         pick: usize,
@@ -774,8 +787,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (1..=3_u64, any::<bool>(), 1..=30_i64, 1..=200_i64).prop_map(
             |(uid, buy, gap, qty)| Op::Oco { uid, buy, gap, qty }
         ),
-        1 => (1..=3_u64, any::<bool>(), -10..=10_i64, 1..=200_i64).prop_map(
-            |(uid, buy, offset, qty)| Op::Oto { uid, buy, offset, qty }
+        1 => (1..=3_u64, any::<bool>(), -10..=10_i64, 1..=200_i64, any::<bool>()).prop_map(
+            |(uid, buy, offset, qty, opo)| Op::Oto { uid, buy, offset, qty, opo }
         ),
         1 => (0..64_usize, 1..=200_i64).prop_map(|(pick, qty)| Op::Amend { pick, qty }),
         1 => (0..64_usize).prop_map(|pick| Op::Cancel { pick }),
@@ -850,15 +863,21 @@ fn run(engine: &mut Engine, op: Op, now: i64) {
             buy,
             offset,
             qty,
+            opo,
         } => {
+            let buy = buy || opo;
             let mut working = at(side(buy), price_of(offset), "1");
             working.quantity = Some(qty_of(qty));
             let mut pending = NewOrder::new("BTCUSDT", side(!buy), OrderType::Market);
-            pending.quantity = Some(qty_of(qty));
+            pending.quantity = (!opo).then(|| qty_of(qty));
             let list = NewList {
                 symbol: "BTCUSDT".to_owned(),
                 list_client_order_id: None,
-                kind: ListKind::Oto { working, pending },
+                kind: ListKind::Oto {
+                    working,
+                    pending,
+                    opo,
+                },
                 legacy: false,
             };
             engine.place_list(uid, &list, now).map(|_| ())
@@ -899,7 +918,9 @@ fn check_invariants(
         for order in engine.account_orders(uid, None) {
             // Never both open and filled; never more traded than ordered.
             prop_assert!(order.remaining() >= Decimal::ZERO, "{:?}", order);
-            if order.status.is_open() {
+            // (An OPO's pending order has no quantity until it starts.)
+            let not_sized_yet = order.status == OrderStatus::PendingNew && order.orig_qty.is_zero();
+            if order.status.is_open() && !not_sized_yet {
                 prop_assert!(order.remaining() > Decimal::ZERO, "{:?}", order);
             }
             if order.status == OrderStatus::Filled {
@@ -1005,4 +1026,209 @@ fn a_triggered_stop_is_held_to_the_price_range() {
     assert_eq!(order.executed_qty, d("0.5"));
     assert_eq!(order.expiry_reason, Some(ExpiryReason::PriceRangeExceeded));
     check_locked(&engine);
+}
+
+/// An OPO of account 1 on BTCUSDT: a working `LIMIT` buy of `qty` at
+/// `price`, and a pending `LIMIT` sell (no quantity) at `sell_at`.
+fn opo(price: Decimal, qty: &str, sell_at: Decimal) -> NewList {
+    let mut pending = NewOrder::new("BTCUSDT", Side::Sell, OrderType::Limit);
+    pending.price = Some(sell_at);
+    NewList {
+        symbol: "BTCUSDT".to_owned(),
+        list_client_order_id: None,
+        kind: ListKind::Oto {
+            working: at(Side::Buy, price, qty),
+            pending,
+            opo: true,
+        },
+        legacy: false,
+    }
+}
+
+#[test]
+fn an_opo_sells_what_its_working_order_bought() {
+    // faqs/opo.md: the pending order has no quantity; it sells what the
+    // working order received (net of commission, rounded down to the
+    // step), which stays locked until then.
+    let mut engine = engine(false);
+    let price = near(&engine, -100);
+    let placed = engine
+        .place_list(1, &opo(price, "0.5", near(&engine, 100)), T0)
+        .unwrap();
+    let (working_id, pending_id) = (placed.orders[0].order_id, placed.orders[1].order_id);
+    assert_eq!(placed.list.contingency_type, "OTO");
+    assert_eq!(
+        (placed.orders[1].status, placed.orders[1].orig_qty),
+        (OrderStatus::PendingNew, d("0"))
+    );
+    let btc = |engine: &Engine| engine.account(1).unwrap().balances["BTC"];
+    let before = btc(&engine);
+    // Half fills (maker commission 0.1 %): 0.2498 BTC received, locked.
+    engine
+        .place(3, &at(Side::Sell, price, "0.25"), T0 + 1)
+        .unwrap();
+    assert_eq!(btc(&engine).free, before.free);
+    assert_eq!(btc(&engine).locked, before.locked + d("0.24975"));
+    check_locked(&engine);
+    assert_eq!(status(&engine, pending_id), OrderStatus::PendingNew);
+    let err = engine
+        .amend(1, pending_id, d("0.1"), None, T0 + 1)
+        .unwrap_err();
+    assert_eq!(
+        (err.code, err.msg.as_str()),
+        (-2038, "Order amend (pending OPO order) is not supported.")
+    );
+    // The rest fills: the pending sell rests for 2 × 0.24975 = 0.4995.
+    let events = engine
+        .place(3, &at(Side::Sell, price, "0.25"), T0 + 2)
+        .unwrap()
+        .events;
+    assert_eq!(status(&engine, working_id), OrderStatus::Filled);
+    // Its NEW report comes as it starts, before it rests (as for an OTO).
+    assert_eq!(
+        reports(&events, pending_id),
+        [("NEW", OrderStatus::New, false)]
+    );
+    let pending = engine.order(pending_id).unwrap();
+    assert_eq!(pending.working_time, T0 + 2);
+    assert_eq!(
+        (pending.orig_qty, pending.locked),
+        (d("0.4995"), d("0.4995"))
+    );
+    assert_eq!(btc(&engine).free, before.free);
+    assert!(
+        engine
+            .order_list(placed.list.order_list_id)
+            .unwrap()
+            .opo_lock
+            .is_none()
+    );
+    check_locked(&engine);
+}
+
+#[test]
+fn an_opo_canceled_before_its_pending_order_starts_releases_what_it_bought() {
+    let mut engine = engine(false);
+    let price = near(&engine, -100);
+    let placed = engine
+        .place_list(1, &opo(price, "0.5", near(&engine, 100)), T0)
+        .unwrap();
+    let btc_before = engine.account(1).unwrap().balances["BTC"];
+    engine
+        .place(3, &at(Side::Sell, price, "0.1"), T0 + 1)
+        .unwrap();
+    let canceled = engine
+        .cancel_list(1, placed.list.order_list_id, T0 + 2)
+        .unwrap();
+    assert_eq!(canceled.list.list_order_status, "ALL_DONE");
+    let btc = engine.account(1).unwrap().balances["BTC"];
+    assert_eq!(btc.free, btc_before.free + d("0.0999"));
+    assert_eq!(btc.locked, btc_before.locked);
+    check_locked(&engine);
+}
+
+#[test]
+fn an_opoco_pair_sells_what_the_working_order_bought_and_a_taker_working_order_counts() {
+    // The working order takes at placement (taker commission 0.2 %).
+    let mut engine = engine(false);
+    let price = near(&engine, 0);
+    engine.place(3, &at(Side::Sell, price, "0.2"), T0).unwrap();
+    let mut above = NewOrder::new("BTCUSDT", Side::Sell, OrderType::LimitMaker);
+    above.price = Some(near(&engine, 1000));
+    let mut below = NewOrder::new("BTCUSDT", Side::Sell, OrderType::StopLoss);
+    below.stop_price = Some(near(&engine, -1000));
+    let list = NewList {
+        symbol: "BTCUSDT".to_owned(),
+        list_client_order_id: None,
+        kind: ListKind::Otoco {
+            working: at(Side::Buy, price, "0.2"),
+            below,
+            above,
+            opo: true,
+        },
+        legacy: false,
+    };
+    let placed = engine.place_list(1, &list, T0 + 1).unwrap();
+    assert_eq!(placed.orders[0].status, OrderStatus::Filled);
+    let list = engine.order_list(placed.list.order_list_id).unwrap();
+    assert_eq!(list.pair_lock, Some(("BTC", d("0.1996"))));
+    for leg in &placed.list.pair {
+        let order = engine.order(*leg).unwrap();
+        assert_eq!(
+            (order.orig_qty, order.status),
+            (d("0.1996"), OrderStatus::New)
+        );
+    }
+    check_locked(&engine);
+}
+
+#[test]
+fn an_opo_pending_order_that_fails_the_filters_once_sized_expires_rejected() {
+    // 0.00025 BTC at 0.21 times the price passes NOTIONAL's minimum (5
+    // USDT) at placement; what is received, 0.00024 after commission and
+    // the step, does not.
+    let mut engine = engine(false);
+    let price = near(&engine, 0);
+    let low = crate::market::round_to_step(price * d("0.21"), d("0.01"));
+    let placed = engine
+        .place_list(1, &opo(price, "0.00025", low), T0)
+        .unwrap();
+    let pending_id = placed.orders[1].order_id;
+    engine
+        .place(3, &at(Side::Sell, price, "0.00025"), T0 + 1)
+        .unwrap();
+    let pending = engine.order(pending_id).unwrap();
+    assert_eq!(
+        (pending.status, pending.expiry_reason),
+        (OrderStatus::Expired, Some(ExpiryReason::Rejected))
+    );
+    assert!(
+        !engine
+            .order_list(placed.list.order_list_id)
+            .unwrap()
+            .is_open()
+    );
+    check_locked(&engine);
+}
+
+#[track_caller]
+fn check_opo_sides(working: Side, pending: Side, expected: Option<(i64, &str)>) {
+    let mut engine = engine(false);
+    let mut list = opo(near(&engine, -100), "0.1", near(&engine, 100));
+    if let ListKind::Oto {
+        working: w,
+        pending: p,
+        ..
+    } = &mut list.kind
+    {
+        w.side = working;
+        p.side = pending;
+        if working == Side::Sell {
+            w.price = Some(near(&engine, 100));
+        }
+        if pending == Side::Buy {
+            p.price = Some(near(&engine, -200));
+        }
+    }
+    let res = engine
+        .place_list(1, &list, T0)
+        .map(|_| ())
+        .map_err(|err| (err.code, err.msg));
+    let expected = expected.map_or(Ok(()), |(code, msg)| Err((code, msg.to_owned())));
+    assert_eq!(res, expected);
+}
+
+#[test]
+fn an_opo_buys_then_sells() {
+    check_opo_sides(Side::Buy, Side::Sell, None);
+    check_opo_sides(
+        Side::Sell,
+        Side::Sell,
+        Some((-1222, "Working order in an OPO list must be a bid.")),
+    );
+    check_opo_sides(
+        Side::Buy,
+        Side::Buy,
+        Some((-1223, "Pending orders in an OPO list must be asks.")),
+    );
 }

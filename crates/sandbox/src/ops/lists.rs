@@ -1,4 +1,5 @@
-//! Order lists (OCO, OTO, OTOCO and the deprecated `order/oco`), Order
+//! Order lists (OCO, OTO, OTOCO, OPO, OPOCO and the deprecated
+//! `order/oco`), Order
 //! Amend Keep Priority, prevented matches and the account's filters.
 //!
 //! Order lists answer ACK-shaped `orderReports` unless `newOrderRespType`
@@ -36,38 +37,52 @@ const LIST_PARAMS: &[&str] = &[
 const ABOVE: Leg = Leg {
     prefix: "above",
     side: "side",
-    quantity: "quantity",
+    quantity: Some("quantity"),
     client_order_id: "aboveClientOrderId",
 };
 const BELOW: Leg = Leg {
     prefix: "below",
     side: "side",
-    quantity: "quantity",
+    quantity: Some("quantity"),
     client_order_id: "belowClientOrderId",
 };
 const WORKING: Leg = Leg {
     prefix: "working",
     side: "workingSide",
-    quantity: "workingQuantity",
+    quantity: Some("workingQuantity"),
     client_order_id: "workingClientOrderId",
 };
 const PENDING: Leg = Leg {
     prefix: "pending",
     side: "pendingSide",
-    quantity: "pendingQuantity",
+    quantity: Some("pendingQuantity"),
     client_order_id: "pendingClientOrderId",
 };
 const PENDING_ABOVE: Leg = Leg {
     prefix: "pendingAbove",
     side: "pendingSide",
-    quantity: "pendingQuantity",
+    quantity: Some("pendingQuantity"),
     client_order_id: "pendingAboveClientOrderId",
 };
 const PENDING_BELOW: Leg = Leg {
     prefix: "pendingBelow",
     side: "pendingSide",
-    quantity: "pendingQuantity",
+    quantity: Some("pendingQuantity"),
     client_order_id: "pendingBelowClientOrderId",
+};
+// An OPO's pending orders have no quantity: they sell what the working
+// order bought (faqs/opo.md).
+const OPO_PENDING: Leg = Leg {
+    quantity: None,
+    ..PENDING
+};
+const OPO_PENDING_ABOVE: Leg = Leg {
+    quantity: None,
+    ..PENDING_ABOVE
+};
+const OPO_PENDING_BELOW: Leg = Leg {
+    quantity: None,
+    ..PENDING_BELOW
 };
 
 /// Checks that only the list's and the legs' parameters were sent.
@@ -143,7 +158,35 @@ pub fn place_oto(
     let new = NewList {
         symbol: symbol.to_owned(),
         list_client_order_id: new_client_order_id(params, "listClientOrderId")?,
-        kind: ListKind::Oto { working, pending },
+        kind: ListKind::Oto {
+            working,
+            pending,
+            opo: false,
+        },
+        legacy: false,
+    };
+    place(exchange, caller, params, &new, 2)
+}
+
+/// `POST /api/v3/orderList/opo`, `orderList.place.opo`: an OTO whose
+/// pending order sells what the working order bought.
+pub fn place_opo(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<ListAnswer<wire::NewOrderResponse>, ApiError> {
+    only(params, &[&WORKING, &OPO_PENDING])?;
+    let symbol = params.symbol()?;
+    let working = working_leg(params, symbol)?;
+    let pending = leg(params, symbol, &OPO_PENDING)?;
+    let new = NewList {
+        symbol: symbol.to_owned(),
+        list_client_order_id: new_client_order_id(params, "listClientOrderId")?,
+        kind: ListKind::Oto {
+            working,
+            pending,
+            opo: true,
+        },
         legacy: false,
     };
     place(exchange, caller, params, &new, 2)
@@ -169,6 +212,35 @@ pub fn place_otoco(
             working,
             below,
             above,
+            opo: false,
+        },
+        legacy: false,
+    };
+    place(exchange, caller, params, &new, 3)
+}
+
+/// `POST /api/v3/orderList/opoco`, `orderList.place.opoco`: an OTOCO whose
+/// pending pair sells what the working order bought.
+pub fn place_opoco(
+    exchange: &Exchange,
+    caller: Caller,
+    params: &Params,
+) -> Result<ListAnswer<wire::NewOrderResponse>, ApiError> {
+    only(params, &[&WORKING, &OPO_PENDING_ABOVE, &OPO_PENDING_BELOW])?;
+    let symbol = params.symbol()?;
+    let working = working_leg(params, symbol)?;
+    let above = leg(params, symbol, &OPO_PENDING_ABOVE)?;
+    let below = leg(params, symbol, &OPO_PENDING_BELOW)?;
+    oco_leg_type(&above)?;
+    oco_leg_type(&below)?;
+    let new = NewList {
+        symbol: symbol.to_owned(),
+        list_client_order_id: new_client_order_id(params, "listClientOrderId")?,
+        kind: ListKind::Otoco {
+            working,
+            below,
+            above,
+            opo: true,
         },
         legacy: false,
     };

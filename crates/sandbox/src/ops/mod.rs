@@ -269,6 +269,12 @@ pub static ENDPOINTS: &[Endpoint] = &[
     both("orderList.place.otoco", Post, "/api/v3/orderList/otoco", signed!(Trade, lists::place_otoco), Fixed(1))
         .refunded_on_success()
         .showing_order_counts(),
+    both("orderList.place.opo", Post, "/api/v3/orderList/opo", signed!(Trade, lists::place_opo), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.place.opoco", Post, "/api/v3/orderList/opoco", signed!(Trade, lists::place_opoco), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
     both("orderList.place", Post, "/api/v3/order/oco", signed!(Trade, lists::place_legacy_oco), Fixed(1))
         .refunded_on_success()
         .showing_order_counts(),
@@ -691,6 +697,8 @@ mod tests {
                 "orderList.place.oco",
                 "orderList.place.oto",
                 "orderList.place.otoco",
+                "orderList.place.opo",
+                "orderList.place.opoco",
                 "orderList.place",
                 "orderList.cancel",
                 "sor.order.place",

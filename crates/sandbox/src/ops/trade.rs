@@ -427,8 +427,9 @@ pub(super) struct Leg {
     pub prefix: &'static str,
     /// The side's parameter.
     pub side: &'static str,
-    /// The quantity's parameter.
-    pub quantity: &'static str,
+    /// The quantity's parameter; `None` for an OPO's pending orders, which
+    /// sell what the working order bought and have none.
+    pub quantity: Option<&'static str>,
     /// The client order ID's parameter.
     pub client_order_id: &'static str,
 }
@@ -438,7 +439,7 @@ impl Leg {
     pub const SINGLE: Leg = Leg {
         prefix: "",
         side: "side",
-        quantity: "quantity",
+        quantity: Some("quantity"),
         client_order_id: "newClientOrderId",
     };
 
@@ -473,7 +474,8 @@ impl Leg {
             "pegOffsetType",
         ];
         let mut names: Vec<String> = own.iter().map(|field| self.name(field)).collect();
-        names.extend([self.side, self.quantity, self.client_order_id].map(str::to_owned));
+        names.extend([self.side, self.client_order_id].map(str::to_owned));
+        names.extend(self.quantity.map(str::to_owned));
         names
     }
 }
@@ -484,8 +486,14 @@ pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOr
     let name = |field: &str| leg.name(field);
     let order_type = OrderType::parse(params.require(&name("type"))?)?;
     let side = Side::parse(params.require(leg.side)?)?;
-    let quantity_name = leg.quantity;
-    let quantity = params.opt_decimal(quantity_name)?;
+    let quantity = match leg.quantity {
+        Some(name) => params.opt_decimal(name)?,
+        None => None,
+    };
+    let need_quantity = || match leg.quantity {
+        Some(name) if quantity.is_none() => Err(ApiError::mandatory(name)),
+        _ => Ok(()),
+    };
     let quote_order_qty = if leg.prefix.is_empty() {
         params.opt_decimal("quoteOrderQty")?
     } else {
@@ -543,7 +551,7 @@ pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOr
     let time_in_force = match kind {
         OrderType::Limit => {
             let time_in_force = time_in_force.ok_or_else(|| ApiError::mandatory(&tif_name))?;
-            quantity.ok_or_else(|| ApiError::mandatory(quantity_name))?;
+            need_quantity()?;
             price.ok_or_else(|| ApiError::mandatory(&price_name))?;
             if quote_order_qty.is_some() {
                 return Err(ApiError::not_required("quoteOrderQty"));
@@ -551,7 +559,7 @@ pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOr
             time_in_force
         }
         OrderType::LimitMaker => {
-            quantity.ok_or_else(|| ApiError::mandatory(quantity_name))?;
+            need_quantity()?;
             price.ok_or_else(|| ApiError::mandatory(&price_name))?;
             if time_in_force.is_some() {
                 return Err(tif_not_required());
@@ -564,7 +572,7 @@ pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOr
         _ => {
             if order_type == OrderType::Market {
                 match (quantity, quote_order_qty) {
-                    (None, None) => {
+                    (None, None) if leg.quantity.is_some() => {
                         return Err(ApiError::bad_request(
                             -1102,
                             "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
@@ -574,7 +582,7 @@ pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOr
                     _ => {}
                 }
             } else {
-                quantity.ok_or_else(|| ApiError::mandatory(quantity_name))?;
+                need_quantity()?;
                 if quote_order_qty.is_some() {
                     return Err(ApiError::not_required("quoteOrderQty"));
                 }
@@ -826,7 +834,7 @@ mod tests {
         const ABOVE: Leg = Leg {
             prefix: "pendingAbove",
             side: "pendingSide",
-            quantity: "pendingQuantity",
+            quantity: Some("pendingQuantity"),
             client_order_id: "pendingAboveClientOrderId",
         };
         let params = Params::from_pairs(&[

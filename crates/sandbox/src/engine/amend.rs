@@ -69,6 +69,7 @@ impl Engine {
         new_client_order_id: Option<String>,
         now_ms: i64,
     ) -> Result<Amended, ApiError> {
+        self.keep_history();
         let order = self
             .orders
             .get(&order_id)

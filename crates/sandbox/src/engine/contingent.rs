@@ -779,14 +779,17 @@ impl Engine {
         new: &NewList,
         now_ms: i64,
     ) -> Result<PlacedList, ApiError> {
+        self.keep_history();
+        self.prune_live(uid);
         let index = self
             .symbol_index(&new.symbol)
             .ok_or_else(ApiError::bad_symbol)?;
-        let open_lists = self
-            .account_lists(uid)
-            .into_iter()
-            .filter(|list| list.is_open())
-            .collect::<Vec<_>>();
+        let open_lists: Vec<&OrderList> = self
+            .open_lists
+            .iter()
+            .filter_map(|id| self.lists.get(id))
+            .filter(|list| list.uid == uid)
+            .collect();
         if open_lists
             .iter()
             .filter(|list| list.symbol == new.symbol)
@@ -845,11 +848,7 @@ impl Engine {
         if (1..ids.len()).any(|i| ids[..i].contains(&ids[i])) {
             return Err(ApiError::order_rejected("Duplicate order sent."));
         }
-        let open_here: Vec<&Order> = self
-            .account_orders(uid, Some(&new.symbol))
-            .into_iter()
-            .filter(|order| order.status.is_open())
-            .collect();
+        let open_here = self.open_orders(uid, Some(&new.symbol));
         let algo_new = orders.iter().filter(|o| o.order_type.is_algo()).count();
         let algo_open = open_here.iter().filter(|o| o.order_type.is_algo()).count();
         if algo_open + algo_new > super::MAX_NUM_ALGO_ORDERS {
@@ -960,6 +959,9 @@ impl Engine {
         events.push(self.list_event(&list, now_ms));
         self.lists.insert(list_id, list.clone());
         self.open_lists.insert(list_id);
+        if let Some(account) = self.accounts.get_mut(&uid) {
+            account.list_ids.push(list_id);
+        }
         // Rule 7 for the working order's fills at placement (the list did
         // not exist yet when they settled).
         if let (Some(_), Some(working)) = (list.opo_lock, list.working) {
@@ -1172,6 +1174,7 @@ impl Engine {
         list_id: u64,
         now_ms: i64,
     ) -> Result<PlacedList, ApiError> {
+        self.keep_history();
         let list = self
             .lists
             .get(&list_id)
@@ -1241,17 +1244,27 @@ impl Engine {
         self.lists.get(&list_id)
     }
 
-    /// An account's order lists, oldest first.
+    /// An account's order lists, oldest first (the open ones and the
+    /// closed ones the engine keeps).
     pub fn account_lists(&self, uid: u64) -> Vec<&OrderList> {
-        self.lists.values().filter(|list| list.uid == uid).collect()
+        self.accounts.get(&uid).map_or_else(Vec::new, |account| {
+            account
+                .list_ids
+                .iter()
+                .filter_map(|id| self.lists.get(id))
+                .collect()
+        })
     }
 
     /// An account's prevented matches on `symbol`, oldest first.
     pub fn prevented_matches(&self, uid: u64, symbol: &str) -> Vec<&PreventedMatch> {
-        self.prevented
-            .iter()
-            .filter(|m| m.uid == uid && m.symbol == symbol)
-            .collect()
+        self.accounts.get(&uid).map_or_else(Vec::new, |account| {
+            account
+                .prevented
+                .iter()
+                .filter(|m| m.symbol == symbol)
+                .collect()
+        })
     }
 
     /// Executes a [`Step::Prevent`]: records the prevented match, takes the
@@ -1279,9 +1292,10 @@ impl Engine {
         if self.pair_holds(maker) {
             self.activate_leg(index, maker, now_ms, events);
         }
-        let match_id = self.prevented.len() as u64 + 1;
+        let match_id = self.next_prevented_id;
+        self.next_prevented_id += 1;
         let symbol = self.market.symbols()[index].spec.symbol.to_owned();
-        self.prevented.push(PreventedMatch {
+        let record = PreventedMatch {
             uid: taker.uid,
             symbol: symbol.clone(),
             prevented_match_id: match_id,
@@ -1291,7 +1305,10 @@ impl Engine {
             price,
             maker_prevented_qty: maker_qty,
             time: now_ms,
-        });
+        };
+        if let Some(account) = self.accounts.get_mut(&taker.uid) {
+            account.prevented.push(record);
+        }
         let prevention = |qty: Decimal, counter: u64| Prevention {
             match_id,
             last_qty: qty,

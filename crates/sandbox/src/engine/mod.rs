@@ -19,8 +19,11 @@
 //!    (buy) or `remaining` (sell) still locked; release anything else.
 //!
 //! Stop and take-profit orders, order lists, amendments and self-trade
-//! prevention live in `engine/contingent.rs` and `engine/amend.rs`; they use the same
-//! phases.
+//! prevention live in `engine/contingent.rs` and `engine/amend.rs`; they use
+//! the same phases. What the engine keeps of the past, and the open-order
+//! index phase 0 looks at, is `engine/history.rs`: no step of a placement
+//! walks the account's history or the trades of the reference window, so
+//! an order costs the same after a week of trading as on the first day.
 //!
 //! Synthetic liquidity belongs to the house account ([`HOUSE_UID`]), which
 //! has an unlimited-looking balance and pays no commission, so assets are
@@ -40,6 +43,7 @@ mod sor;
 
 mod amend;
 mod contingent;
+mod history;
 #[cfg(test)]
 mod trading_tests;
 
@@ -54,10 +58,11 @@ use crate::market::{Level, Market, round_to_step};
 use crate::model::{
     ExpiryReason, OrderStatus, OrderType, Side, StpMode, TimeInForce, WorkingFloor,
 };
-use crate::reference::{self, PRICE_RANGE};
+use crate::reference::PRICE_RANGE;
 
 pub use self::amend::{Amended, Amendment};
 pub use self::contingent::{ListKind, NewList, OrderList, PlacedList, PreventedMatch};
+pub use self::history::HISTORY_PER_ACCOUNT;
 
 /// The account that owns the synthetic liquidity.
 pub const HOUSE_UID: u64 = 0;
@@ -130,12 +135,22 @@ pub struct Account {
     pub balances: BTreeMap<String, Balance>,
     /// Last balance change (ms).
     pub update_time: i64,
-    /// Trades, oldest first.
+    /// Trades, oldest first (the newest [`HISTORY_PER_ACCOUNT`]).
     pub trades: Vec<AccountTrade>,
-    /// Allocations from orders placed through SOR, oldest first.
+    /// Allocations from orders placed through SOR, oldest first (the
+    /// newest [`HISTORY_PER_ACCOUNT`]).
     pub allocations: Vec<Allocation>,
-    /// Orders, oldest first.
+    /// Orders, oldest first: the open ones and the newest
+    /// [`HISTORY_PER_ACCOUNT`] closed ones (`engine/history.rs`).
     pub order_ids: Vec<u64>,
+    /// Order lists, oldest first, kept like the orders.
+    pub list_ids: Vec<u64>,
+    /// Matches self-trade prevention stopped with this account's order as
+    /// the taker, oldest first (the newest [`HISTORY_PER_ACCOUNT`]).
+    pub prevented: Vec<PreventedMatch>,
+    /// Every open order and maybe some closed since the account last
+    /// placed one: where the checks at placement look.
+    live: BTreeSet<u64>,
 }
 
 /// An order as the engine keeps it.
@@ -484,7 +499,9 @@ pub struct Engine {
     waiting: BTreeSet<u64>,
     /// Order lists not yet `ALL_DONE`.
     open_lists: BTreeSet<u64>,
-    prevented: Vec<PreventedMatch>,
+    next_prevented_id: u64,
+    /// Closed records of each kind kept per account (`engine/history.rs`).
+    history_limit: usize,
 }
 
 impl Engine {
@@ -506,7 +523,8 @@ impl Engine {
             next_list_id: 0,
             waiting: BTreeSet::new(),
             open_lists: BTreeSet::new(),
-            prevented: Vec::new(),
+            next_prevented_id: 1,
+            history_limit: HISTORY_PER_ACCOUNT,
         };
         let house_amount = Decimal::from(1_000_000_000_000_i64);
         let assets: Vec<String> = engine
@@ -669,6 +687,7 @@ impl Engine {
     /// catch-up after a long pause (up to a day of ticks) never holds them
     /// all at once.
     pub fn advance_into(&mut self, now_ms: i64, sink: &mut impl Extend<Event>) {
+        self.keep_history();
         let due = self.market.due_tick(now_ms);
         let from = self.market.current_tick();
         // After a long pause only the last day of ticks is simulated.
@@ -702,6 +721,8 @@ impl Engine {
     /// quantities so far (status `PARTIALLY_FILLED`, the last one `FILLED`
     /// if the order is done), then `EXPIRED` if the rest expired.
     pub fn place(&mut self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<Placed, ApiError> {
+        self.keep_history();
+        self.prune_live(uid);
         let index = self.check_new_order(uid, new, now_ms)?;
         if new.order_type.is_algo() {
             return self.place_algo(index, uid, new, now_ms);
@@ -751,6 +772,7 @@ impl Engine {
     /// An order of an order list cancels the whole list (rest-api.md §
     /// Cancel Order list).
     pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Canceled, ApiError> {
+        self.keep_history();
         let order = self
             .orders
             .get(&order_id)
@@ -912,11 +934,7 @@ impl Engine {
     /// trade is in the window (the reference price is `null`).
     pub fn reference_price(&self, symbol: &str, now_ms: i64) -> Option<Option<Decimal>> {
         let market = self.market.get(symbol)?;
-        Some(reference::reference_price(
-            market.trades(),
-            now_ms,
-            ASSET_PRECISION,
-        ))
+        Some(market.reference_price(now_ms, ASSET_PRECISION))
     }
 
     /// What `PERCENT_PRICE_BY_SIDE` and MARKET `NOTIONAL` measure against:
@@ -942,11 +960,7 @@ impl Engine {
             .symbol_index(&new.symbol)
             .ok_or_else(ApiError::bad_symbol)?;
         self.check_filters(index, new, now_ms)?;
-        let open_here: Vec<&Order> = self
-            .account_orders(uid, Some(&new.symbol))
-            .into_iter()
-            .filter(|order| order.status.is_open())
-            .collect();
+        let open_here = self.open_orders(uid, Some(&new.symbol));
         if open_here.len() >= MAX_NUM_ORDERS {
             return Err(ApiError::filter("MAX_NUM_ORDERS"));
         }
@@ -968,11 +982,9 @@ impl Engine {
     /// Whether an open order of `uid` other than `except` has this client
     /// order ID.
     fn client_id_taken(&self, uid: u64, client_order_id: &str, except: Option<u64>) -> bool {
-        self.account_orders(uid, None).iter().any(|order| {
-            order.status.is_open()
-                && order.client_order_id == client_order_id
-                && Some(order.order_id) != except
-        })
+        self.open_orders(uid, None)
+            .iter()
+            .any(|order| order.client_order_id == client_order_id && Some(order.order_id) != except)
     }
 
     /// Phases 1 and 2: the steps, and what becomes of the order, decided
@@ -991,8 +1003,8 @@ impl Engine {
             OrderType::Market => None,
             _ => new.price,
         };
-        let trades = self.market.symbols()[index].trades();
-        let band = reference::reference_price(trades, now_ms, ASSET_PRECISION)
+        let band = self.market.symbols()[index]
+            .reference_price(now_ms, ASSET_PRECISION)
             .map(|reference| PRICE_RANGE.band(new.side, reference));
         let taker = Taker {
             uid,
@@ -1184,6 +1196,9 @@ impl Engine {
     ) -> Order {
         let order_id = self.next_order_id;
         self.next_order_id += 1;
+        if let Some(account) = self.accounts.get_mut(&uid) {
+            account.live.insert(order_id);
+        }
         let client_order_id = new
             .client_order_id
             .clone()

@@ -185,9 +185,8 @@ pub fn open_orders(
             .ok_or_else(ApiError::bad_symbol)?;
     }
     Ok(engine
-        .account_orders(caller.uid, symbol)
+        .open_orders(caller.uid, symbol)
         .into_iter()
-        .filter(|order| order.status.is_open())
         .map(wire::OrderView::from)
         .collect())
 }
@@ -207,9 +206,8 @@ pub fn cancel_open_orders(
         .get(symbol)
         .ok_or_else(ApiError::bad_symbol)?;
     let open: Vec<u64> = engine
-        .account_orders(caller.uid, Some(symbol))
+        .open_orders(caller.uid, Some(symbol))
         .into_iter()
-        .filter(|order| order.status.is_open())
         .map(|order| order.order_id)
         .collect();
     if open.is_empty() {

@@ -16,6 +16,11 @@ from binance_sdk_spot.rest_api.models import (
     OrderListOcoBelowTimeInForceEnum,
     OrderListOcoBelowTypeEnum,
     OrderListOcoSideEnum,
+    OrderListOpoPendingSideEnum,
+    OrderListOpoPendingTypeEnum,
+    OrderListOpoWorkingSideEnum,
+    OrderListOpoWorkingTimeInForceEnum,
+    OrderListOpoWorkingTypeEnum,
 )
 
 from _common import API_KEY, API_SECRET, BASE_URL, check, finish, flow
@@ -192,6 +197,25 @@ def _():
     res = api.delete_order_list(symbol="BTCUSDT", order_list_id=placed.order_list_id).data()
     check(res.list_order_status == "ALL_DONE", f"cancel: {res}")
     check([r.status for r in res.order_reports] == ["CANCELED", "CANCELED"], "legs canceled")
+
+
+@flow("opo order list")
+def _():
+    at = _prices()
+    placed = api.order_list_opo(
+        symbol="BTCUSDT",
+        working_type=OrderListOpoWorkingTypeEnum["LIMIT"].value,
+        working_side=OrderListOpoWorkingSideEnum["BUY"].value,
+        working_price=at("0.95"),
+        working_quantity=0.001,
+        working_time_in_force=OrderListOpoWorkingTimeInForceEnum["GTC"].value,
+        pending_type=OrderListOpoPendingTypeEnum["LIMIT_MAKER"].value,
+        pending_side=OrderListOpoPendingSideEnum["SELL"].value,
+        pending_price=at("1.05"),
+    ).data()
+    check(placed.contingency_type == "OTO" and len(placed.orders) == 2, f"placed: {placed}")
+    res = api.delete_order_list(symbol="BTCUSDT", order_list_id=placed.order_list_id).data()
+    check(res.list_order_status == "ALL_DONE", f"cancel: {res}")
 
 
 finish("binance-sdk-spot", version("binance-sdk-spot"))

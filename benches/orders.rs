@@ -226,19 +226,29 @@ fn python_clients(runtime: &tokio::runtime::Runtime, rest: &RestClient, url: &st
 /// The matching engine alone: market orders (alternating sides) matched
 /// against the sandbox's book, and a limit order placed on the book then
 /// canceled; no network, no HTTP, no signature.
+///
+/// Each iteration is one millisecond later on the sandbox clock and moves
+/// the market there first, as every request does (`advance_engine`): the
+/// walk steps once per 1,000 iterations, refilling the synthetic book the
+/// market orders take from, and the engine's history grows as it would
+/// under a bot. (With the clock stopped, a run long enough to measure a
+/// fast engine empties the book and then the account.)
 fn matching(c: &mut Criterion) {
-    let config = unlimited();
+    let mut config = unlimited();
+    config.accounts[0].balances = vec![
+        ("BTC".to_owned(), "1000".to_owned()),
+        ("USDT".to_owned(), "100000000".to_owned()),
+    ];
     let uid = config.accounts[0].uid;
     let exchange = mbx_sandbox::Exchange::new(&config).unwrap();
-    let market = |side| mbx_sandbox::engine::NewOrder {
-        symbol: "BTCUSDT".to_owned(),
-        side,
-        order_type: mbx_sandbox::model::OrderType::Market,
-        time_in_force: mbx_sandbox::model::TimeInForce::Gtc,
-        quantity: Some(Decimal::new(1, 4)),
-        quote_order_qty: None,
-        price: None,
-        client_order_id: None,
+    let market = |side| {
+        let mut new = mbx_sandbox::engine::NewOrder::new(
+            "BTCUSDT",
+            side,
+            mbx_sandbox::model::OrderType::Market,
+        );
+        new.quantity = Some(Decimal::new(1, 4));
+        new
     };
     let (buy, sell) = (
         market(mbx_sandbox::model::Side::Buy),
@@ -250,19 +260,27 @@ fn matching(c: &mut Criterion) {
         price: Some(Decimal::new(50_000, 0)),
         ..market(mbx_sandbox::model::Side::Buy)
     };
-    let now = exchange.now_ms();
+    let clock = std::cell::Cell::new(exchange.now_ms());
+    let tick = || {
+        clock.set(clock.get() + 1);
+        clock.get()
+    };
     let mut group = c.benchmark_group("sandbox_matching");
     group.throughput(Throughput::Elements(2));
     group.bench_function("market_buy_then_sell", |b| {
         b.iter(|| {
+            let now = tick();
             let mut engine = exchange.engine();
+            engine.advance(now);
             black_box(engine.place(uid, &buy, now).unwrap());
             black_box(engine.place(uid, &sell, now).unwrap());
         })
     });
     group.bench_function("limit_place_then_cancel", |b| {
         b.iter(|| {
+            let now = tick();
             let mut engine = exchange.engine();
+            engine.advance(now);
             let (order, _) = engine.place(uid, &resting, now).unwrap();
             black_box(engine.cancel(uid, order.order_id, now).unwrap());
         })

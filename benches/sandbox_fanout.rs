@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use mbx_sandbox::engine::NewOrder;
-use mbx_sandbox::model::{OrderType, Side, TimeInForce};
+use mbx_sandbox::model::{OrderType, Side};
 use mbx_sandbox::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
 use tokio_tungstenite::tungstenite::Message;
@@ -91,16 +91,9 @@ async fn run() {
         while started.elapsed() < STEP {
             let due = (started.elapsed().as_secs_f64() * rate as f64) as u64;
             while placed < due {
-                let order = NewOrder {
-                    symbol: "BTCUSDT".to_owned(),
-                    side: if buy { Side::Buy } else { Side::Sell },
-                    order_type: OrderType::Market,
-                    time_in_force: TimeInForce::Gtc,
-                    quantity: Some(Decimal::new(1, 4)),
-                    quote_order_qty: None,
-                    price: None,
-                    client_order_id: None,
-                };
+                let side = if buy { Side::Buy } else { Side::Sell };
+                let mut order = NewOrder::new("BTCUSDT", side, OrderType::Market);
+                order.quantity = Some(Decimal::new(1, 4));
                 let now = sandbox.exchange().now_ms();
                 let uid = 1_000 + (placed / 2) % 200;
                 let placed_order = sandbox.exchange().engine().place(uid, &order, now);

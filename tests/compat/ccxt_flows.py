@@ -95,4 +95,38 @@ def _():
     check(order["info"]["usedSor"] is True, f"usedSor: {order['info']}")
 
 
+def _prices():
+    last = exchange.fetch_ticker("BTC/USDT")["last"]
+    return lambda factor: exchange.price_to_precision("BTC/USDT", last * factor)
+
+
+@flow("stop-loss-limit order")
+def _():
+    at = _prices()
+    order = exchange.create_order(
+        "BTC/USDT", "STOP_LOSS_LIMIT", "sell", 0.001, at(0.89), {"stopPrice": at(0.90)}
+    )
+    queried = exchange.fetch_order(order["id"], "BTC/USDT")
+    check(queried["status"] == "open", f"query: {queried['status']}")
+    check(float(queried["triggerPrice"] or 0) == float(at(0.90)), f"trigger {queried['triggerPrice']}")
+    canceled = exchange.cancel_order(order["id"], "BTC/USDT")
+    check(canceled["status"] == "canceled", f"cancel: {canceled['status']}")
+
+
+@flow("oco order list")
+def _():
+    at = _prices()
+    placed = exchange.private_post_orderlist_oco({
+        "symbol": "BTCUSDT", "side": "SELL", "quantity": "0.001",
+        "aboveType": "LIMIT_MAKER", "abovePrice": at(1.05),
+        "belowType": "STOP_LOSS_LIMIT", "belowStopPrice": at(0.95), "belowPrice": at(0.94),
+        "belowTimeInForce": "GTC",
+    })
+    check(placed["contingencyType"] == "OCO", f"placed: {placed}")
+    open_ids = [o["id"] for o in exchange.fetch_open_orders("BTC/USDT")]
+    check(all(str(o["orderId"]) in open_ids for o in placed["orders"]), "legs open")
+    res = exchange.private_delete_orderlist({"symbol": "BTCUSDT", "orderListId": placed["orderListId"]})
+    check(res["listOrderStatus"] == "ALL_DONE", f"cancel: {res}")
+
+
 finish("ccxt", ccxt.__version__)

@@ -12,6 +12,15 @@ from binance_sdk_spot.rest_api.models import (
     OrderTestSideEnum,
     OrderTestTimeInForceEnum,
     OrderTestTypeEnum,
+    OrderListOcoAboveTypeEnum,
+    OrderListOcoBelowTimeInForceEnum,
+    OrderListOcoBelowTypeEnum,
+    OrderListOcoSideEnum,
+    OrderListOpoPendingSideEnum,
+    OrderListOpoPendingTypeEnum,
+    OrderListOpoWorkingSideEnum,
+    OrderListOpoWorkingTimeInForceEnum,
+    OrderListOpoWorkingTypeEnum,
 )
 
 from _common import API_KEY, API_SECRET, BASE_URL, check, finish, flow
@@ -145,6 +154,68 @@ def _():
     check(order.fills[0].match_type == "ONE_PARTY_TRADE_REPORT", f"fills: {order.fills}")
     allocations = api.my_allocations(symbol="BTCUSDT", order_id=order.order_id).data()
     check(len(allocations) == len(order.fills), f"allocations: {allocations}")
+
+
+def _prices():
+    last = Decimal(api.ticker_price(symbol="BTCUSDT").data().actual_instance.price)
+    return lambda factor: float((last * Decimal(factor)).quantize(Decimal("0.01")))
+
+
+@flow("stop-loss-limit order")
+def _():
+    at = _prices()
+    order = api.new_order(
+        symbol="BTCUSDT",
+        side=NewOrderSideEnum["SELL"].value,
+        type=NewOrderTypeEnum["STOP_LOSS_LIMIT"].value,
+        time_in_force=NewOrderTimeInForceEnum["GTC"].value,
+        quantity=0.001,
+        price=at("0.89"),
+        stop_price=at("0.90"),
+    ).data()
+    queried = api.get_order(symbol="BTCUSDT", order_id=order.order_id).data()
+    check(queried.type == "STOP_LOSS_LIMIT" and queried.status == "NEW", f"query: {queried}")
+    res = api.delete_order(symbol="BTCUSDT", order_id=order.order_id).data()
+    check(res.status == "CANCELED", "cancel")
+
+
+@flow("oco order list")
+def _():
+    at = _prices()
+    placed = api.order_list_oco(
+        symbol="BTCUSDT",
+        side=OrderListOcoSideEnum["SELL"].value,
+        quantity=0.001,
+        above_type=OrderListOcoAboveTypeEnum["LIMIT_MAKER"].value,
+        below_type=OrderListOcoBelowTypeEnum["STOP_LOSS_LIMIT"].value,
+        above_price=at("1.05"),
+        below_stop_price=at("0.95"),
+        below_price=at("0.94"),
+        below_time_in_force=OrderListOcoBelowTimeInForceEnum["GTC"].value,
+    ).data()
+    check(placed.contingency_type == "OCO" and len(placed.orders) == 2, f"placed: {placed}")
+    res = api.delete_order_list(symbol="BTCUSDT", order_list_id=placed.order_list_id).data()
+    check(res.list_order_status == "ALL_DONE", f"cancel: {res}")
+    check([r.status for r in res.order_reports] == ["CANCELED", "CANCELED"], "legs canceled")
+
+
+@flow("opo order list")
+def _():
+    at = _prices()
+    placed = api.order_list_opo(
+        symbol="BTCUSDT",
+        working_type=OrderListOpoWorkingTypeEnum["LIMIT"].value,
+        working_side=OrderListOpoWorkingSideEnum["BUY"].value,
+        working_price=at("0.95"),
+        working_quantity=0.001,
+        working_time_in_force=OrderListOpoWorkingTimeInForceEnum["GTC"].value,
+        pending_type=OrderListOpoPendingTypeEnum["LIMIT_MAKER"].value,
+        pending_side=OrderListOpoPendingSideEnum["SELL"].value,
+        pending_price=at("1.05"),
+    ).data()
+    check(placed.contingency_type == "OTO" and len(placed.orders) == 2, f"placed: {placed}")
+    res = api.delete_order_list(symbol="BTCUSDT", order_list_id=placed.order_list_id).data()
+    check(res.list_order_status == "ALL_DONE", f"cancel: {res}")
 
 
 finish("binance-sdk-spot", version("binance-sdk-spot"))

@@ -108,4 +108,40 @@ def _():
     check(len(allocations) == len(order["fills"]), f"allocations: {allocations}")
 
 
+def _prices():
+    last = Decimal(client.get_symbol_ticker(symbol="BTCUSDT")["price"])
+    return lambda factor: str((last * Decimal(factor)).quantize(Decimal("0.01")))
+
+
+@flow("stop-loss-limit order")
+def _():
+    at = _prices()
+    order = client.create_order(
+        symbol="BTCUSDT", side="SELL", type="STOP_LOSS_LIMIT", timeInForce="GTC",
+        quantity="0.001", price=at("0.89"), stopPrice=at("0.90"),
+    )
+    check("orderId" in order, f"placed: {order}")
+    queried = client.get_order(symbol="BTCUSDT", orderId=order["orderId"])
+    check(queried["type"] == "STOP_LOSS_LIMIT" and queried["status"] == "NEW", f"query: {queried}")
+    check(Decimal(queried["stopPrice"]) == Decimal(at("0.90")), "stopPrice")
+    res = client.cancel_order(symbol="BTCUSDT", orderId=order["orderId"])
+    check(res["status"] == "CANCELED", "cancel")
+
+
+@flow("oco order list")
+def _():
+    at = _prices()
+    placed = client.create_oco_order(
+        symbol="BTCUSDT", side="SELL", quantity="0.001",
+        aboveType="LIMIT_MAKER", abovePrice=at("1.05"),
+        belowType="STOP_LOSS_LIMIT", belowStopPrice=at("0.95"), belowPrice=at("0.94"),
+        belowTimeInForce="GTC",
+    )
+    check(placed["contingencyType"] == "OCO" and len(placed["orders"]) == 2, f"placed: {placed}")
+    check(any(l["orderListId"] == placed["orderListId"] for l in client.get_open_oco_orders()), "open lists")
+    res = client.v3_delete_order_list(symbol="BTCUSDT", orderListId=placed["orderListId"])
+    check(res["listOrderStatus"] == "ALL_DONE", f"cancel: {res}")
+    check([r["status"] for r in res["orderReports"]] == ["CANCELED", "CANCELED"], "legs canceled")
+
+
 finish("python-binance", binance.__version__)

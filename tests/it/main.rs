@@ -19,6 +19,7 @@ mod sandbox_cli;
 mod sandbox_coverage;
 mod sandbox_endpoints;
 mod sandbox_hardening;
+mod sandbox_trading;
 mod sandbox_ws;
 mod sandbox_ws_api;
 mod sign;

@@ -5,7 +5,7 @@
 //! succeed. An endpoint missing from the sandbox answers `-1020` (REST:
 //! 404 or 405), and the test names it.
 //!
-//! Three lists decide what is called and how:
+//! Two lists decide what is called and how:
 //!
 //! - [`REST_CALLS`] and [`WS_CALLS`]: the parameters of each endpoint
 //!   (`{low}`, `{high}`, `{stop}`, `{stopLimit}` are BTCUSDT prices that
@@ -13,8 +13,7 @@
 //!   call) and what must exist before it ([`Setup`]);
 //! - `mbx_sandbox::ops::NOT_SERVED`: what the sandbox deliberately does not
 //!   serve, with the reason (the removed listenKey endpoints); each must
-//!   answer as that table says;
-//! - [`PENDING_REST`] and [`PENDING_WS`]: served on another branch.
+//!   answer as that table says.
 // See: issue "The sandbox serves every Spot endpoint in the docs"
 
 use std::collections::BTreeSet;
@@ -29,48 +28,6 @@ use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Sandbox, SandboxConfig};
 use mbx_signing::{HmacKey, Signer};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-
-// ---------------------------------------------------------------------
-// PENDING: endpoints another engineer adds on another branch (order
-// lists, amend keep priority and amendments, prevented matches,
-// myFilters). Until that branch is merged each must answer -1020 (REST:
-// 404/405); the test fails as soon as one is served, so this list cannot
-// go stale. The lead removes both lists when merging; the parameters for
-// these endpoints are already in REST_CALLS and WS_CALLS.
-// ---------------------------------------------------------------------
-const PENDING_REST: &[(&str, &str)] = &[
-    ("PUT", "/api/v3/order/amend/keepPriority"),
-    ("POST", "/api/v3/order/oco"),
-    ("POST", "/api/v3/orderList/oco"),
-    ("POST", "/api/v3/orderList/oto"),
-    ("POST", "/api/v3/orderList/otoco"),
-    ("POST", "/api/v3/orderList/opo"),
-    ("POST", "/api/v3/orderList/opoco"),
-    ("DELETE", "/api/v3/orderList"),
-    ("GET", "/api/v3/orderList"),
-    ("GET", "/api/v3/allOrderList"),
-    ("GET", "/api/v3/openOrderList"),
-    ("GET", "/api/v3/myPreventedMatches"),
-    ("GET", "/api/v3/order/amendments"),
-    ("GET", "/api/v3/myFilters"),
-];
-const PENDING_WS: &[&str] = &[
-    "order.amend.keepPriority",
-    "orderList.place",
-    "orderList.place.oco",
-    "orderList.place.oto",
-    "orderList.place.otoco",
-    "orderList.place.opo",
-    "orderList.place.opoco",
-    "orderList.cancel",
-    "orderList.status",
-    "openOrderLists.status",
-    "allOrderLists",
-    "myPreventedMatches",
-    "order.amendments",
-    "myFilters",
-];
-// ----------------------------- end PENDING ----------------------------
 
 /// What must exist before a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -400,8 +357,6 @@ struct Harness {
 
 impl Harness {
     /// Makes what `setup` asks for on REST; `(orderId, orderListId)`.
-    /// An order list cannot be made while order lists are not served; the
-    /// pending calls that use one get a made-up ID.
     async fn prepare(&self, setup: Setup) -> (String, String) {
         let (mut order_id, mut list_id) = ("1".to_owned(), "1".to_owned());
         if setup == Setup::OpenOrder {
@@ -416,16 +371,15 @@ impl Harness {
             order_id = placed["orderId"].to_string();
         }
         if setup == Setup::OpenOrderList {
-            let placed = self
+            let placed: Value = self
                 .rest
-                .call::<Value>(
+                .call(
                     self.request("POST", "/api/v3/orderList/oco", OCO, "", "")
                         .signed(),
                 )
-                .await;
-            if let Ok(placed) = placed {
-                list_id = placed["orderListId"].to_string();
-            }
+                .await
+                .unwrap();
+            list_id = placed["orderListId"].to_string();
         }
         (order_id, list_id)
     }
@@ -513,7 +467,11 @@ impl Harness {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_endpoint_is_served() {
-    let sandbox = Sandbox::start(SandboxConfig::demo()).await.unwrap();
+    // The walk places more than the 50 orders per 10 s Binance allows (the
+    // order lists count every order); the ORDERS limit is not under test.
+    let mut config = SandboxConfig::demo();
+    config.limits.orders_per_10s = 1_000;
+    let sandbox = Sandbox::start(config).await.unwrap();
     let rest = RestClient::new(
         ClientConfig::new(&sandbox.rest_url()).unwrap(),
         Some(credentials()),
@@ -522,22 +480,16 @@ async fn every_documented_endpoint_is_served() {
     let prices = Prices::read(&rest).await;
     let harness = Harness { rest, prices };
     let mut failures = Vec::new();
-    let (mut rest_called, mut rest_pending) = (0, 0);
+    let mut rest_called = 0;
     for endpoint in endpoints::rest_endpoints()
         .iter()
         .chain(endpoints::wallet_endpoints())
     {
         let (method, path) = (endpoint.method.as_str(), endpoint.path);
         let outcome = harness.call_rest(method, path, endpoint.security).await;
-        let pending = PENDING_REST.contains(&(method, path));
-        match (pending, outcome) {
-            (false, Outcome::Ok) => rest_called += 1,
-            (true, Outcome::NotServed(_)) => rest_pending += 1,
-            (true, outcome) => failures.push(format!(
-                "{method} {path} is served ({}): remove it from PENDING_REST",
-                outcome.text()
-            )),
-            (false, outcome) => failures.push(format!("{method} {path}: {}", outcome.text())),
+        match outcome {
+            Outcome::Ok => rest_called += 1,
+            outcome => failures.push(format!("{method} {path}: {}", outcome.text())),
         }
     }
     let (ws, mut user_items) =
@@ -546,19 +498,12 @@ async fn every_documented_endpoint_is_served() {
             .unwrap();
     // User data events of the orders above arrive on this connection.
     let drain = tokio::spawn(async move { while user_items.recv().await.is_some() {} });
-    let (mut ws_called, mut ws_pending) = (0, 0);
+    let mut ws_called = 0;
     for method in endpoints::ws_methods() {
         let outcome = harness.call_ws(&ws, method.name, method.security).await;
-        let pending = PENDING_WS.contains(&method.name);
-        match (pending, outcome) {
-            (false, Outcome::Ok) => ws_called += 1,
-            (true, Outcome::NotServed(_)) => ws_pending += 1,
-            (true, outcome) => failures.push(format!(
-                "{} is served ({}): remove it from PENDING_WS",
-                method.name,
-                outcome.text()
-            )),
-            (false, outcome) => failures.push(format!("WS {}: {}", method.name, outcome.text())),
+        match outcome {
+            Outcome::Ok => ws_called += 1,
+            outcome => failures.push(format!("WS {}: {}", method.name, outcome.text())),
         }
     }
     let mut not_served = 0;
@@ -588,8 +533,8 @@ async fn every_documented_endpoint_is_served() {
     drain.abort();
     sandbox.shutdown().await;
     eprintln!(
-        "REST: {rest_called} called, {rest_pending} pending; WebSocket API: {ws_called} called, \
-         {ws_pending} pending; not served by choice: {not_served}"
+        "REST: {rest_called} called; WebSocket API: {ws_called} called; not served by choice: \
+         {not_served}"
     );
     assert!(
         failures.is_empty(),
@@ -599,10 +544,10 @@ async fn every_documented_endpoint_is_served() {
     );
     // The walk covered both documented tables (and the wallet endpoints).
     assert_eq!(
-        rest_called + rest_pending,
+        rest_called,
         endpoints::rest_endpoints().len() + endpoints::wallet_endpoints().len()
     );
-    assert_eq!(ws_called + ws_pending, endpoints::ws_methods().len());
+    assert_eq!(ws_called, endpoints::ws_methods().len());
 }
 
 #[test]
@@ -630,15 +575,9 @@ fn the_sandbox_serves_nothing_the_docs_do_not_list() {
         }
     }
     assert!(unlisted.is_empty(), "{unlisted:?}");
-    // And no table lists the same endpoint twice or twice as pending.
+    // And no table lists the same endpoint twice.
     let calls: BTreeSet<_> = REST_CALLS.iter().map(|(m, p, _, _)| (*m, *p)).collect();
     assert_eq!(calls.len(), REST_CALLS.len());
     let methods: BTreeSet<_> = WS_CALLS.iter().map(|(m, _, _)| *m).collect();
     assert_eq!(methods.len(), WS_CALLS.len());
-    for pending in PENDING_REST {
-        assert!(calls.contains(pending), "{pending:?} has no parameters");
-    }
-    for pending in PENDING_WS {
-        assert!(methods.contains(pending), "{pending} has no parameters");
-    }
 }

@@ -9,7 +9,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::engine::{Fill, Order};
+use crate::engine::{Fill, Order, OrderList};
 use crate::market::Trade;
 
 /// One thing the engine reports.
@@ -55,12 +55,31 @@ pub enum AccountEvent {
     Execution {
         /// The account.
         uid: u64,
-        /// `NEW`, `TRADE`, `CANCELED`, `EXPIRED`, `REJECTED`.
+        /// `NEW`, `TRADE`, `CANCELED`, `EXPIRED`, `REPLACED`,
+        /// `TRADE_PREVENTION` (enums.md § Execution types).
         execution_type: &'static str,
         /// The order after the change.
         order: Box<Order>,
         /// The fill, for `TRADE`.
         fill: Option<Fill>,
+        /// Event time (ms).
+        time: i64,
+        /// The engine's execution ID (`I`; what an amendment answers as
+        /// `executionId`).
+        execution_id: u64,
+        /// The client order ID before an amendment (`C` of `REPLACED`).
+        orig_client_order_id: Option<String>,
+        /// The prevented match, for `TRADE_PREVENTION`.
+        prevention: Option<Prevention>,
+    },
+    /// An order list changed (`listStatus`).
+    ListStatus {
+        /// The account.
+        uid: u64,
+        /// The list after the change.
+        list: Box<OrderList>,
+        /// Its orders' client order IDs now, in the list's order.
+        client_order_ids: Vec<String>,
         /// Event time (ms).
         time: i64,
     },
@@ -84,4 +103,19 @@ pub enum AccountEvent {
         /// Event time (ms).
         time: i64,
     },
+}
+
+/// A match self-trade prevention stopped, as one order's report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prevention {
+    /// `preventedMatchId` (`v`).
+    pub match_id: u64,
+    /// Quantity this order lost in this match (`B`).
+    pub last_qty: Decimal,
+    /// The other order (`U`).
+    pub counter_order_id: u64,
+    /// The symbol of the other order (`Cs`).
+    pub counter_symbol: String,
+    /// The price the match would have had (`pL`).
+    pub price: Decimal,
 }

@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use tokio::sync::broadcast;
 
 use crate::config::{Credential, Permissions, SandboxConfig};
-use crate::engine::{Commission, Engine, Fill, NewOrder, Order};
+use crate::engine::{Amended, Commission, Engine, Fill, NewList, NewOrder, Order, PlacedList};
 use crate::error::{ApiError, Error};
 use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::limits::Limiter;
@@ -637,6 +637,46 @@ impl EngineGuard<'_> {
         let canceled = self.engine.cancel(uid, order_id, now_ms)?;
         self.publish(canceled.events);
         Ok(canceled.order)
+    }
+
+    /// Places an order list ([`Engine::place_list`]).
+    pub fn place_list(
+        &mut self,
+        uid: u64,
+        new: &NewList,
+        now_ms: i64,
+    ) -> Result<PlacedList, ApiError> {
+        let mut placed = self.engine.place_list(uid, new, now_ms)?;
+        self.publish(std::mem::take(&mut placed.events));
+        Ok(placed)
+    }
+
+    /// Cancels an order list ([`Engine::cancel_list`]).
+    pub fn cancel_list(
+        &mut self,
+        uid: u64,
+        list_id: u64,
+        now_ms: i64,
+    ) -> Result<PlacedList, ApiError> {
+        let mut canceled = self.engine.cancel_list(uid, list_id, now_ms)?;
+        self.publish(std::mem::take(&mut canceled.events));
+        Ok(canceled)
+    }
+
+    /// Lowers an order's quantity keeping its priority ([`Engine::amend`]).
+    pub fn amend(
+        &mut self,
+        uid: u64,
+        order_id: u64,
+        new_qty: Decimal,
+        new_client_order_id: Option<String>,
+        now_ms: i64,
+    ) -> Result<Amended, ApiError> {
+        let mut amended = self
+            .engine
+            .amend(uid, order_id, new_qty, new_client_order_id, now_ms)?;
+        self.publish(std::mem::take(&mut amended.events));
+        Ok(amended)
     }
 
     /// A deposit (`delta > 0`) or withdrawal ([`Engine::adjust_balance`]).

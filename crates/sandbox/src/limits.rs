@@ -176,6 +176,13 @@ impl Limiter {
 
     /// Counts one new order for `uid`; `-1015` over either limit.
     pub fn count_order(&mut self, uid: u64, now_ms: i64) -> Result<(), ApiError> {
+        self.count_orders(uid, now_ms, 1)
+    }
+
+    /// Counts `n` new orders for `uid` at once (an order list's orders;
+    /// rest-api.md § Order lists, "Unfilled Order Count"); `-1015`, and
+    /// nothing counted, if they do not all fit.
+    pub fn count_orders(&mut self, uid: u64, now_ms: i64, n: u32) -> Result<(), ApiError> {
         let (ten, day) = self.orders.entry(uid).or_default();
         ten.roll(now_ms, TEN_SECONDS_MS);
         day.roll(now_ms, DAY_MS);
@@ -188,18 +195,18 @@ impl Limiter {
             err.retry_after = Some(seconds_until_next(now_ms, window_ms));
             err
         };
-        if ten.used >= self.config.orders_per_10s {
+        if ten.used.saturating_add(n) > self.config.orders_per_10s {
             return Err(too_many(
                 self.config.orders_per_10s,
                 "10 SECOND",
                 TEN_SECONDS_MS,
             ));
         }
-        if day.used >= self.config.orders_per_day {
+        if day.used.saturating_add(n) > self.config.orders_per_day {
             return Err(too_many(self.config.orders_per_day, "1 DAY", DAY_MS));
         }
-        ten.used += 1;
-        day.used += 1;
+        ten.used += n;
+        day.used += n;
         Ok(())
     }
 
@@ -290,6 +297,16 @@ mod tests {
         assert!(limiter.count_order(1, t).is_ok());
         assert_eq!(limiter.count_order(1, t).unwrap_err().code, -1015);
         assert!(limiter.count_order(2, t).is_ok());
+        assert_eq!(limiter.order_counts(1, t), (2, 2));
+    }
+
+    #[test]
+    fn an_order_list_counts_all_its_orders_or_none() {
+        let mut limiter = limiter(10);
+        let t = 1_700_000_000_000;
+        assert_eq!(limiter.count_orders(1, t, 3).unwrap_err().code, -1015);
+        assert_eq!(limiter.order_counts(1, t), (0, 0));
+        assert!(limiter.count_orders(1, t, 2).is_ok());
         assert_eq!(limiter.order_counts(1, t), (2, 2));
     }
 }

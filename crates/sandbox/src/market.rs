@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::model::Side;
+use crate::reference::RecentBuckets;
 
 /// Live ticks happen this often.
 pub const TICK_MS: i64 = 1000;
@@ -158,6 +159,8 @@ pub struct SymbolMarket {
     mid_ticks: i64,
     tick: i64,
     trades: Vec<Trade>,
+    /// The reference price's buckets of `trades`, kept as they arrive.
+    recent: RecentBuckets,
     next_trade_id: u64,
     /// Increases whenever the book changes; REST `lastUpdateId`.
     pub update_id: u64,
@@ -190,6 +193,7 @@ impl Market {
                     mid_ticks: start_ticks,
                     tick: -HISTORY_TICKS,
                     trades: Vec::new(),
+                    recent: RecentBuckets::default(),
                     next_trade_id: 1,
                     update_id: 1,
                     taken: HashMap::new(),
@@ -315,11 +319,23 @@ impl SymbolMarket {
         self.next_trade_id += 1;
         if self.trades.len() >= MAX_TRADES {
             // Keep memory bounded on a long-running sandbox (about two days
-            // of one trade per second); the oldest trades go first.
+            // of one trade per second); the oldest trades go first, and the
+            // buckets are made again from what is left (once per
+            // `MAX_TRADES / 4` trades).
             self.trades.drain(..MAX_TRADES / 4);
+            self.recent = RecentBuckets::of(&self.trades);
         }
+        self.recent.push(trade.time, trade.price);
         self.trades.push(trade.clone());
         trade
+    }
+
+    /// The reference price at `now_ms` ([`crate::reference`]), from the
+    /// buckets kept as trades arrive: `None` while no trade is in the
+    /// window.
+    pub fn reference_price(&self, now_ms: i64, quote_precision: u32) -> Option<Decimal> {
+        self.recent
+            .reference_price(&self.trades, now_ms, quote_precision)
     }
 
     /// Records that `qty` of the synthetic level at `price` was taken.

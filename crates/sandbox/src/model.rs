@@ -38,7 +38,8 @@ impl Side {
     }
 }
 
-/// The order types the sandbox executes.
+/// Binance's order types (enums.md § Order types), all of which the
+/// sandbox executes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderType {
     /// `LIMIT`.
@@ -47,30 +48,34 @@ pub enum OrderType {
     Market,
     /// `LIMIT_MAKER` (post-only).
     LimitMaker,
+    /// `STOP_LOSS`: a market order once the stop triggers.
+    StopLoss,
+    /// `STOP_LOSS_LIMIT`: a limit order once the stop triggers.
+    StopLossLimit,
+    /// `TAKE_PROFIT`: a market order once the stop triggers.
+    TakeProfit,
+    /// `TAKE_PROFIT_LIMIT`: a limit order once the stop triggers.
+    TakeProfitLimit,
 }
 
 impl OrderType {
-    /// Reads `type`: `-1116` for an unknown type. Stop and take-profit types
-    /// are valid Binance types that no sandbox symbol lists in `orderTypes`,
-    /// so they get `-2010` with errors.md's message for a type the symbol
-    /// does not support ("Stop loss orders are not supported for this
-    /// symbol." and the like).
+    /// Every type, in the order `exchangeInfo` lists them.
+    pub const ALL: [OrderType; 7] = [
+        OrderType::Limit,
+        OrderType::LimitMaker,
+        OrderType::Market,
+        OrderType::StopLoss,
+        OrderType::StopLossLimit,
+        OrderType::TakeProfit,
+        OrderType::TakeProfitLimit,
+    ];
+
+    /// Reads `type`: `-1116` for an unknown type.
     pub fn parse(text: &str) -> Result<OrderType, ApiError> {
-        let not_supported = |msg| Err(ApiError::order_rejected(msg));
-        match text {
-            "LIMIT" => Ok(OrderType::Limit),
-            "MARKET" => Ok(OrderType::Market),
-            "LIMIT_MAKER" => Ok(OrderType::LimitMaker),
-            "STOP_LOSS" => not_supported("Stop loss orders are not supported for this symbol."),
-            "STOP_LOSS_LIMIT" => {
-                not_supported("Stop loss limit orders are not supported for this symbol.")
-            }
-            "TAKE_PROFIT" => not_supported("Take profit orders are not supported for this symbol."),
-            "TAKE_PROFIT_LIMIT" => {
-                not_supported("Take profit limit orders are not supported for this symbol.")
-            }
-            _ => Err(ApiError::bad_request(-1116, "Invalid orderType.")),
-        }
+        OrderType::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| ApiError::bad_request(-1116, "Invalid orderType."))
     }
 
     /// The wire text.
@@ -79,7 +84,45 @@ impl OrderType {
             OrderType::Limit => "LIMIT",
             OrderType::Market => "MARKET",
             OrderType::LimitMaker => "LIMIT_MAKER",
+            OrderType::StopLoss => "STOP_LOSS",
+            OrderType::StopLossLimit => "STOP_LOSS_LIMIT",
+            OrderType::TakeProfit => "TAKE_PROFIT",
+            OrderType::TakeProfitLimit => "TAKE_PROFIT_LIMIT",
         }
+    }
+
+    /// A stop or take-profit type: waits for its trigger (an "algo" order
+    /// of filters.md § MAX_NUM_ALGO_ORDERS).
+    pub fn is_algo(self) -> bool {
+        matches!(
+            self,
+            OrderType::StopLoss
+                | OrderType::StopLossLimit
+                | OrderType::TakeProfit
+                | OrderType::TakeProfitLimit
+        )
+    }
+
+    /// A stop-loss type (as opposed to take-profit).
+    pub fn is_stop_loss(self) -> bool {
+        matches!(self, OrderType::StopLoss | OrderType::StopLossLimit)
+    }
+
+    /// How the order trades once it works: `MARKET`, `LIMIT` or
+    /// `LIMIT_MAKER`.
+    pub fn working_type(self) -> OrderType {
+        match self {
+            OrderType::Market | OrderType::StopLoss | OrderType::TakeProfit => OrderType::Market,
+            OrderType::Limit | OrderType::StopLossLimit | OrderType::TakeProfitLimit => {
+                OrderType::Limit
+            }
+            OrderType::LimitMaker => OrderType::LimitMaker,
+        }
+    }
+
+    /// Whether the type carries a limit `price`.
+    pub fn has_price(self) -> bool {
+        self.working_type() != OrderType::Market
     }
 }
 
@@ -126,8 +169,13 @@ pub enum OrderStatus {
     Filled,
     /// Canceled by the user.
     Canceled,
-    /// Expired (IOC/FOK remainder, market order without liquidity).
+    /// Expired (IOC/FOK remainder, market order without liquidity, the
+    /// other leg of an OCO, ...).
     Expired,
+    /// Waiting for the working order of its order list to fill.
+    PendingNew,
+    /// Expired by self-trade prevention.
+    ExpiredInMatch,
 }
 
 impl OrderStatus {
@@ -139,12 +187,69 @@ impl OrderStatus {
             OrderStatus::Filled => "FILLED",
             OrderStatus::Canceled => "CANCELED",
             OrderStatus::Expired => "EXPIRED",
+            OrderStatus::PendingNew => "PENDING_NEW",
+            OrderStatus::ExpiredInMatch => "EXPIRED_IN_MATCH",
         }
     }
 
-    /// Whether the order is still on the book.
+    /// Whether the order can still trade (on the book, waiting for its
+    /// trigger, or pending in an order list): what `openOrders` lists.
     pub fn is_open(self) -> bool {
-        matches!(self, OrderStatus::New | OrderStatus::PartiallyFilled)
+        matches!(
+            self,
+            OrderStatus::New | OrderStatus::PartiallyFilled | OrderStatus::PendingNew
+        )
+    }
+}
+
+/// `selfTradePreventionMode` (enums.md § STP Modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StpMode {
+    /// No prevention: the account may trade with itself.
+    #[default]
+    None,
+    /// The taker's remainder expires.
+    ExpireTaker,
+    /// The resting order expires; the taker goes on matching.
+    ExpireMaker,
+    /// Both expire.
+    ExpireBoth,
+    /// Both lose the prevented quantity; whichever has none left expires.
+    Decrement,
+    /// A transfer between accounts of one trade group; within one account
+    /// it acts as [`StpMode::Decrement`].
+    Transfer,
+}
+
+impl StpMode {
+    /// Every mode, as `allowedSelfTradePreventionModes` lists them.
+    pub const ALL: [StpMode; 6] = [
+        StpMode::None,
+        StpMode::ExpireTaker,
+        StpMode::ExpireMaker,
+        StpMode::ExpireBoth,
+        StpMode::Decrement,
+        StpMode::Transfer,
+    ];
+
+    /// Reads `selfTradePreventionMode`, `-1130` otherwise.
+    pub fn parse(text: &str) -> Result<StpMode, ApiError> {
+        StpMode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+            .ok_or_else(|| ApiError::invalid_value("selfTradePreventionMode"))
+    }
+
+    /// The wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StpMode::None => "NONE",
+            StpMode::ExpireTaker => "EXPIRE_TAKER",
+            StpMode::ExpireMaker => "EXPIRE_MAKER",
+            StpMode::ExpireBoth => "EXPIRE_BOTH",
+            StpMode::Decrement => "DECREMENT",
+            StpMode::Transfer => "TRANSFER",
+        }
     }
 }
 
@@ -184,6 +289,13 @@ pub enum ExpiryReason {
     /// `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`: the next fill would have been
     /// outside the `PRICE_RANGE` execution rule.
     PriceRangeExceeded,
+    /// `REJECTED`: a stop that triggered, or an OTO's pending order, could
+    /// not be placed (no balance, a `LIMIT_MAKER` that would take).
+    Rejected,
+    /// `OCO_TRIGGER`: the other leg of its OCO pair started working.
+    OcoTrigger,
+    /// `OTO_PHASE_ONE_EXPIRED`: the working order of its list expired.
+    OtoPhaseOneExpired,
 }
 
 impl ExpiryReason {
@@ -194,6 +306,9 @@ impl ExpiryReason {
             ExpiryReason::UnfilledFokOrder => "UNFILLED_FOK_ORDER_EXPIRED",
             ExpiryReason::InsufficientLiquidity => "INSUFFICIENT_LIQUIDITY",
             ExpiryReason::PriceRangeExceeded => "EXECUTION_RULE_PRICE_RANGE_EXCEEDED",
+            ExpiryReason::Rejected => "REJECTED",
+            ExpiryReason::OcoTrigger => "OCO_TRIGGER",
+            ExpiryReason::OtoPhaseOneExpired => "OTO_PHASE_ONE_EXPIRED",
         }
     }
 }
@@ -223,34 +338,35 @@ mod tests {
     use super::*;
 
     #[track_caller]
-    fn check_type(text: &str, code: i64, msg: &str) {
-        let err = OrderType::parse(text).unwrap_err();
-        assert_eq!((err.code, err.msg.as_str()), (code, msg));
+    fn check_type(text: &str, expected: Result<OrderType, (i64, &str)>) {
+        let got = OrderType::parse(text).map_err(|err| (err.code, err.msg));
+        let expected = expected.map_err(|(code, msg)| (code, msg.to_owned()));
+        assert_eq!(got, expected, "{text}");
     }
 
     #[test]
-    fn order_types_no_symbol_lists_get_the_documented_messages() {
-        // errors.md § Messages for -1010, -2010, -2011 and -2038.
-        check_type(
-            "STOP_LOSS",
-            -2010,
-            "Stop loss orders are not supported for this symbol.",
-        );
-        check_type(
-            "STOP_LOSS_LIMIT",
-            -2010,
-            "Stop loss limit orders are not supported for this symbol.",
-        );
-        check_type(
-            "TAKE_PROFIT",
-            -2010,
-            "Take profit orders are not supported for this symbol.",
-        );
-        check_type(
-            "TAKE_PROFIT_LIMIT",
-            -2010,
-            "Take profit limit orders are not supported for this symbol.",
-        );
-        check_type("OCO", -1116, "Invalid orderType.");
+    fn every_documented_order_type_parses_and_nothing_else() {
+        // enums.md § Order types.
+        for kind in OrderType::ALL {
+            check_type(kind.as_str(), Ok(kind));
+        }
+        check_type("OCO", Err((-1116, "Invalid orderType.")));
+        check_type("stop_loss", Err((-1116, "Invalid orderType.")));
+    }
+
+    #[test]
+    fn stop_types_work_as_market_or_limit() {
+        assert_eq!(OrderType::StopLoss.working_type(), OrderType::Market);
+        assert_eq!(OrderType::TakeProfitLimit.working_type(), OrderType::Limit);
+        assert!(OrderType::TakeProfit.is_algo() && !OrderType::LimitMaker.is_algo());
+        assert!(OrderType::StopLossLimit.is_stop_loss() && !OrderType::TakeProfit.is_stop_loss());
+    }
+
+    #[test]
+    fn stp_modes_are_the_documented_six() {
+        for mode in StpMode::ALL {
+            assert_eq!(StpMode::parse(mode.as_str()).unwrap(), mode);
+        }
+        assert_eq!(StpMode::parse("EXPIRE").unwrap_err().code, -1130);
     }
 }

@@ -27,6 +27,14 @@
 //! may only execute within [`PRICE_RANGE`] around the reference price taken
 //! when its taker phase starts; the first fill beyond the range expires the
 //! order with `EXECUTION_RULE_PRICE_RANGE_EXCEEDED`.
+//!
+//! [`reference_price`] is the definition, over a symbol's trades;
+//! [`RecentBuckets`] keeps the last buckets' sums as trades arrive so the
+//! matching engine, which asks at every order, pays for a few buckets and
+//! not for every trade in the window (a bot can print thousands in ten
+//! seconds). Both give the same answer; a property test holds them to it.
+
+use std::collections::VecDeque;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -120,8 +128,91 @@ pub fn reference_price(trades: &[Trade], now_ms: i64, quote_precision: u32) -> O
     Some(truncate(total_sum / total_count, quote_precision))
 }
 
+/// The buckets of a symbol's newest trades, summed as the trades arrive
+/// (step 1 of the module docs, done once per trade).
+///
+/// [`RecentBuckets::reference_price`] answers exactly as
+/// [`reference_price`] over the same trades; where it cannot from the
+/// buckets alone (a trade arrived older than one before it, or `now` is
+/// before the newest trade) it asks [`reference_price`].
+#[derive(Debug, Clone, Default)]
+pub struct RecentBuckets {
+    /// Oldest first, one per bucket opening time.
+    buckets: VecDeque<Bucket>,
+    /// The newest trade's time.
+    newest: Option<i64>,
+    /// A trade arrived older than the newest before it.
+    out_of_order: bool,
+}
+
+impl RecentBuckets {
+    /// The buckets of `trades` (oldest first).
+    pub fn of(trades: &[Trade]) -> RecentBuckets {
+        let mut buckets = RecentBuckets::default();
+        for trade in trades {
+            buckets.push(trade.time, trade.price);
+        }
+        buckets
+    }
+
+    /// Adds a trade; forgets the buckets no window ending at or after the
+    /// newest trade can reach.
+    pub fn push(&mut self, time: i64, price: Decimal) {
+        if self.newest.is_some_and(|newest| time < newest) {
+            self.out_of_order = true;
+        }
+        let newest = self.newest.map_or(time, |newest| newest.max(time));
+        self.newest = Some(newest);
+        let open = time.div_euclid(BUCKET_WIDTH_MS) * BUCKET_WIDTH_MS;
+        match self.buckets.back_mut() {
+            Some(last) if last.open == open => last.add(price),
+            _ => self.buckets.push_back(Bucket::new(open, price)),
+        }
+        let cutoff = newest - BUCKET_COUNT * BUCKET_WIDTH_MS;
+        let first_open = cutoff.div_euclid(BUCKET_WIDTH_MS) * BUCKET_WIDTH_MS;
+        while self
+            .buckets
+            .front()
+            .is_some_and(|bucket| bucket.open < first_open)
+        {
+            self.buckets.pop_front();
+        }
+    }
+
+    /// [`reference_price`] of `trades` (the trades these buckets were made
+    /// from) at `now_ms`.
+    pub fn reference_price(
+        &self,
+        trades: &[Trade],
+        now_ms: i64,
+        quote_precision: u32,
+    ) -> Option<Decimal> {
+        if self.out_of_order || self.newest.is_some_and(|newest| now_ms < newest) {
+            return reference_price(trades, now_ms, quote_precision);
+        }
+        let cutoff = now_ms - BUCKET_COUNT * BUCKET_WIDTH_MS;
+        let first_open = cutoff.div_euclid(BUCKET_WIDTH_MS) * BUCKET_WIDTH_MS;
+        let sum_decimals = quote_precision + COUNT_DECIMALS;
+        let mut total_count = Decimal::ZERO;
+        let mut total_sum = Decimal::ZERO;
+        for bucket in self
+            .buckets
+            .iter()
+            .filter(|bucket| bucket.open >= first_open)
+        {
+            let (count, sum) = bucket.prorated(cutoff, sum_decimals);
+            total_count += count;
+            total_sum += sum;
+        }
+        if total_count <= Decimal::ZERO {
+            return None;
+        }
+        Some(truncate(total_sum / total_count, quote_precision))
+    }
+}
+
 /// One bucket of trades.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Bucket {
     open: i64,
     count: Decimal,
@@ -169,6 +260,8 @@ fn truncate(value: Decimal, decimals: u32) -> Decimal {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const NOW: i64 = 1_700_000_010_500;
@@ -247,5 +340,41 @@ mod tests {
             skewed.band(Side::Sell, reference),
             (Decimal::from(50), Decimal::from(300))
         );
+    }
+
+    proptest! {
+        // The buckets kept as trades arrive answer what the definition
+        // answers over the same trades, at any time: trades in order or
+        // not, bursts within one millisecond, `now` before the newest.
+        #[test]
+        fn recent_buckets_agree_with_the_definition(
+            steps in prop::collection::vec((-300..2_500_i64, 1..2_000_u32), 0..120),
+            asks in prop::collection::vec(-2_000..15_000_i64, 1..8),
+        ) {
+            let mut trades = Vec::new();
+            let mut buckets = RecentBuckets::default();
+            let mut time = NOW - 20_000;
+            for (step, cents) in steps {
+                time += step;
+                let price = Decimal::new(i64::from(cents), 2);
+                trades.push(trade(time, &price.to_string()));
+                buckets.push(time, price);
+                for ask in &asks {
+                    let now = time + ask;
+                    prop_assert_eq!(
+                        buckets.reference_price(&trades, now, 8),
+                        reference_price(&trades, now, 8),
+                        "at {} after {} trades", now, trades.len()
+                    );
+                }
+            }
+            let rebuilt = RecentBuckets::of(&trades);
+            for ask in &asks {
+                prop_assert_eq!(
+                    rebuilt.reference_price(&trades, time + ask, 8),
+                    reference_price(&trades, time + ask, 8)
+                );
+            }
+        }
     }
 }

@@ -78,7 +78,7 @@ pub enum Shape {
     /// The same, plus elements 0 (open time) and 6 (close time) of kline
     /// rows (arrays inside an array): `klines`, `uiKlines`.
     Klines,
-    /// Stream and user data events: `E`, `T`, `O`, `C` and `W` of any
+    /// Stream and user data events: `E`, `T`, `O`, `C`, `W` and `D` of any
     /// object; `t` and `T` of a kline's `k`; `u` of an
     /// `outboundAccountPosition`. (`t` of a trade is its ID, and `u` of
     /// a book ticker or a depth update is an update ID: not times.)
@@ -93,6 +93,7 @@ pub const ANSWER_TIME_FIELDS: &[&str] = &[
     "transactionTime",
     "updateTime",
     "workingTime",
+    "trailingTime",
     "openTime",
     "closeTime",
     "T",
@@ -101,8 +102,9 @@ pub const ANSWER_TIME_FIELDS: &[&str] = &[
     "retryAfter",
 ];
 
-/// The fields that hold a time in any event.
-const EVENT_TIME_FIELDS: &[&str] = &["E", "T", "O", "C", "W"];
+/// The fields that hold a time in any event (`D`: an `executionReport`'s
+/// trailing time).
+const EVENT_TIME_FIELDS: &[&str] = &["E", "T", "O", "C", "W", "D"];
 
 /// Nesting deeper than this is left as it is (the sandbox writes nothing
 /// that deep).
@@ -351,6 +353,22 @@ mod tests {
             r#"{"id":12,"status":200,"result":{"orderId":3,"transactTime":5,"workingTime":-1},"rateLimits":[{"count":9}]}"#,
             r#"{"id":12,"status":200,"result":{"orderId":3,"transactTime":5000,"workingTime":-1},"rateLimits":[{"count":9}]}"#,
         );
+        // A trailing stop's answer; an order list's; an amendment's.
+        check(
+            Shape::Answer,
+            r#"{"orderId":4,"trailingDelta":100,"trailingTime":7,"stopPrice":"1.00"}"#,
+            r#"{"orderId":4,"trailingDelta":100,"trailingTime":7000,"stopPrice":"1.00"}"#,
+        );
+        check(
+            Shape::Answer,
+            r#"{"orderListId":1,"transactionTime":2,"orderReports":[{"transactTime":3}]}"#,
+            r#"{"orderListId":1,"transactionTime":2000,"orderReports":[{"transactTime":3000}]}"#,
+        );
+        check(
+            Shape::Answer,
+            r#"[{"orderId":5,"executionId":9,"time":4,"origQty":"1"}]"#,
+            r#"[{"orderId":5,"executionId":9,"time":4000,"origQty":"1"}]"#,
+        );
     }
 
     #[test]
@@ -398,6 +416,16 @@ mod tests {
             Shape::Events,
             r#"{"e":"executionReport","E":1,"C":"","O":2,"T":3,"t":-1,"I":8,"W":4}"#,
             r#"{"e":"executionReport","E":1000,"C":"","O":2000,"T":3000,"t":-1,"I":8,"W":4000}"#,
+        );
+        check(
+            Shape::Events,
+            r#"{"e":"executionReport","E":1,"d":100,"D":2,"g":-1}"#,
+            r#"{"e":"executionReport","E":1000,"d":100,"D":2000,"g":-1}"#,
+        );
+        check(
+            Shape::Events,
+            r#"{"e":"listStatus","E":1,"g":0,"C":"list1","T":2,"O":[{"s":"X","i":3}]}"#,
+            r#"{"e":"listStatus","E":1000,"g":0,"C":"list1","T":2000,"O":[{"s":"X","i":3}]}"#,
         );
     }
 

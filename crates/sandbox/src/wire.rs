@@ -5,9 +5,12 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::engine::{
-    AVG_PRICE_MINS, AccountTrade, Allocation, Fill, Order, PERCENT_PRICE_DOWN, PERCENT_PRICE_UP,
+    AVG_PRICE_MINS, AccountTrade, Allocation, Amendment, Fill, MAX_NUM_ALGO_ORDERS,
+    MAX_NUM_ORDER_AMENDS, MAX_NUM_ORDER_LISTS, Order, OrderList, PERCENT_PRICE_DOWN,
+    PERCENT_PRICE_UP, PreventedMatch, TRAILING_DELTA_RANGE,
 };
 use crate::market::{Level, SymbolMarket, SymbolSpec, Trade};
+use crate::model::{OrderStatus, OrderType, StpMode};
 use crate::reference::PriceRange;
 use crate::stats;
 
@@ -100,6 +103,10 @@ pub enum Filter {
     MaxNumOrders { max_num_orders: u32 },
     #[serde(rename = "MAX_NUM_ALGO_ORDERS", rename_all = "camelCase")]
     MaxNumAlgoOrders { max_num_algo_orders: u32 },
+    #[serde(rename = "MAX_NUM_ORDER_LISTS", rename_all = "camelCase")]
+    MaxNumOrderLists { max_num_order_lists: u32 },
+    #[serde(rename = "MAX_NUM_ORDER_AMENDS", rename_all = "camelCase")]
+    MaxNumOrderAmends { max_num_order_amends: u32 },
 }
 
 /// A symbol in `exchangeInfo`.
@@ -116,7 +123,7 @@ pub struct SymbolInfo {
     pub quote_asset_precision: u32,
     pub base_commission_precision: u32,
     pub quote_commission_precision: u32,
-    pub order_types: [&'static str; 3],
+    pub order_types: Vec<&'static str>,
     pub iceberg_allowed: bool,
     pub oco_allowed: bool,
     pub oto_allowed: bool,
@@ -132,7 +139,7 @@ pub struct SymbolInfo {
     pub permissions: Vec<&'static str>,
     pub permission_sets: Vec<Vec<&'static str>>,
     pub default_self_trade_prevention_mode: &'static str,
-    pub allowed_self_trade_prevention_modes: [&'static str; 1],
+    pub allowed_self_trade_prevention_modes: Vec<&'static str>,
 }
 
 impl SymbolInfo {
@@ -149,15 +156,15 @@ impl SymbolInfo {
             quote_asset_precision: 8,
             base_commission_precision: 8,
             quote_commission_precision: 8,
-            order_types: ["LIMIT", "LIMIT_MAKER", "MARKET"],
+            order_types: OrderType::ALL.iter().map(|kind| kind.as_str()).collect(),
             iceberg_allowed: false,
-            oco_allowed: false,
-            oto_allowed: false,
-            opo_allowed: false,
+            oco_allowed: true,
+            oto_allowed: true,
+            opo_allowed: true,
             quote_order_qty_market_allowed: true,
-            allow_trailing_stop: false,
+            allow_trailing_stop: true,
             cancel_replace_allowed: true,
-            amend_allowed: false,
+            amend_allowed: true,
             peg_instructions_allowed: false,
             is_spot_trading_allowed: true,
             is_margin_trading_allowed: false,
@@ -179,10 +186,10 @@ impl SymbolInfo {
                     step_size: plain(Decimal::ZERO),
                 },
                 Filter::TrailingDelta {
-                    min_trailing_above_delta: 10,
-                    max_trailing_above_delta: 2000,
-                    min_trailing_below_delta: 10,
-                    max_trailing_below_delta: 2000,
+                    min_trailing_above_delta: TRAILING_DELTA_RANGE.0,
+                    max_trailing_above_delta: TRAILING_DELTA_RANGE.1,
+                    min_trailing_below_delta: TRAILING_DELTA_RANGE.0,
+                    max_trailing_below_delta: TRAILING_DELTA_RANGE.1,
                 },
                 Filter::PercentPriceBySide {
                     bid_multiplier_up: PERCENT_PRICE_UP.to_string(),
@@ -202,7 +209,13 @@ impl SymbolInfo {
                     max_num_orders: crate::engine::MAX_NUM_ORDERS as u32,
                 },
                 Filter::MaxNumAlgoOrders {
-                    max_num_algo_orders: 5,
+                    max_num_algo_orders: MAX_NUM_ALGO_ORDERS as u32,
+                },
+                Filter::MaxNumOrderLists {
+                    max_num_order_lists: MAX_NUM_ORDER_LISTS as u32,
+                },
+                Filter::MaxNumOrderAmends {
+                    max_num_order_amends: MAX_NUM_ORDER_AMENDS as u32,
                 },
             ],
             permissions: Vec::new(),
@@ -211,8 +224,11 @@ impl SymbolInfo {
             } else {
                 Vec::new()
             },
-            default_self_trade_prevention_mode: "NONE",
-            allowed_self_trade_prevention_modes: ["NONE"],
+            default_self_trade_prevention_mode: StpMode::None.as_str(),
+            allowed_self_trade_prevention_modes: StpMode::ALL
+                .iter()
+                .map(|mode| mode.as_str())
+                .collect(),
         }
     }
 }
@@ -601,12 +617,64 @@ pub struct OrderView {
     pub working_time: i64,
     pub orig_quote_order_qty: String,
     pub self_trade_prevention_mode: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry_reason: Option<&'static str>,
+    #[serde(flatten)]
+    pub conditional: Conditional,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used_sor: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_floor: Option<&'static str>,
+}
+
+/// The conditional fields of rest-api.md § Conditional fields in Order
+/// Responses that the sandbox can have: each appears only when it applies.
+#[derive(Debug, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Conditional {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevented_match_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevented_quantity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trailing_delta: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trailing_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry_reason: Option<&'static str>,
+}
+
+impl Conditional {
+    /// The conditional fields of `order`.
+    pub fn new(order: &Order) -> Conditional {
+        let expired = matches!(
+            order.status,
+            OrderStatus::Expired | OrderStatus::ExpiredInMatch
+        );
+        Conditional {
+            prevented_match_id: order.prevented_match_id,
+            prevented_quantity: order.prevented_match_id.map(|_| dec(order.prevented_qty)),
+            strategy_id: order.strategy_id,
+            strategy_type: order.strategy_type,
+            trailing_delta: order.trailing_delta,
+            trailing_time: order.trailing_delta.map(|_| order.trailing_time),
+            expiry_reason: order
+                .expiry_reason
+                .filter(|_| expired)
+                .map(|reason| reason.as_str()),
+        }
+    }
+}
+
+/// `stopPrice` as order answers show it: for stop and take-profit types.
+fn stop_price(order: &Order) -> Option<String> {
+    order
+        .order_type
+        .is_algo()
+        .then(|| dec(order.stop_price.unwrap_or_default()))
 }
 
 impl From<&Order> for OrderView {
@@ -614,7 +682,7 @@ impl From<&Order> for OrderView {
         OrderView {
             symbol: order.symbol.clone(),
             order_id: order.order_id,
-            order_list_id: -1,
+            order_list_id: order.order_list_id,
             client_order_id: order.client_order_id.clone(),
             price: dec(order.price),
             orig_qty: dec(order.orig_qty),
@@ -624,15 +692,17 @@ impl From<&Order> for OrderView {
             time_in_force: order.time_in_force.as_str(),
             order_type: order.order_type.as_str(),
             side: order.side.as_str(),
-            stop_price: dec(Decimal::ZERO),
+            stop_price: dec(order.stop_price.unwrap_or_default()),
             iceberg_qty: dec(Decimal::ZERO),
             time: order.time,
             update_time: order.update_time,
-            is_working: order.status.is_open(),
+            is_working: order.status.is_open()
+                && order.working_time != -1
+                && !order.awaits_trigger(),
             working_time: order.working_time,
             orig_quote_order_qty: dec(order.orig_quote_qty),
-            self_trade_prevention_mode: "NONE",
-            expiry_reason: order.expiry_reason.map(|reason| reason.as_str()),
+            self_trade_prevention_mode: order.stp_mode.as_str(),
+            conditional: Conditional::new(order),
             used_sor: order.working_floor.map(|_| true),
             working_floor: order.working_floor.map(|floor| floor.as_str()),
         }
@@ -707,10 +777,12 @@ pub struct NewOrderResult {
     #[serde(rename = "type")]
     pub order_type: &'static str,
     pub side: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_price: Option<String>,
     pub working_time: i64,
     pub self_trade_prevention_mode: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry_reason: Option<&'static str>,
+    #[serde(flatten)]
+    pub conditional: Conditional,
 }
 
 impl NewOrderResult {
@@ -726,9 +798,10 @@ impl NewOrderResult {
             time_in_force: order.time_in_force.as_str(),
             order_type: order.order_type.as_str(),
             side: order.side.as_str(),
+            stop_price: stop_price(order),
             working_time: order.working_time,
-            self_trade_prevention_mode: "NONE",
-            expiry_reason: order.expiry_reason.map(|reason| reason.as_str()),
+            self_trade_prevention_mode: order.stp_mode.as_str(),
+            conditional: Conditional::new(order),
         }
     }
 }
@@ -754,7 +827,11 @@ pub struct CancelResponse {
     #[serde(rename = "type")]
     pub order_type: &'static str,
     pub side: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_price: Option<String>,
     pub self_trade_prevention_mode: &'static str,
+    #[serde(flatten)]
+    pub conditional: Conditional,
 }
 
 impl CancelResponse {
@@ -764,7 +841,7 @@ impl CancelResponse {
             symbol: order.symbol.clone(),
             orig_client_order_id: order.client_order_id.clone(),
             order_id: order.order_id,
-            order_list_id: -1,
+            order_list_id: order.order_list_id,
             client_order_id: cancel_client_order_id,
             transact_time: now_ms,
             price: dec(order.price),
@@ -776,7 +853,9 @@ impl CancelResponse {
             time_in_force: order.time_in_force.as_str(),
             order_type: order.order_type.as_str(),
             side: order.side.as_str(),
-            self_trade_prevention_mode: "NONE",
+            stop_price: stop_price(order),
+            self_trade_prevention_mode: order.stp_mode.as_str(),
+            conditional: Conditional::new(order),
         }
     }
 }
@@ -807,7 +886,7 @@ impl From<&AccountTrade> for MyTrade {
             symbol: trade.symbol.clone(),
             id: trade.id,
             order_id: trade.order_id,
-            order_list_id: -1,
+            order_list_id: trade.order_list_id,
             price: dec(trade.price),
             qty: dec(trade.qty),
             quote_qty: dec(trade.quote_qty),
@@ -1015,4 +1094,203 @@ pub enum OneOrMany<T> {
 pub struct SystemStatus {
     pub status: u8,
     pub msg: &'static str,
+}
+
+/// An order of a list, as list answers name it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ListOrderRef {
+    pub symbol: String,
+    pub order_id: u64,
+    pub client_order_id: String,
+}
+
+/// An order list (`GET /api/v3/orderList`, `allOrderList`,
+/// `openOrderList`); placement and cancellation add `orderReports`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct OrderListView<R> {
+    pub order_list_id: u64,
+    pub contingency_type: &'static str,
+    pub list_status_type: &'static str,
+    pub list_order_status: &'static str,
+    pub list_client_order_id: String,
+    pub transaction_time: i64,
+    pub symbol: String,
+    pub orders: Vec<ListOrderRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_reports: Option<Vec<R>>,
+}
+
+impl<R> OrderListView<R> {
+    /// The list, its orders named by `client_order_ids` (in its order).
+    pub fn new(list: &OrderList, client_order_ids: &[String]) -> OrderListView<R> {
+        OrderListView {
+            order_list_id: list.order_list_id,
+            contingency_type: list.contingency_type,
+            list_status_type: list.list_status_type,
+            list_order_status: list.list_order_status,
+            list_client_order_id: list.list_client_order_id.clone(),
+            transaction_time: list.transaction_time,
+            symbol: list.symbol.clone(),
+            orders: list
+                .order_ids
+                .iter()
+                .zip(client_order_ids)
+                .map(|(id, client)| ListOrderRef {
+                    symbol: list.symbol.clone(),
+                    order_id: *id,
+                    client_order_id: client.clone(),
+                })
+                .collect(),
+            order_reports: None,
+        }
+    }
+
+    /// The same list with `orderReports`.
+    pub fn with_reports(mut self, reports: Vec<R>) -> OrderListView<R> {
+        self.order_reports = Some(reports);
+        self
+    }
+}
+
+/// The order of an amendment's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AmendedOrder {
+    pub symbol: String,
+    pub order_id: u64,
+    pub order_list_id: i64,
+    pub orig_client_order_id: String,
+    pub client_order_id: String,
+    pub price: String,
+    pub qty: String,
+    pub executed_qty: String,
+    pub prevented_qty: String,
+    pub quote_order_qty: String,
+    pub cumulative_quote_qty: String,
+    pub status: &'static str,
+    pub time_in_force: &'static str,
+    #[serde(rename = "type")]
+    pub order_type: &'static str,
+    pub side: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_time: Option<i64>,
+    pub self_trade_prevention_mode: &'static str,
+}
+
+impl AmendedOrder {
+    /// `order` after an amendment that changed its client order ID from
+    /// `orig_client_order_id`.
+    pub fn new(order: &Order, orig_client_order_id: String) -> AmendedOrder {
+        AmendedOrder {
+            symbol: order.symbol.clone(),
+            order_id: order.order_id,
+            order_list_id: order.order_list_id,
+            orig_client_order_id,
+            client_order_id: order.client_order_id.clone(),
+            price: dec(order.price),
+            qty: dec(order.orig_qty),
+            executed_qty: dec(order.executed_qty),
+            prevented_qty: dec(order.prevented_qty),
+            quote_order_qty: dec(order.orig_quote_qty),
+            cumulative_quote_qty: dec(order.cumm_quote_qty),
+            status: order.status.as_str(),
+            time_in_force: order.time_in_force.as_str(),
+            order_type: order.order_type.as_str(),
+            side: order.side.as_str(),
+            working_time: (order.working_time != -1).then_some(order.working_time),
+            self_trade_prevention_mode: order.stp_mode.as_str(),
+        }
+    }
+}
+
+/// `PUT /api/v3/order/amend/keepPriority`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AmendResponse {
+    pub transact_time: i64,
+    pub execution_id: u64,
+    pub amended_order: AmendedOrder,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_status: Option<OrderListView<Empty>>,
+}
+
+/// A row of `GET /api/v3/order/amendments`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AmendmentView {
+    pub symbol: String,
+    pub order_id: u64,
+    pub execution_id: u64,
+    pub orig_client_order_id: String,
+    pub new_client_order_id: String,
+    pub orig_qty: String,
+    pub new_qty: String,
+    pub time: i64,
+}
+
+impl AmendmentView {
+    /// One amendment of `order`.
+    pub fn new(order: &Order, amendment: &Amendment) -> AmendmentView {
+        AmendmentView {
+            symbol: order.symbol.clone(),
+            order_id: order.order_id,
+            execution_id: amendment.execution_id,
+            orig_client_order_id: amendment.orig_client_order_id.clone(),
+            new_client_order_id: amendment.new_client_order_id.clone(),
+            orig_qty: dec(amendment.orig_qty),
+            new_qty: dec(amendment.new_qty),
+            time: amendment.time,
+        }
+    }
+}
+
+/// A row of `GET /api/v3/myPreventedMatches`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct PreventedMatchView {
+    pub symbol: String,
+    pub prevented_match_id: u64,
+    pub taker_order_id: u64,
+    pub maker_symbol: String,
+    pub maker_order_id: u64,
+    pub trade_group_id: i64,
+    pub self_trade_prevention_mode: &'static str,
+    pub price: String,
+    pub maker_prevented_quantity: String,
+    pub transact_time: i64,
+}
+
+impl From<&PreventedMatch> for PreventedMatchView {
+    fn from(m: &PreventedMatch) -> PreventedMatchView {
+        PreventedMatchView {
+            symbol: m.symbol.clone(),
+            prevented_match_id: m.prevented_match_id,
+            taker_order_id: m.taker_order_id,
+            maker_symbol: m.symbol.clone(),
+            maker_order_id: m.maker_order_id,
+            trade_group_id: -1,
+            self_trade_prevention_mode: m.mode.as_str(),
+            price: dec(m.price),
+            maker_prevented_quantity: dec(m.maker_prevented_qty),
+            transact_time: m.time,
+        }
+    }
+}
+
+/// `GET /api/v3/myFilters`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct MyFilters {
+    pub exchange_filters: Vec<Filter>,
+    pub symbol_filters: Vec<Filter>,
+    pub asset_filters: Vec<Filter>,
 }

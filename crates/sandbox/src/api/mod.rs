@@ -15,8 +15,9 @@
 //!    `lost-answer` fault runs the request, then loses its answer.
 //! 3. `rate_limit`: charges the row's weight (1 for paths not in the
 //!    table) to the client's address, answers 429/418 over the limit, gives
-//!    the weight back where the row's [`Refund`] says, and writes that
-//!    address's `X-MBX-USED-WEIGHT-1M` on every response.
+//!    the weight back where the row's [`crate::ops::Refund`] says (the
+//!    answer carries the decision), and writes that address's
+//!    `X-MBX-USED-WEIGHT-1M` on every response.
 //!
 //! Unknown paths get 404 and wrong methods 405, both with `-1020` "This
 //! operation is not supported."; the removed listenKey endpoints
@@ -37,7 +38,7 @@ use mbx_signing::payload::redact_signature;
 use crate::error::{ApiError, ErrorCode, ErrorMessage};
 use crate::exchange::{Caller, Exchange, Fault, Proof, RequestLogEntry, Target};
 use crate::limits::IN_PROCESS;
-use crate::ops::{self, Endpoint, HttpMethod, Refund, Request as Call, Retired, WeightInput};
+use crate::ops::{self, Endpoint, HttpMethod, Request as Call, Retired, WeightInput};
 use crate::params::Params;
 use crate::serve::CutConnection;
 use crate::time_unit::{Shape, TimeUnit};
@@ -90,6 +91,11 @@ pub fn router(exchange: Exchange) -> Router {
         .with_state(exchange)
 }
 
+/// Marks a response whose weight is given back (the row's [`ops::Refund`]
+/// rule, applied by [`Endpoint::call`]).
+#[derive(Debug, Clone, Copy)]
+struct Refunded;
+
 /// Runs `endpoint` for a REST request and renders its answer.
 fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
     let call = Call {
@@ -119,6 +125,9 @@ fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
             err.into_response()
         }
     };
+    if answer.refund {
+        response.extensions_mut().insert(Refunded);
+    }
     if endpoint.shows_order_counts
         && let Some(caller) = answer.caller
     {
@@ -396,15 +405,13 @@ async fn rate_limit(State(exchange): State<Exchange>, req: Request, next: Next) 
         return next.run(req).await;
     }
     let client = client_ip(req.extensions());
-    let endpoint = ops::find_rest(req.method().as_str(), &path);
     let weight = weight(req.method(), &path, req.uri().query().unwrap_or(""));
     let now = exchange.now_ms();
     let admitted = exchange.limiter().admit(client, now, weight);
     let mut response = match admitted {
         Ok(()) => {
             let response = next.run(req).await;
-            let refunds = endpoint.is_some_and(|endpoint| endpoint.refund == Refund::OnSuccess);
-            if response.status().is_success() && refunds {
+            if response.extensions().get::<Refunded>().is_some() {
                 exchange.limiter().refund(client, weight);
             }
             response

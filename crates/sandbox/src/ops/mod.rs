@@ -28,6 +28,7 @@
 //! either one shows up as a failing test rather than as a shared mistake.
 
 pub(crate) mod account;
+pub(crate) mod lists;
 pub(crate) mod market;
 pub(crate) mod reference;
 pub(crate) mod sor;
@@ -39,7 +40,7 @@ use std::borrow::Cow;
 use mbx_signing::payload::decode_component;
 use serde::Serialize;
 
-use self::HttpMethod::{Delete, Get, Post};
+use self::HttpMethod::{Delete, Get, Post, Put};
 use self::Weight::{ByParams, Fixed};
 use crate::error::ApiError;
 use crate::exchange::Need::{Read, Trade};
@@ -100,8 +101,11 @@ pub enum Refund {
     /// The weight is kept.
     Never,
     /// Successful order placement and cancellation cost no weight
-    /// (CHANGELOG 2026-04-02); failures keep it.
+    /// (CHANGELOG 2026-03-27); failures keep it.
     OnSuccess,
+    /// An amendment costs no weight only when it makes the order expire
+    /// (CHANGELOG 2026-04-02).
+    WhenOrderExpires,
 }
 
 /// One row of [`ENDPOINTS`].
@@ -182,10 +186,12 @@ const fn rest(http_method: HttpMethod, path: &'static str, op: Op, weight: Weigh
 impl Endpoint {
     /// The same row, its weight given back on success.
     const fn refunded_on_success(self) -> Endpoint {
-        Endpoint {
-            refund: Refund::OnSuccess,
-            ..self
-        }
+        self.refunded(Refund::OnSuccess)
+    }
+
+    /// The same row with this refund rule.
+    const fn refunded(self, refund: Refund) -> Endpoint {
+        Endpoint { refund, ..self }
     }
 
     /// The same row, its answers showing the caller's order counts.
@@ -250,6 +256,36 @@ pub static ENDPOINTS: &[Endpoint] = &[
     both("openOrders.status", Get, "/api/v3/openOrders", signed!(Read, trade::open_orders), ByParams(open_orders_weight)),
     both("openOrders.cancelAll", Delete, "/api/v3/openOrders", signed!(Trade, trade::cancel_open_orders), Fixed(1))
         .refunded_on_success(),
+    both("order.amend.keepPriority", Put, "/api/v3/order/amend/keepPriority", signed!(Trade, lists::amend_keep_priority), Fixed(4))
+        .refunded(Refund::WhenOrderExpires),
+    both("order.amendments", Get, "/api/v3/order/amendments", signed!(Read, lists::amendments), Fixed(4)),
+    // Order lists.
+    both("orderList.place.oco", Post, "/api/v3/orderList/oco", signed!(Trade, lists::place_oco), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.place.oto", Post, "/api/v3/orderList/oto", signed!(Trade, lists::place_oto), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.place.otoco", Post, "/api/v3/orderList/otoco", signed!(Trade, lists::place_otoco), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.place.opo", Post, "/api/v3/orderList/opo", signed!(Trade, lists::place_opo), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.place.opoco", Post, "/api/v3/orderList/opoco", signed!(Trade, lists::place_opoco), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.place", Post, "/api/v3/order/oco", signed!(Trade, lists::place_legacy_oco), Fixed(1))
+        .refunded_on_success()
+        .showing_order_counts(),
+    both("orderList.cancel", Delete, "/api/v3/orderList", signed!(Trade, lists::cancel_list), Fixed(1))
+        .refunded_on_success(),
+    both("orderList.status", Get, "/api/v3/orderList", signed!(Read, lists::query_list), Fixed(4)),
+    both("allOrderLists", Get, "/api/v3/allOrderList", signed!(Read, lists::all_lists), Fixed(20)),
+    both("openOrderLists.status", Get, "/api/v3/openOrderList", signed!(Read, lists::open_lists), Fixed(6)),
+    // Self-trade prevention and the account's filters.
+    both("myPreventedMatches", Get, "/api/v3/myPreventedMatches", signed!(Read, lists::prevented_matches), ByParams(prevented_matches_weight)),
+    both("myFilters", Get, "/api/v3/myFilters", signed!(Read, lists::my_filters), Fixed(40)),
     // Smart order routing (TRADE).
     both("sor.order.place", Post, "/api/v3/sor/order", signed!(Trade, sor::sor_order), Fixed(1))
         .refunded_on_success()
@@ -332,30 +368,40 @@ pub struct Answer {
     pub caller: Option<Caller>,
     /// The operation's answer, or why it did not run or failed.
     pub reply: Reply,
+    /// Whether the call gets its weight back (the row's [`Refund`] rule
+    /// applied to this answer).
+    pub refund: bool,
 }
 
 impl Endpoint {
     /// Authenticates as the operation demands, then runs it.
     pub fn call(&self, exchange: &Exchange, request: &Request<'_>) -> Answer {
-        match self.op {
-            Op::Public(run) => Answer {
-                caller: None,
-                reply: run(exchange, request.params),
-            },
+        let (caller, reply) = match self.op {
+            Op::Public(run) => (None, run(exchange, request.params)),
             Op::Signed(need, run) => {
                 let authenticated =
                     exchange.authenticate(request.api_key, request.params, request.proof, need);
                 match authenticated {
-                    Ok(caller) => Answer {
-                        caller: Some(caller),
-                        reply: run(exchange, caller, request.params),
-                    },
-                    Err(err) => Answer {
-                        caller: None,
-                        reply: Err(err),
-                    },
+                    Ok(caller) => (Some(caller), run(exchange, caller, request.params)),
+                    Err(err) => (None, Err(err)),
                 }
             }
+        };
+        let refund = self.refunds(&reply);
+        Answer {
+            caller,
+            reply,
+            refund,
+        }
+    }
+
+    /// Whether this answer gets the weight back.
+    fn refunds(&self, reply: &Reply) -> bool {
+        match (self.refund, reply) {
+            (_, Err(_)) | (Refund::Never, _) => false,
+            (Refund::OnSuccess, Ok(_)) => true,
+            (Refund::WhenOrderExpires, Ok(body)) => serde_json::from_str::<serde_json::Value>(body)
+                .is_ok_and(|answer| answer["amendedOrder"]["status"] == "EXPIRED"),
         }
     }
 
@@ -479,6 +525,10 @@ fn test_order_weight(input: &WeightInput<'_>) -> u32 {
     }
 }
 
+fn prevented_matches_weight(input: &WeightInput<'_>) -> u32 {
+    if input.has("orderId") { 20 } else { 2 }
+}
+
 fn open_orders_weight(input: &WeightInput<'_>) -> u32 {
     if input.has("symbol") { 6 } else { 80 }
 }
@@ -576,6 +626,35 @@ mod tests {
     }
 
     #[test]
+    fn trading_endpoints_weigh_as_documented() {
+        // rest-api.md: order lists 1 each, their queries 4/20/6, amend 4,
+        // amendments 4, myFilters 40, myPreventedMatches 2 or 20.
+        check_weight("POST", "/api/v3/orderList/oco", "", 1);
+        check_weight("POST", "/api/v3/orderList/oto", "", 1);
+        check_weight("POST", "/api/v3/orderList/otoco", "", 1);
+        check_weight("POST", "/api/v3/order/oco", "", 1);
+        check_weight("DELETE", "/api/v3/orderList", "", 1);
+        check_weight("GET", "/api/v3/orderList", "", 4);
+        check_weight("GET", "/api/v3/allOrderList", "", 20);
+        check_weight("GET", "/api/v3/openOrderList", "", 6);
+        check_weight("PUT", "/api/v3/order/amend/keepPriority", "", 4);
+        check_weight("GET", "/api/v3/order/amendments", "", 4);
+        check_weight("GET", "/api/v3/myFilters", "symbol=BTCUSDT", 40);
+        check_weight(
+            "GET",
+            "/api/v3/myPreventedMatches",
+            "symbol=BTCUSDT&preventedMatchId=1",
+            2,
+        );
+        check_weight(
+            "GET",
+            "/api/v3/myPreventedMatches",
+            "symbol=BTCUSDT&orderId=1",
+            20,
+        );
+    }
+
+    #[test]
     fn both_transports_read_the_same_weight() {
         let from_pairs = WeightInput::from_pairs([("symbols", r#"["A","B","C"]"#)]);
         let from_query = WeightInput::from_query("symbols=%5B%22A%22%2C%22B%22%2C%22C%22%5D");
@@ -615,8 +694,21 @@ mod tests {
                 "order.cancel",
                 "order.cancelReplace",
                 "openOrders.cancelAll",
-                "sor.order.place"
+                "orderList.place.oco",
+                "orderList.place.oto",
+                "orderList.place.otoco",
+                "orderList.place.opo",
+                "orderList.place.opoco",
+                "orderList.place",
+                "orderList.cancel",
+                "sor.order.place",
             ]
         );
+        let amend = find_ws("order.amend.keepPriority").unwrap();
+        assert_eq!(amend.refund, Refund::WhenOrderExpires);
+        let expired = r#"{"amendedOrder":{"status":"EXPIRED"}}"#.to_owned();
+        let open = r#"{"amendedOrder":{"status":"NEW"}}"#.to_owned();
+        assert!(amend.refunds(&Ok(expired)));
+        assert!(!amend.refunds(&Ok(open)));
     }
 }

@@ -8,7 +8,7 @@ use super::account::discount;
 use crate::engine::{Commission, Fill, NewOrder, Order};
 use crate::error::ApiError;
 use crate::exchange::{Caller, EngineGuard, Exchange};
-use crate::model::{OrderStatus, OrderType, RespType, Side, TimeInForce};
+use crate::model::{OrderStatus, OrderType, RespType, Side, StpMode, TimeInForce};
 use crate::params::Params;
 use crate::wire::{self, Empty, dec};
 
@@ -33,7 +33,7 @@ const NEW_ORDER_PARAMS: &[&str] = &[
     "pegOffsetType",
 ];
 
-const CLIENT_ORDER_ID_RANGE: &str = "^[a-zA-Z0-9-_]{1,36}$";
+pub(super) const CLIENT_ORDER_ID_RANGE: &str = "^[a-zA-Z0-9-_]{1,36}$";
 
 /// `POST /api/v3/order`, `order.place`.
 pub fn new_order(
@@ -185,9 +185,8 @@ pub fn open_orders(
             .ok_or_else(ApiError::bad_symbol)?;
     }
     Ok(engine
-        .account_orders(caller.uid, symbol)
+        .open_orders(caller.uid, symbol)
         .into_iter()
-        .filter(|order| order.status.is_open())
         .map(wire::OrderView::from)
         .collect())
 }
@@ -207,9 +206,8 @@ pub fn cancel_open_orders(
         .get(symbol)
         .ok_or_else(ApiError::bad_symbol)?;
     let open: Vec<u64> = engine
-        .account_orders(caller.uid, Some(symbol))
+        .open_orders(caller.uid, Some(symbol))
         .into_iter()
-        .filter(|order| order.status.is_open())
         .map(|order| order.order_id)
         .collect();
     if open.is_empty() {
@@ -217,7 +215,12 @@ pub fn cancel_open_orders(
     }
     let mut out = Vec::new();
     for order_id in open {
-        let order = engine.cancel(caller.uid, order_id, now)?;
+        // Canceling one order of a list cancels the list: its other
+        // orders are already CANCELED when their turn comes.
+        let order = match engine.order(order_id) {
+            Some(order) if !order.status.is_open() => order.clone(),
+            _ => engine.cancel(caller.uid, order_id, now)?,
+        };
         out.push(wire::CancelResponse::new(
             &order,
             cancel_client_order_id(order_id),
@@ -364,15 +367,17 @@ pub(super) fn new_order_response(
     resp_type: Option<RespType>,
     now: i64,
 ) -> wire::NewOrderResponse {
+    // rest-api.md § New order: MARKET and LIMIT default to FULL, all
+    // other types to ACK.
     let resp_type = resp_type.unwrap_or(match order.order_type {
         OrderType::Limit | OrderType::Market => RespType::Full,
-        OrderType::LimitMaker => RespType::Ack,
+        _ => RespType::Ack,
     });
     let sor = order.working_floor.filter(|_| resp_type != RespType::Ack);
     wire::NewOrderResponse {
         symbol: order.symbol.clone(),
         order_id: order.order_id,
-        order_list_id: -1,
+        order_list_id: order.order_list_id,
         client_order_id: order.client_order_id.clone(),
         transact_time: now,
         result: (resp_type != RespType::Ack).then(|| wire::NewOrderResult::new(order)),
@@ -386,119 +391,232 @@ pub(super) fn new_order_response(
 /// Reads and checks the parameters of a new order, per type
 /// (rest-api.md § New order, "Some additional mandatory parameters").
 pub(super) fn parse_new_order(params: &Params) -> Result<(NewOrder, Option<RespType>), ApiError> {
-    let symbol = params.symbol()?.to_owned();
-    let side = Side::parse(params.require("side")?)?;
-    let order_type = OrderType::parse(params.require("type")?)?;
-    let quantity = params.opt_decimal("quantity")?;
-    let quote_order_qty = params.opt_decimal("quoteOrderQty")?;
-    let price = params.opt_decimal("price")?;
-    let time_in_force = params
-        .get("timeInForce")
-        .map(TimeInForce::parse)
-        .transpose()?;
-    for unsupported in [
-        "stopPrice",
-        "trailingDelta",
-        "icebergQty",
-        "pegPriceType",
-        "pegOffsetValue",
-        "pegOffsetType",
-    ] {
-        if params.has(unsupported) {
-            // The symbols' icebergAllowed is false: errors.md's answer for
-            // an iceberg on a type that could otherwise carry one.
-            if unsupported == "icebergQty"
-                && matches!(order_type, OrderType::Limit | OrderType::LimitMaker)
-            {
-                return Err(ApiError::order_rejected(
-                    "Iceberg orders are not supported for this symbol.",
-                ));
-            }
-            return Err(ApiError::not_required(unsupported));
+    let symbol = params.symbol()?;
+    let mut new = read_leg(params, symbol, &Leg::SINGLE)?;
+    new.stp_mode = stp_mode(params)?;
+    let resp_type = resp_type(params)?;
+    Ok((new, resp_type))
+}
+
+/// `selfTradePreventionMode`: one of the symbol's allowed modes (all of
+/// enums.md § STP Modes), `NONE` when not sent.
+pub(super) fn stp_mode(params: &Params) -> Result<StpMode, ApiError> {
+    params
+        .get("selfTradePreventionMode")
+        .map(StpMode::parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// `newOrderRespType`, if sent.
+pub(super) fn resp_type(params: &Params) -> Result<Option<RespType>, ApiError> {
+    params
+        .get("newOrderRespType")
+        .map(RespType::parse)
+        .transpose()
+}
+
+/// Where one order's parameters are: a single order's plain names, or an
+/// order list leg's prefixed ones (`abovePrice`, `workingTimeInForce`,
+/// `pendingAboveStopPrice`, ...), with the side and quantity possibly
+/// shared by the legs.
+pub(super) struct Leg {
+    /// Prefix of the leg's own parameters (empty for a single order).
+    pub prefix: &'static str,
+    /// The side's parameter.
+    pub side: &'static str,
+    /// The quantity's parameter; `None` for an OPO's pending orders, which
+    /// sell what the working order bought and have none.
+    pub quantity: Option<&'static str>,
+    /// The client order ID's parameter.
+    pub client_order_id: &'static str,
+}
+
+impl Leg {
+    /// A single order (`POST /api/v3/order`).
+    pub const SINGLE: Leg = Leg {
+        prefix: "",
+        side: "side",
+        quantity: Some("quantity"),
+        client_order_id: "newClientOrderId",
+    };
+
+    /// The name of `field` for this leg: `price` → `abovePrice`.
+    fn name(&self, field: &str) -> String {
+        if self.prefix.is_empty() {
+            return field.to_owned();
+        }
+        let mut chars = field.chars();
+        let first = chars.next().map(|c| c.to_ascii_uppercase());
+        format!(
+            "{}{}{}",
+            self.prefix,
+            first.unwrap_or_default(),
+            chars.as_str()
+        )
+    }
+
+    /// Every parameter the leg may send (for `Params::only`).
+    pub fn names(&self) -> Vec<String> {
+        let own = [
+            "type",
+            "price",
+            "stopPrice",
+            "trailingDelta",
+            "timeInForce",
+            "icebergQty",
+            "strategyId",
+            "strategyType",
+            "pegPriceType",
+            "pegOffsetValue",
+            "pegOffsetType",
+        ];
+        let mut names: Vec<String> = own.iter().map(|field| self.name(field)).collect();
+        names.extend([self.side, self.client_order_id].map(str::to_owned));
+        names.extend(self.quantity.map(str::to_owned));
+        names
+    }
+}
+
+/// Reads one order's parameters and checks them against its type's
+/// mandatory and forbidden parameters.
+pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOrder, ApiError> {
+    let name = |field: &str| leg.name(field);
+    let order_type = OrderType::parse(params.require(&name("type"))?)?;
+    let side = Side::parse(params.require(leg.side)?)?;
+    let quantity = match leg.quantity {
+        Some(name) => params.opt_decimal(name)?,
+        None => None,
+    };
+    let need_quantity = || match leg.quantity {
+        Some(name) if quantity.is_none() => Err(ApiError::mandatory(name)),
+        _ => Ok(()),
+    };
+    let quote_order_qty = if leg.prefix.is_empty() {
+        params.opt_decimal("quoteOrderQty")?
+    } else {
+        None
+    };
+    let price_name = name("price");
+    let price = params.opt_decimal(&price_name)?;
+    let stop_name = name("stopPrice");
+    let stop_price = params.opt_decimal(&stop_name)?;
+    let trailing_name = name("trailingDelta");
+    // Out of the filter's range either way; u32 only keeps it small.
+    let trailing_delta = params
+        .opt_long(&trailing_name)?
+        .map(|delta| u32::try_from(delta).unwrap_or(u32::MAX));
+    let tif_name = name("timeInForce");
+    let time_in_force = params.get(&tif_name).map(TimeInForce::parse).transpose()?;
+    for peg in ["pegPriceType", "pegOffsetValue", "pegOffsetType"] {
+        if params.has(&name(peg)) {
+            // The symbols' pegInstructionsAllowed is false.
+            return Err(ApiError::order_rejected(
+                "Pegged orders are not supported for this symbol.",
+            ));
         }
     }
-    let time_in_force = match order_type {
+    if params.has(&name("icebergQty")) {
+        // The symbols' icebergAllowed is false: errors.md's answer for an
+        // iceberg on a type that could otherwise carry one.
+        if order_type.has_price() {
+            return Err(ApiError::order_rejected(
+                "Iceberg orders are not supported for this symbol.",
+            ));
+        }
+        return Err(ApiError::not_required(&name("icebergQty")));
+    }
+    let tif_not_required =
+        || ApiError::bad_request(-1114, "TimeInForce parameter sent when not required.");
+    let kind = order_type.working_type();
+    if order_type.is_algo() {
+        if stop_price.is_none() && trailing_delta.is_none() {
+            return Err(ApiError::bad_request(
+                -1102,
+                format!(
+                    "Param '{stop_name}' or '{trailing_name}' must be sent, but both were empty/null!"
+                ),
+            ));
+        }
+    } else {
+        if stop_price.is_some() {
+            return Err(ApiError::not_required(&stop_name));
+        }
+        if trailing_delta.is_some() {
+            return Err(ApiError::not_required(&trailing_name));
+        }
+    }
+    let time_in_force = match kind {
         OrderType::Limit => {
-            let time_in_force = time_in_force.ok_or_else(|| ApiError::mandatory("timeInForce"))?;
-            quantity.ok_or_else(|| ApiError::mandatory("quantity"))?;
-            price.ok_or_else(|| ApiError::mandatory("price"))?;
+            let time_in_force = time_in_force.ok_or_else(|| ApiError::mandatory(&tif_name))?;
+            need_quantity()?;
+            price.ok_or_else(|| ApiError::mandatory(&price_name))?;
             if quote_order_qty.is_some() {
                 return Err(ApiError::not_required("quoteOrderQty"));
             }
             time_in_force
         }
         OrderType::LimitMaker => {
-            quantity.ok_or_else(|| ApiError::mandatory("quantity"))?;
-            price.ok_or_else(|| ApiError::mandatory("price"))?;
+            need_quantity()?;
+            price.ok_or_else(|| ApiError::mandatory(&price_name))?;
             if time_in_force.is_some() {
-                return Err(ApiError::bad_request(
-                    -1114,
-                    "TimeInForce parameter sent when not required.",
-                ));
+                return Err(tif_not_required());
             }
             if quote_order_qty.is_some() {
                 return Err(ApiError::not_required("quoteOrderQty"));
             }
             TimeInForce::Gtc
         }
-        OrderType::Market => {
-            match (quantity, quote_order_qty) {
-                (None, None) => {
-                    return Err(ApiError::bad_request(
-                        -1102,
-                        "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
-                    ));
+        _ => {
+            if order_type == OrderType::Market {
+                match (quantity, quote_order_qty) {
+                    (None, None) if leg.quantity.is_some() => {
+                        return Err(ApiError::bad_request(
+                            -1102,
+                            "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
+                        ));
+                    }
+                    (Some(_), Some(_)) => return Err(ApiError::not_required("quoteOrderQty")),
+                    _ => {}
                 }
-                (Some(_), Some(_)) => return Err(ApiError::not_required("quoteOrderQty")),
-                _ => {}
+            } else {
+                need_quantity()?;
+                if quote_order_qty.is_some() {
+                    return Err(ApiError::not_required("quoteOrderQty"));
+                }
             }
             if price.is_some() {
-                return Err(ApiError::not_required("price"));
+                return Err(ApiError::not_required(&price_name));
             }
             if time_in_force.is_some() {
-                return Err(ApiError::bad_request(
-                    -1114,
-                    "TimeInForce parameter sent when not required.",
-                ));
+                return Err(tif_not_required());
             }
             TimeInForce::Gtc
         }
     };
-    if let Some(strategy_type) = params.opt_long("strategyType")?
-        && strategy_type < 1_000_000
-    {
+    let strategy_type = params.opt_long(&name("strategyType"))?;
+    if strategy_type.is_some_and(|strategy_type| strategy_type < 1_000_000) {
         return Err(ApiError::bad_request(
             -1134,
             "`strategyType` was less than 1000000.",
         ));
     }
-    params.opt_long("strategyId")?;
-    if let Some(mode) = params.get("selfTradePreventionMode")
-        && mode != "NONE"
-    {
-        return Err(ApiError::invalid_value("selfTradePreventionMode"));
-    }
-    let resp_type = params
-        .get("newOrderRespType")
-        .map(RespType::parse)
-        .transpose()?;
-    let client_order_id = new_client_order_id(params, "newClientOrderId")?;
-    Ok((
-        NewOrder {
-            symbol,
-            side,
-            order_type,
-            time_in_force,
-            quantity,
-            quote_order_qty,
-            price,
-            client_order_id,
-        },
-        resp_type,
-    ))
+    let strategy_id = params.opt_long(&name("strategyId"))?;
+    let client_order_id = new_client_order_id(params, leg.client_order_id)?;
+    let mut new = NewOrder::new(symbol, side, order_type);
+    new.time_in_force = time_in_force;
+    new.quantity = quantity;
+    new.quote_order_qty = quote_order_qty;
+    new.price = price;
+    new.client_order_id = client_order_id;
+    new.stop_price = stop_price;
+    new.trailing_delta = trailing_delta;
+    new.strategy_id = strategy_id;
+    new.strategy_type = strategy_type;
+    Ok(new)
 }
 
-fn new_client_order_id(params: &Params, name: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn new_client_order_id(params: &Params, name: &str) -> Result<Option<String>, ApiError> {
     let Some(id) = params.get(name) else {
         return Ok(None);
     };
@@ -512,7 +630,7 @@ fn new_client_order_id(params: &Params, name: &str) -> Result<Option<String>, Ap
     Ok(Some(id.to_owned()))
 }
 
-fn order_ref<'a>(
+pub(super) fn order_ref<'a>(
     params: &'a Params,
     id_name: &str,
     client_name: &str,
@@ -575,7 +693,7 @@ fn cancel_one(
     engine.cancel(uid, order_id, now)
 }
 
-fn cancel_client_order_id(order_id: u64) -> String {
+pub(super) fn cancel_client_order_id(order_id: u64) -> String {
     format!("cancel{order_id:016}")
 }
 
@@ -616,6 +734,139 @@ mod tests {
             &market,
             -1106,
             "Parameter 'icebergQty' sent when not required.",
+        );
+    }
+
+    /// `symbol=BTCUSDT&side=SELL&quantity=1` plus `extra` (`name=value`
+    /// pairs separated by `&`).
+    fn order(extra: &str) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            ("symbol".to_owned(), "BTCUSDT".to_owned()),
+            ("side".to_owned(), "SELL".to_owned()),
+            ("quantity".to_owned(), "1".to_owned()),
+        ];
+        for pair in extra.split('&') {
+            let (name, value) = pair.split_once('=').unwrap();
+            pairs.push((name.to_owned(), value.to_owned()));
+        }
+        pairs
+    }
+
+    #[track_caller]
+    fn check_type_rule(extra: &str, expected: Result<(), (i64, &str)>) {
+        let pairs = order(extra);
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let res = parse_new_order(&Params::from_pairs(&borrowed))
+            .map(|_| ())
+            .map_err(|err| (err.code, err.msg));
+        let expected = expected.map_err(|(code, msg)| (code, msg.to_owned()));
+        assert_eq!(res, expected, "{extra}");
+    }
+
+    #[test]
+    fn stop_types_need_a_stop_price_or_a_trailing_delta() {
+        // rest-api.md § New order, mandatory parameters by type.
+        let missing =
+            "Param 'stopPrice' or 'trailingDelta' must be sent, but both were empty/null!";
+        check_type_rule("type=STOP_LOSS&stopPrice=90000", Ok(()));
+        check_type_rule("type=STOP_LOSS&trailingDelta=100", Ok(()));
+        check_type_rule("type=TAKE_PROFIT&stopPrice=1&trailingDelta=100", Ok(()));
+        check_type_rule("type=STOP_LOSS", Err((-1102, missing)));
+        check_type_rule(
+            "type=STOP_LOSS_LIMIT&timeInForce=GTC&price=1&stopPrice=1",
+            Ok(()),
+        );
+        check_type_rule(
+            "type=TAKE_PROFIT_LIMIT&price=1&stopPrice=1",
+            Err((
+                -1102,
+                "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.",
+            )),
+        );
+        check_type_rule(
+            "type=STOP_LOSS_LIMIT&timeInForce=GTC&stopPrice=1",
+            Err((
+                -1102,
+                "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+            )),
+        );
+        check_type_rule(
+            "type=STOP_LOSS&stopPrice=1&price=1",
+            Err((-1106, "Parameter 'price' sent when not required.")),
+        );
+        check_type_rule(
+            "type=TAKE_PROFIT&stopPrice=1&timeInForce=GTC",
+            Err((-1114, "TimeInForce parameter sent when not required.")),
+        );
+        check_type_rule(
+            "type=LIMIT&timeInForce=GTC&price=1&stopPrice=1",
+            Err((-1106, "Parameter 'stopPrice' sent when not required.")),
+        );
+        check_type_rule(
+            "type=LIMIT_MAKER&price=1&trailingDelta=10",
+            Err((-1106, "Parameter 'trailingDelta' sent when not required.")),
+        );
+        check_type_rule(
+            "type=STOP_LOSS_LIMIT&timeInForce=GTC&price=1&stopPrice=1&icebergQty=0.1",
+            Err((-2010, "Iceberg orders are not supported for this symbol.")),
+        );
+        check_type_rule(
+            "type=LIMIT&timeInForce=GTC&price=1&pegPriceType=PRIMARY_PEG",
+            Err((-2010, "Pegged orders are not supported for this symbol.")),
+        );
+        check_type_rule("type=MARKET&selfTradePreventionMode=EXPIRE_BOTH", Ok(()));
+        check_type_rule(
+            "type=MARKET&selfTradePreventionMode=BOTH",
+            Err((
+                -1130,
+                "Data sent for parameter 'selfTradePreventionMode' is not valid.",
+            )),
+        );
+    }
+
+    #[test]
+    fn list_legs_read_their_prefixed_parameters() {
+        const ABOVE: Leg = Leg {
+            prefix: "pendingAbove",
+            side: "pendingSide",
+            quantity: Some("pendingQuantity"),
+            client_order_id: "pendingAboveClientOrderId",
+        };
+        let params = Params::from_pairs(&[
+            ("pendingSide", "SELL"),
+            ("pendingQuantity", "2"),
+            ("pendingAboveType", "STOP_LOSS_LIMIT"),
+            ("pendingAbovePrice", "10"),
+            ("pendingAboveStopPrice", "11"),
+            ("pendingAboveClientOrderId", "mine"),
+        ]);
+        let err = read_leg(&params, "BTCUSDT", &ABOVE).unwrap_err();
+        assert_eq!(
+            err.msg,
+            "Mandatory parameter 'pendingAboveTimeInForce' was not sent, was empty/null, or malformed."
+        );
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("pendingSide", "SELL"),
+            ("pendingQuantity", "2"),
+            ("pendingAboveType", "STOP_LOSS_LIMIT"),
+            ("pendingAbovePrice", "10"),
+            ("pendingAboveStopPrice", "11"),
+            ("pendingAboveClientOrderId", "mine"),
+        ];
+        pairs.push(("pendingAboveTimeInForce", "IOC"));
+        let leg = read_leg(&Params::from_pairs(&pairs), "BTCUSDT", &ABOVE).unwrap();
+        assert_eq!(leg.order_type, OrderType::StopLossLimit);
+        assert_eq!(leg.time_in_force, TimeInForce::Ioc);
+        assert_eq!(leg.quantity, Some(Decimal::from(2)));
+        assert_eq!(leg.stop_price, Some(Decimal::from(11)));
+        assert_eq!(leg.client_order_id.as_deref(), Some("mine"));
+        assert!(
+            ABOVE
+                .names()
+                .contains(&"pendingAboveTrailingDelta".to_owned())
         );
     }
 }

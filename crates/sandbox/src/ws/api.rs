@@ -55,7 +55,7 @@ use crate::api::{Served, client_ip, shape_of, trace_request};
 use crate::error::ApiError;
 use crate::events::AccountEvent;
 use crate::exchange::{Exchange, Fault, Need, Proof, RequestLogEntry, Target};
-use crate::ops::{self, Endpoint, Refund, Request as Call, WeightInput};
+use crate::ops::{self, Endpoint, Request as Call, WeightInput};
 use crate::params::Params;
 use crate::time_unit::{Shape, TimeUnit};
 
@@ -559,7 +559,7 @@ fn call_endpoint(
 ) -> (Outcome, Option<u64>) {
     let signed = Signed::read(frame, session.logon.as_ref());
     let answer = endpoint.call(exchange, &signed.request());
-    if answer.reply.is_ok() && endpoint.refund == Refund::OnSuccess {
+    if answer.refund {
         exchange.limiter().refund(session.client, weight);
     }
     let uid_for_orders = answer
@@ -918,6 +918,7 @@ fn close_where(
 fn user_events(session: &Session, event: &AccountEvent) -> Vec<String> {
     let uid = match event {
         AccountEvent::Execution { uid, .. }
+        | AccountEvent::ListStatus { uid, .. }
         | AccountEvent::Position { uid, .. }
         | AccountEvent::BalanceUpdate { uid, .. } => *uid,
     };

@@ -18,6 +18,13 @@
 //! 5. Rest a GTC remainder on the book with exactly `price * remaining`
 //!    (buy) or `remaining` (sell) still locked; release anything else.
 //!
+//! Stop and take-profit orders, order lists, amendments and self-trade
+//! prevention live in `engine/contingent.rs` and `engine/amend.rs`; they use
+//! the same phases. What the engine keeps of the past, and the open-order
+//! index phase 0 looks at, is `engine/history.rs`: no step of a placement
+//! walks the account's history or the trades of the reference window, so
+//! an order costs the same after a week of trading as on the first day.
+//!
 //! Synthetic liquidity belongs to the house account ([`HOUSE_UID`]), which
 //! has an unlimited-looking balance and pays no commission, so assets are
 //! conserved across all accounts including the house, except for fees.
@@ -34,21 +41,42 @@
 
 mod sor;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+mod amend;
+mod contingent;
+mod history;
+#[cfg(test)]
+mod trading_tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use self::sor::Allocation;
 use crate::error::ApiError;
-use crate::events::{AccountEvent, Event, MarketEvent};
+use crate::events::{AccountEvent, Event, MarketEvent, Prevention};
 use crate::market::{Level, Market, round_to_step};
-use crate::model::{ExpiryReason, OrderStatus, OrderType, Side, TimeInForce, WorkingFloor};
-use crate::reference::{self, PRICE_RANGE};
+use crate::model::{
+    ExpiryReason, OrderStatus, OrderType, Side, StpMode, TimeInForce, WorkingFloor,
+};
+use crate::reference::PRICE_RANGE;
+
+pub use self::amend::{Amended, Amendment};
+pub use self::contingent::{ListKind, NewList, OrderList, PlacedList, PreventedMatch};
+pub use self::history::HISTORY_PER_ACCOUNT;
 
 /// The account that owns the synthetic liquidity.
 pub const HOUSE_UID: u64 = 0;
 /// Maximum open orders per account and symbol (`MAX_NUM_ORDERS`).
 pub const MAX_NUM_ORDERS: usize = 200;
+/// Maximum open stop and take-profit orders per account and symbol
+/// (`MAX_NUM_ALGO_ORDERS`).
+pub const MAX_NUM_ALGO_ORDERS: usize = 5;
+/// Maximum open order lists per account and symbol (`MAX_NUM_ORDER_LISTS`).
+pub const MAX_NUM_ORDER_LISTS: usize = 20;
+/// Maximum amendments of one order (`MAX_NUM_ORDER_AMENDS`).
+pub const MAX_NUM_ORDER_AMENDS: usize = 10;
+/// `TRAILING_DELTA` bounds in BIPS, the same above and below.
+pub const TRAILING_DELTA_RANGE: (u32, u32) = (10, 2000);
 /// Decimals kept in balances and commissions.
 pub const ASSET_PRECISION: u32 = 8;
 /// `PERCENT_PRICE_BY_SIDE`: a priced order (either side) must be at most
@@ -78,6 +106,8 @@ pub struct AccountTrade {
     pub id: u64,
     /// The account's order.
     pub order_id: u64,
+    /// The order's list, or -1.
+    pub order_list_id: i64,
     /// Price.
     pub price: Decimal,
     /// Base quantity.
@@ -105,12 +135,22 @@ pub struct Account {
     pub balances: BTreeMap<String, Balance>,
     /// Last balance change (ms).
     pub update_time: i64,
-    /// Trades, oldest first.
+    /// Trades, oldest first (the newest [`HISTORY_PER_ACCOUNT`]).
     pub trades: Vec<AccountTrade>,
-    /// Allocations from orders placed through SOR, oldest first.
+    /// Allocations from orders placed through SOR, oldest first (the
+    /// newest [`HISTORY_PER_ACCOUNT`]).
     pub allocations: Vec<Allocation>,
-    /// Orders, oldest first.
+    /// Orders, oldest first: the open ones and the newest
+    /// [`HISTORY_PER_ACCOUNT`] closed ones (`engine/history.rs`).
     pub order_ids: Vec<u64>,
+    /// Order lists, oldest first, kept like the orders.
+    pub list_ids: Vec<u64>,
+    /// Matches self-trade prevention stopped with this account's order as
+    /// the taker, oldest first (the newest [`HISTORY_PER_ACCOUNT`]).
+    pub prevented: Vec<PreventedMatch>,
+    /// Every open order and maybe some closed since the account last
+    /// placed one: where the checks at placement look.
+    live: BTreeSet<u64>,
 }
 
 /// An order as the engine keeps it.
@@ -146,15 +186,88 @@ pub struct Order {
     pub time: i64,
     /// Last change (ms).
     pub update_time: i64,
-    /// When it went on the book, or -1.
+    /// When it went on the book (for stop types: when it triggered), or -1.
     pub working_time: i64,
     /// Still locked for this order.
     pub locked: Decimal,
-    /// Why it expired, once it has.
+    /// The order list it belongs to, or -1.
+    pub order_list_id: i64,
+    /// Stop price (stop and take-profit types), if sent.
+    pub stop_price: Option<Decimal>,
+    /// Trailing delta in BIPS, if sent.
+    pub trailing_delta: Option<u32>,
+    /// When trailing began, or -1.
+    pub trailing_time: i64,
+    /// The best last price since trailing began: the highest for sells,
+    /// the lowest for buys.
+    pub trail_extreme: Option<Decimal>,
+    /// Self-trade prevention mode.
+    pub stp_mode: StpMode,
+    /// Quantity expired by self-trade prevention.
+    pub prevented_qty: Decimal,
+    /// The last prevented match, if any.
+    pub prevented_match_id: Option<u64>,
+    /// Why it expired, once it has (user-data-stream.md § Order Expiry
+    /// Reason).
     pub expiry_reason: Option<ExpiryReason>,
     /// Where it last worked, for an order placed through SOR (`None` for
     /// the others).
     pub working_floor: Option<WorkingFloor>,
+    /// `strategyId`, if sent.
+    pub strategy_id: Option<i64>,
+    /// `strategyType`, if sent.
+    pub strategy_type: Option<i64>,
+    /// Amendments, oldest first.
+    pub amendments: Vec<Amendment>,
+}
+
+impl Order {
+    /// The house's market order taking a resting order the walk crossed;
+    /// never stored.
+    fn house(symbol: &str, side: Side, qty: Decimal, time: i64) -> Order {
+        Order {
+            symbol: symbol.to_owned(),
+            order_id: 0,
+            client_order_id: String::new(),
+            uid: HOUSE_UID,
+            side,
+            order_type: OrderType::Market,
+            time_in_force: TimeInForce::Gtc,
+            price: Decimal::ZERO,
+            orig_qty: qty,
+            orig_quote_qty: Decimal::ZERO,
+            executed_qty: Decimal::ZERO,
+            cumm_quote_qty: Decimal::ZERO,
+            status: OrderStatus::New,
+            time,
+            update_time: time,
+            working_time: time,
+            locked: Decimal::ZERO,
+            order_list_id: -1,
+            stop_price: None,
+            trailing_delta: None,
+            trailing_time: -1,
+            trail_extreme: None,
+            stp_mode: StpMode::None,
+            prevented_qty: Decimal::ZERO,
+            prevented_match_id: None,
+            expiry_reason: None,
+            working_floor: None,
+            strategy_id: None,
+            strategy_type: None,
+            amendments: Vec::new(),
+        }
+    }
+
+    /// What can still trade: ordered, minus filled, minus prevented.
+    pub fn remaining(&self) -> Decimal {
+        self.orig_qty - self.executed_qty - self.prevented_qty
+    }
+
+    /// A stop or take-profit order that has not triggered yet.
+    pub fn awaits_trigger(&self) -> bool {
+        self.order_type.is_algo() && self.working_time == -1 && self.status.is_open()
+    }
 }
 
 /// A fill of a new order.
@@ -194,6 +307,37 @@ pub struct NewOrder {
     pub price: Option<Decimal>,
     /// Client order ID.
     pub client_order_id: Option<String>,
+    /// Stop price (stop and take-profit types).
+    pub stop_price: Option<Decimal>,
+    /// Trailing delta in BIPS (stop and take-profit types).
+    pub trailing_delta: Option<u32>,
+    /// Self-trade prevention mode.
+    pub stp_mode: StpMode,
+    /// `strategyId`.
+    pub strategy_id: Option<i64>,
+    /// `strategyType`.
+    pub strategy_type: Option<i64>,
+}
+
+impl NewOrder {
+    /// A new order with only the fields every type has; the rest empty.
+    pub fn new(symbol: &str, side: Side, order_type: OrderType) -> NewOrder {
+        NewOrder {
+            symbol: symbol.to_owned(),
+            side,
+            order_type,
+            time_in_force: TimeInForce::Gtc,
+            quantity: None,
+            quote_order_qty: None,
+            price: None,
+            client_order_id: None,
+            stop_price: None,
+            trailing_delta: None,
+            stp_mode: StpMode::None,
+            strategy_id: None,
+            strategy_type: None,
+        }
+    }
 }
 
 /// What [`Engine::place`] did.
@@ -216,13 +360,29 @@ pub struct Canceled {
     pub events: Vec<Event>,
 }
 
+/// One step of a plan: a fill, or a match self-trade prevention stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    /// `(maker, price, quantity)`.
+    Fill(Maker, Decimal, Decimal),
+    /// A match of the taker with a resting order of its own account.
+    Prevent {
+        maker: u64,
+        price: Decimal,
+        /// Quantity the maker loses.
+        maker_qty: Decimal,
+        /// Quantity the taker loses.
+        taker_qty: Decimal,
+        expire_maker: bool,
+        expire_taker: bool,
+    },
+}
+
 /// How a new order will go, decided before anything changes.
 #[derive(Debug)]
 struct Plan {
-    /// The limit price (none for market orders).
-    limit: Option<Decimal>,
-    /// `(maker, price, quantity)` to execute; empty when FOK expires.
-    fills: Vec<(Maker, Decimal, Decimal)>,
+    /// The steps to execute; empty when FOK expires.
+    steps: Vec<Step>,
     /// Base quantity the walk found, even when FOK then expires.
     planned_qty: Decimal,
     /// Quote quantity the walk found.
@@ -240,11 +400,11 @@ struct Plan {
 /// A taker's walk through the book, planned.
 #[derive(Debug, Default)]
 struct Walk {
-    /// `(maker, price, quantity)` in execution order.
-    fills: Vec<(Maker, Decimal, Decimal)>,
+    /// The steps in execution order.
+    steps: Vec<Step>,
     /// The book ran out (or the limit price stopped the walk) first.
     ran_dry: bool,
-    /// The next fill would have been outside the price range.
+    /// The next match would have been outside the price range.
     out_of_range: bool,
 }
 
@@ -255,6 +415,19 @@ pub struct Commission {
     pub maker: Decimal,
     /// Taker rate.
     pub taker: Decimal,
+}
+
+/// Who takes, and how much, for [`Engine::plan`].
+#[derive(Debug, Clone, Copy)]
+struct Taker {
+    uid: u64,
+    stp: StpMode,
+    side: Side,
+    limit: Option<Decimal>,
+    /// The price range `(low, high)`, if the symbol has a reference price.
+    band: Option<(Decimal, Decimal)>,
+    qty: Option<Decimal>,
+    quote: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,6 +492,16 @@ pub struct Engine {
     fees: BTreeMap<String, Decimal>,
     synthetic: bool,
     next_allocation_id: u64,
+    next_execution_id: u64,
+    lists: BTreeMap<u64, OrderList>,
+    next_list_id: u64,
+    /// Stop and take-profit orders waiting for their trigger.
+    waiting: BTreeSet<u64>,
+    /// Order lists not yet `ALL_DONE`.
+    open_lists: BTreeSet<u64>,
+    next_prevented_id: u64,
+    /// Closed records of each kind kept per account (`engine/history.rs`).
+    history_limit: usize,
 }
 
 impl Engine {
@@ -335,6 +518,13 @@ impl Engine {
             fees: BTreeMap::new(),
             synthetic: true,
             next_allocation_id: 0,
+            next_execution_id: 1,
+            lists: BTreeMap::new(),
+            next_list_id: 0,
+            waiting: BTreeSet::new(),
+            open_lists: BTreeSet::new(),
+            next_prevented_id: 1,
+            history_limit: HISTORY_PER_ACCOUNT,
         };
         let house_amount = Decimal::from(1_000_000_000_000_i64);
         let assets: Vec<String> = engine
@@ -456,7 +646,7 @@ impl Engine {
                 let qty: Decimal = ids
                     .iter()
                     .filter_map(|id| self.orders.get(id))
-                    .map(|order| order.orig_qty - order.executed_qty)
+                    .map(Order::remaining)
                     .sum();
                 *levels.entry(*price).or_default() += qty;
             }
@@ -497,6 +687,7 @@ impl Engine {
     /// catch-up after a long pause (up to a day of ticks) never holds them
     /// all at once.
     pub fn advance_into(&mut self, now_ms: i64, sink: &mut impl Extend<Event>) {
+        self.keep_history();
         let due = self.market.due_tick(now_ms);
         let from = self.market.current_tick();
         // After a long pause only the last day of ticks is simulated.
@@ -514,6 +705,7 @@ impl Engine {
                 if self.synthetic {
                     self.cross_resting(index, time, &mut events);
                 }
+                self.sweep(index, time, &mut events);
                 events.extend(self.book_event(index, before, time));
             }
             sink.extend(events);
@@ -529,36 +721,35 @@ impl Engine {
     /// quantities so far (status `PARTIALLY_FILLED`, the last one `FILLED`
     /// if the order is done), then `EXPIRED` if the rest expired.
     pub fn place(&mut self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<Placed, ApiError> {
+        self.keep_history();
+        self.prune_live(uid);
         let index = self.check_new_order(uid, new, now_ms)?;
-        let plan = self.plan_order(index, new, now_ms)?;
-        let (lock_asset, lock_amount) = self.amount_to_lock(index, new, &plan);
-        let free = self
-            .accounts
-            .get(&uid)
-            .and_then(|account| account.balances.get(lock_asset))
-            .map(|balance| balance.free)
-            .unwrap_or_default();
-        if free < lock_amount {
-            return Err(ApiError::order_rejected(
-                "Account has insufficient balance for requested action.",
-            ));
+        if new.order_type.is_algo() {
+            return self.place_algo(index, uid, new, now_ms);
         }
-        let mut order = self.open_order(uid, new, &plan, lock_amount, now_ms);
+        let plan = self.plan_order(index, uid, new, now_ms)?;
+        let (lock_asset, lock_amount) = self.amount_to_lock(index, new, &plan);
+        if self.free(uid, lock_asset) < lock_amount {
+            return Err(insufficient_balance());
+        }
+        let working = plan.rests || new.order_type == OrderType::Market;
+        let mut order = self.open_order(uid, new, working, lock_amount, now_ms);
         self.move_balance(uid, lock_asset, lock_amount, true, now_ms);
         let before = self.market.symbols()[index].update_id;
         let mut events = Vec::new();
-        events.extend(execution_event(&order, "NEW", None, now_ms));
+        events.extend(self.report(&order, "NEW", None, now_ms));
         let fills = self.execute_plan(index, &mut order, &plan, now_ms, &mut events);
         self.settle_remainder(index, &mut order, &plan, lock_asset, now_ms);
+        if order.status == OrderStatus::Expired {
+            events.extend(self.report(&order, "EXPIRED", None, now_ms));
+        }
         self.orders.insert(order.order_id, order.clone());
         if let Some(account) = self.accounts.get_mut(&uid) {
             account.order_ids.push(order.order_id);
         }
-        if order.status == OrderStatus::Expired {
-            events.extend(execution_event(&order, "EXPIRED", None, now_ms));
-        }
         let spec = &self.market.symbols()[index].spec;
         events.extend(self.position_event(uid, &[spec.base, spec.quote], now_ms));
+        self.sweep(index, now_ms, &mut events);
         events.extend(self.book_event(index, before, now_ms));
         Ok(Placed {
             order,
@@ -568,7 +759,8 @@ impl Engine {
     }
 
     /// Checks an order against its symbol's filters at `now_ms` without
-    /// placing it.
+    /// placing it (what `order/test` checks: the filters, not the matching
+    /// engine's rules such as a stop that would trigger immediately).
     pub fn validate(&self, new: &NewOrder, now_ms: i64) -> Result<(), ApiError> {
         let index = self
             .symbol_index(&new.symbol)
@@ -577,7 +769,10 @@ impl Engine {
     }
 
     /// Cancels an open order; `-2011` if it is unknown or no longer open.
+    /// An order of an order list cancels the whole list (rest-api.md §
+    /// Cancel Order list).
     pub fn cancel(&mut self, uid: u64, order_id: u64, now_ms: i64) -> Result<Canceled, ApiError> {
+        self.keep_history();
         let order = self
             .orders
             .get(&order_id)
@@ -585,34 +780,97 @@ impl Engine {
         if order.uid != uid || !order.status.is_open() {
             return Err(ApiError::cancel_unknown());
         }
+        if order.order_list_id >= 0 {
+            let list_id = order.order_list_id as u64;
+            let canceled = self.cancel_list(uid, list_id, now_ms)?;
+            let order = self
+                .orders
+                .get(&order_id)
+                .cloned()
+                .ok_or_else(ApiError::internal)?;
+            return Ok(Canceled {
+                order,
+                events: canceled.events,
+            });
+        }
         let index = self
             .symbol_index(&order.symbol)
             .ok_or_else(ApiError::internal)?;
-        let spec = self.market.symbols()[index].spec.clone();
-        let (side, price, locked) = (order.side, order.price, order.locked);
-        self.books[index].remove(side, price, order_id);
         let before = self.market.symbols()[index].update_id;
-        if let Some(symbol) = self.market.get_mut(spec.symbol) {
-            symbol.update_id += 1;
-        }
-        let asset = match side {
-            Side::Buy => spec.quote,
-            Side::Sell => spec.base,
-        };
-        self.move_balance(uid, asset, locked, false, now_ms);
+        let mut events = Vec::new();
+        self.finish(
+            index,
+            order_id,
+            OrderStatus::Canceled,
+            None,
+            now_ms,
+            &mut events,
+        );
         let order = self
             .orders
-            .get_mut(&order_id)
+            .get(&order_id)
+            .cloned()
             .ok_or_else(ApiError::internal)?;
-        order.locked = Decimal::ZERO;
-        order.status = OrderStatus::Canceled;
-        order.update_time = now_ms;
-        let order = order.clone();
-        let mut events = Vec::new();
-        events.extend(execution_event(&order, "CANCELED", None, now_ms));
-        events.extend(self.position_event(uid, &[asset], now_ms));
+        let spec = &self.market.symbols()[index].spec;
+        events.extend(self.position_event(uid, &[spec.base, spec.quote], now_ms));
         events.extend(self.book_event(index, before, now_ms));
         Ok(Canceled { order, events })
+    }
+
+    /// Ends an open order as `status` (`CANCELED`, `EXPIRED` or
+    /// `EXPIRED_IN_MATCH`): off the book, off the trigger list, its lock
+    /// released, and its report (`CANCELED` or `EXPIRED`).
+    fn finish(
+        &mut self,
+        index: usize,
+        order_id: u64,
+        status: OrderStatus,
+        reason: Option<ExpiryReason>,
+        now_ms: i64,
+        events: &mut Vec<Event>,
+    ) {
+        if let Some(order) = self.finish_quiet(index, order_id, status, reason, now_ms) {
+            let kind = if status == OrderStatus::Canceled {
+                "CANCELED"
+            } else {
+                "EXPIRED"
+            };
+            events.extend(self.report(&order, kind, None, now_ms));
+        }
+    }
+
+    /// [`Engine::finish`] without the report; the order as it ends, or
+    /// `None` if it was not open.
+    fn finish_quiet(
+        &mut self,
+        index: usize,
+        order_id: u64,
+        status: OrderStatus,
+        reason: Option<ExpiryReason>,
+        now_ms: i64,
+    ) -> Option<Order> {
+        let order = self.orders.get(&order_id)?;
+        if !order.status.is_open() {
+            return None;
+        }
+        let (side, price, locked, uid) = (order.side, order.price, order.locked, order.uid);
+        let on_book = self.books[index]
+            .side(side)
+            .get(&price)
+            .is_some_and(|ids| ids.contains(&order_id));
+        if on_book {
+            self.books[index].remove(side, price, order_id);
+            self.bump(index);
+        }
+        self.waiting.remove(&order_id);
+        let asset = self.pay_asset(index, side);
+        self.move_balance(uid, asset, locked, false, now_ms);
+        let order = self.orders.get_mut(&order_id)?;
+        order.locked = Decimal::ZERO;
+        order.status = status;
+        order.update_time = now_ms;
+        order.expiry_reason = reason;
+        Some(order.clone())
     }
 
     /// Moves `delta` into (or, negative, out of) the free balance of `asset`
@@ -676,11 +934,7 @@ impl Engine {
     /// trade is in the window (the reference price is `null`).
     pub fn reference_price(&self, symbol: &str, now_ms: i64) -> Option<Option<Decimal>> {
         let market = self.market.get(symbol)?;
-        Some(reference::reference_price(
-            market.trades(),
-            now_ms,
-            ASSET_PRECISION,
-        ))
+        Some(market.reference_price(now_ms, ASSET_PRECISION))
     }
 
     /// What `PERCENT_PRICE_BY_SIDE` and MARKET `NOTIONAL` measure against:
@@ -699,64 +953,81 @@ impl Engine {
     }
 
     /// Phase 0: the symbol exists, the order passes its filters, the account
-    /// has room for another open order, and the client order ID is free.
+    /// has room for another open order (and algo order), and the client
+    /// order ID is free.
     fn check_new_order(&self, uid: u64, new: &NewOrder, now_ms: i64) -> Result<usize, ApiError> {
         let index = self
             .symbol_index(&new.symbol)
             .ok_or_else(ApiError::bad_symbol)?;
         self.check_filters(index, new, now_ms)?;
-        let open_here = self
-            .account_orders(uid, Some(&new.symbol))
-            .iter()
-            .filter(|order| order.status.is_open())
-            .count();
-        if open_here >= MAX_NUM_ORDERS {
+        let open_here = self.open_orders(uid, Some(&new.symbol));
+        if open_here.len() >= MAX_NUM_ORDERS {
             return Err(ApiError::filter("MAX_NUM_ORDERS"));
         }
-        if let Some(client_order_id) = &new.client_order_id {
-            let taken = self
-                .account_orders(uid, None)
-                .iter()
-                .any(|order| order.status.is_open() && order.client_order_id == *client_order_id);
-            if taken {
-                return Err(ApiError::order_rejected("Duplicate order sent."));
-            }
+        let algo_here = open_here
+            .iter()
+            .filter(|order| order.order_type.is_algo())
+            .count();
+        if new.order_type.is_algo() && algo_here >= MAX_NUM_ALGO_ORDERS {
+            return Err(ApiError::filter("MAX_NUM_ALGO_ORDERS"));
+        }
+        if let Some(client_order_id) = &new.client_order_id
+            && self.client_id_taken(uid, client_order_id, None)
+        {
+            return Err(ApiError::order_rejected("Duplicate order sent."));
         }
         Ok(index)
     }
 
-    /// Phases 1 and 2: the fills, and what becomes of the order, decided
-    /// before anything changes. The price range is set from the reference
-    /// price at `now_ms`, when the taker phase starts.
-    fn plan_order(&self, index: usize, new: &NewOrder, now_ms: i64) -> Result<Plan, ApiError> {
-        let limit = match new.order_type {
+    /// Whether an open order of `uid` other than `except` has this client
+    /// order ID.
+    fn client_id_taken(&self, uid: u64, client_order_id: &str, except: Option<u64>) -> bool {
+        self.open_orders(uid, None)
+            .iter()
+            .any(|order| order.client_order_id == client_order_id && Some(order.order_id) != except)
+    }
+
+    /// Phases 1 and 2: the steps, and what becomes of the order, decided
+    /// before anything changes. Stop types plan as the type they become.
+    /// The price range is set from the reference price at `now_ms`, when
+    /// the taker phase starts (for a stop: when it triggers).
+    fn plan_order(
+        &self,
+        index: usize,
+        uid: u64,
+        new: &NewOrder,
+        now_ms: i64,
+    ) -> Result<Plan, ApiError> {
+        let kind = new.order_type.working_type();
+        let limit = match kind {
             OrderType::Market => None,
-            OrderType::Limit | OrderType::LimitMaker => new.price,
+            _ => new.price,
         };
-        let trades = self.market.symbols()[index].trades();
-        let band = reference::reference_price(trades, now_ms, ASSET_PRECISION)
+        let band = self.market.symbols()[index]
+            .reference_price(now_ms, ASSET_PRECISION)
             .map(|reference| PRICE_RANGE.band(new.side, reference));
-        let walk = self.plan(
-            index,
-            new.side,
+        let taker = Taker {
+            uid,
+            stp: new.stp_mode,
+            side: new.side,
             limit,
             band,
-            new.quantity,
-            new.quote_order_qty,
-        );
+            qty: new.quantity,
+            quote: new.quote_order_qty,
+        };
         let Walk {
-            mut fills,
+            mut steps,
             ran_dry,
             out_of_range,
-        } = walk;
-        let would_take = !fills.is_empty() || out_of_range;
-        if new.order_type == OrderType::LimitMaker && would_take {
+        } = self.plan(index, &taker);
+        let would_take = !steps.is_empty() || out_of_range;
+        if kind == OrderType::LimitMaker && would_take {
             return Err(ApiError::order_rejected(
                 "Order would immediately match and take.",
             ));
         }
-        if new.order_type == OrderType::Market
-            && fills.is_empty()
+        if kind == OrderType::Market
+            && steps.is_empty()
             && !out_of_range
             && new.quote_order_qty.is_some()
         {
@@ -764,34 +1035,59 @@ impl Engine {
                 "Order book liquidity is less than symbol minimum quantity.",
             ));
         }
-        let planned_qty: Decimal = fills.iter().map(|(_, _, qty)| *qty).sum();
-        let planned_quote: Decimal = fills.iter().map(|(_, price, qty)| *price * *qty).sum();
-        let fok_fails = new.order_type == OrderType::Limit
+        let fills = |steps: &[Step]| -> (Decimal, Decimal) {
+            steps
+                .iter()
+                .filter_map(|step| match step {
+                    Step::Fill(_, price, qty) => Some((*qty, *price * *qty)),
+                    Step::Prevent { .. } => None,
+                })
+                .fold((Decimal::ZERO, Decimal::ZERO), |(q, v), (dq, dv)| {
+                    (q + dq, v + dv)
+                })
+        };
+        let (planned_qty, planned_quote) = fills(&steps);
+        let fok_fails = kind == OrderType::Limit
             && new.time_in_force == TimeInForce::Fok
             && Some(planned_qty) != new.quantity;
         if fok_fails {
-            fills.clear();
+            steps.clear();
         }
-        let executed = if fok_fails {
-            Decimal::ZERO
-        } else {
-            planned_qty
-        };
-        let remaining = new.quantity.unwrap_or_default() - executed;
+        let (executed, _) = fills(&steps);
+        let taker_prevented: Decimal = steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Prevent { taker_qty, .. } => Some(*taker_qty),
+                Step::Fill(..) => None,
+            })
+            .sum();
+        let stp_expired = steps.iter().any(|step| {
+            matches!(
+                step,
+                Step::Prevent {
+                    expire_taker: true,
+                    ..
+                }
+            )
+        });
+        let remaining = new.quantity.unwrap_or_default() - executed - taker_prevented;
         // A taker stopped by the price range expires whatever its time in
         // force (faqs/price_range_execution_rules.md).
-        let rests = matches!(new.order_type, OrderType::Limit | OrderType::LimitMaker)
+        let rests = matches!(kind, OrderType::Limit | OrderType::LimitMaker)
             && new.time_in_force == TimeInForce::Gtc
             && remaining > Decimal::ZERO
-            && !out_of_range;
+            && !out_of_range
+            && !stp_expired;
         let status = if rests {
             if executed.is_zero() {
                 OrderStatus::New
             } else {
                 OrderStatus::PartiallyFilled
             }
+        } else if stp_expired {
+            OrderStatus::ExpiredInMatch
         } else {
-            let filled = match new.order_type {
+            let filled = match kind {
                 OrderType::Market if new.quote_order_qty.is_some() => {
                     !executed.is_zero() && !ran_dry && !out_of_range
                 }
@@ -808,15 +1104,14 @@ impl Engine {
                 ExpiryReason::UnfilledFokOrder
             } else if out_of_range {
                 ExpiryReason::PriceRangeExceeded
-            } else if new.order_type == OrderType::Market {
+            } else if kind == OrderType::Market {
                 ExpiryReason::InsufficientLiquidity
             } else {
                 ExpiryReason::UnfilledIocQuantity
             }
         });
         Ok(Plan {
-            limit,
-            fills,
+            steps,
             planned_qty,
             planned_quote,
             fok_fails,
@@ -826,23 +1121,29 @@ impl Engine {
         })
     }
 
+    /// The asset an order on `side` pays with.
+    fn pay_asset(&self, index: usize, side: Side) -> &'static str {
+        let spec = &self.market.symbols()[index].spec;
+        match side {
+            Side::Buy => spec.quote,
+            Side::Sell => spec.base,
+        }
+    }
+
     /// Phase 3: what the order may spend, in which asset.
     fn amount_to_lock(&self, index: usize, new: &NewOrder, plan: &Plan) -> (&'static str, Decimal) {
-        let spec = &self.market.symbols()[index].spec;
-        let (asset, amount) = match (new.side, new.order_type) {
+        let asset = self.pay_asset(index, new.side);
+        let amount = match (new.side, new.order_type.working_type()) {
             (Side::Buy, OrderType::Market) => match new.quote_order_qty {
-                Some(quote) => (spec.quote, quote),
-                None => (spec.quote, plan.planned_quote),
+                Some(quote) => quote,
+                None => plan.planned_quote,
             },
-            (Side::Buy, _) => (
-                spec.quote,
-                new.price.unwrap_or_default() * new.quantity.unwrap_or_default(),
-            ),
+            (Side::Buy, _) => new.price.unwrap_or_default() * new.quantity.unwrap_or_default(),
             (Side::Sell, OrderType::Market) => match new.quote_order_qty {
-                Some(_) => (spec.base, plan.planned_qty),
-                None => (spec.base, new.quantity.unwrap_or_default()),
+                Some(_) => plan.planned_qty,
+                None => new.quantity.unwrap_or_default(),
             },
-            (Side::Sell, _) => (spec.base, new.quantity.unwrap_or_default()),
+            (Side::Sell, _) => new.quantity.unwrap_or_default(),
         };
         if plan.fok_fails {
             (asset, Decimal::ZERO)
@@ -851,22 +1152,57 @@ impl Engine {
         }
     }
 
-    /// The new order as `NEW`, nothing filled yet, with its ID.
+    /// What a waiting order (a stop before its trigger, a pending order of
+    /// a list) holds: the quantity for sells, price × quantity for priced
+    /// buys, nothing for market buys (they lock what they spend once they
+    /// trade, like a new `MARKET` order).
+    fn need(
+        &self,
+        index: usize,
+        side: Side,
+        order_type: OrderType,
+        price: Decimal,
+        qty: Decimal,
+    ) -> (&'static str, Decimal) {
+        let asset = self.pay_asset(index, side);
+        let amount = match (side, order_type.working_type()) {
+            (Side::Sell, _) => qty,
+            (Side::Buy, OrderType::Market) => Decimal::ZERO,
+            (Side::Buy, _) => price * qty,
+        };
+        (asset, amount)
+    }
+
+    /// [`Engine::need`] of a stored order's remainder.
+    fn waiting_need(&self, index: usize, order: &Order) -> (&'static str, Decimal) {
+        self.need(
+            index,
+            order.side,
+            order.order_type,
+            order.price,
+            order.remaining(),
+        )
+    }
+
+    /// The new order as `NEW`, nothing filled yet, with its ID; `working`
+    /// sets its working time to now.
     fn open_order(
         &mut self,
         uid: u64,
         new: &NewOrder,
-        plan: &Plan,
+        working: bool,
         locked: Decimal,
         now_ms: i64,
     ) -> Order {
         let order_id = self.next_order_id;
         self.next_order_id += 1;
+        if let Some(account) = self.accounts.get_mut(&uid) {
+            account.live.insert(order_id);
+        }
         let client_order_id = new
             .client_order_id
             .clone()
             .unwrap_or_else(|| generated_client_order_id(self.market.seed(), order_id));
-        let working = plan.rests || new.order_type == OrderType::Market;
         Order {
             symbol: new.symbol.clone(),
             order_id,
@@ -875,7 +1211,7 @@ impl Engine {
             side: new.side,
             order_type: new.order_type,
             time_in_force: new.time_in_force,
-            price: plan.limit.unwrap_or_default(),
+            price: new.price.unwrap_or_default(),
             orig_qty: new.quantity.unwrap_or_default(),
             orig_quote_qty: new.quote_order_qty.unwrap_or_default(),
             executed_qty: Decimal::ZERO,
@@ -885,14 +1221,26 @@ impl Engine {
             update_time: now_ms,
             working_time: if working { now_ms } else { -1 },
             locked,
+            order_list_id: -1,
+            stop_price: new.stop_price,
+            trailing_delta: new.trailing_delta,
+            trailing_time: -1,
+            trail_extreme: None,
+            stp_mode: new.stp_mode,
+            prevented_qty: Decimal::ZERO,
+            prevented_match_id: None,
             expiry_reason: None,
             working_floor: None,
+            strategy_id: new.strategy_id,
+            strategy_type: new.strategy_type,
+            amendments: Vec::new(),
         }
     }
 
-    /// Phase 4: executes the planned fills, each followed by the taker's
-    /// `TRADE` report (the last one carries the final status if the order
-    /// is filled).
+    /// Phase 4: executes the planned steps. Each fill is followed by the
+    /// taker's `TRADE` report (the last one carries the final status if the
+    /// order is filled); each prevented match by `TRADE_PREVENTION`
+    /// reports.
     fn execute_plan(
         &mut self,
         index: usize,
@@ -901,23 +1249,31 @@ impl Engine {
         now_ms: i64,
         events: &mut Vec<Event>,
     ) -> Vec<Fill> {
-        let mut fills = Vec::with_capacity(plan.fills.len());
-        for (number, (maker, price, qty)) in plan.fills.iter().enumerate() {
-            let fill = self.execute(index, order, *maker, *price, *qty, now_ms, events);
-            let last = number + 1 == plan.fills.len();
-            order.status = if last && plan.status == OrderStatus::Filled {
-                OrderStatus::Filled
-            } else {
-                OrderStatus::PartiallyFilled
-            };
-            events.extend(execution_event(order, "TRADE", Some(fill.clone()), now_ms));
-            fills.push(fill);
+        let mut fills = Vec::with_capacity(plan.steps.len());
+        for (number, step) in plan.steps.iter().enumerate() {
+            let last = number + 1 == plan.steps.len();
+            match *step {
+                Step::Fill(maker, price, qty) => {
+                    let fill = self.execute(index, order, maker, price, qty, now_ms, events);
+                    order.status = if last && plan.status == OrderStatus::Filled {
+                        OrderStatus::Filled
+                    } else {
+                        OrderStatus::PartiallyFilled
+                    };
+                    events.extend(self.report(order, "TRADE", Some(fill.clone()), now_ms));
+                    fills.push(fill);
+                }
+                Step::Prevent { .. } => {
+                    self.prevent(index, order, *step, now_ms, events);
+                }
+            }
         }
         fills
     }
 
     /// Phase 5: rests a GTC remainder with exactly what it still needs
-    /// locked, releases everything else, and sets the final status.
+    /// locked (nothing if its order list holds the lock), releases
+    /// everything else, and sets the final status.
     fn settle_remainder(
         &mut self,
         index: usize,
@@ -926,11 +1282,10 @@ impl Engine {
         lock_asset: &str,
         now_ms: i64,
     ) {
-        let keep = if plan.rests {
-            let remaining = order.orig_qty - order.executed_qty;
+        let keep = if plan.rests && !self.pair_holds(order.order_id) {
             match order.side {
-                Side::Buy => order.price * remaining,
-                Side::Sell => remaining,
+                Side::Buy => order.price * order.remaining(),
+                Side::Sell => order.remaining(),
             }
         } else {
             Decimal::ZERO
@@ -944,8 +1299,9 @@ impl Engine {
                 .entry(order.price)
                 .or_default()
                 .push_back(order.order_id);
-            if let Some(symbol) = self.market.get_mut(&order.symbol) {
-                symbol.update_id += 1;
+            self.bump(index);
+            if order.working_time == -1 {
+                order.working_time = now_ms;
             }
         }
         order.status = plan.status;
@@ -955,16 +1311,19 @@ impl Engine {
 
     /// The filters of shared/binance-docs/filters.md that the sandbox's
     /// `exchangeInfo` lists, in this order: `-1111` precision,
-    /// `PRICE_FILTER`, `LOT_SIZE`, `MARKET_LOT_SIZE`, `PERCENT_PRICE_BY_SIDE`
-    /// (priced orders, against [`Engine::filter_price`]), "Price * QTY is
-    /// zero or less.", `NOTIONAL` (MARKET orders priced at the same price;
-    /// the maximum only for priced orders).
+    /// `PRICE_FILTER` (price and stop price), `LOT_SIZE`, `MARKET_LOT_SIZE`,
+    /// `TRAILING_DELTA`, `PERCENT_PRICE_BY_SIDE` (priced orders, against
+    /// [`Engine::filter_price`]), "Price * QTY is zero or less.", `NOTIONAL`
+    /// (MARKET orders priced at the same price; the maximum only for priced
+    /// orders).
     fn check_filters(&self, index: usize, new: &NewOrder, now_ms: i64) -> Result<(), ApiError> {
         let spec = &self.market.symbols()[index].spec;
+        let is_market = new.order_type.working_type() == OrderType::Market;
         for (name, value) in [
             ("price", new.price),
             ("quantity", new.quantity),
             ("quoteOrderQty", new.quote_order_qty),
+            ("stopPrice", new.stop_price),
         ] {
             if value.is_some_and(|value| value.normalize().scale() > ASSET_PRECISION) {
                 return Err(ApiError::bad_request(
@@ -973,7 +1332,7 @@ impl Engine {
                 ));
             }
         }
-        if let Some(price) = new.price {
+        for price in [new.price, new.stop_price].into_iter().flatten() {
             let on_grid = round_to_step(price, spec.tick_size) == price.normalize();
             if price < spec.min_price || price > spec.max_price || !on_grid {
                 return Err(ApiError::filter("PRICE_FILTER"));
@@ -984,8 +1343,14 @@ impl Engine {
             if qty < spec.min_qty || qty > spec.max_qty || !on_grid {
                 return Err(ApiError::filter("LOT_SIZE"));
             }
-            if new.order_type == OrderType::Market && qty > spec.market_max_qty {
+            if is_market && qty > spec.market_max_qty {
                 return Err(ApiError::filter("MARKET_LOT_SIZE"));
+            }
+        }
+        if let Some(delta) = new.trailing_delta {
+            let (min, max) = TRAILING_DELTA_RANGE;
+            if delta < min || delta > max {
+                return Err(ApiError::filter("TRAILING_DELTA"));
             }
         }
         // The reference price (`GET /api/v3/referencePrice`) when it is not
@@ -1008,33 +1373,29 @@ impl Engine {
         if notional <= Decimal::ZERO {
             return Err(ApiError::order_rejected("Price * QTY is zero or less."));
         }
-        let max_applies = new.order_type != OrderType::Market;
+        let max_applies = !is_market;
         if notional < spec.min_notional || (max_applies && notional > spec.max_notional) {
             return Err(ApiError::filter("NOTIONAL"));
         }
         Ok(())
     }
 
-    /// Plans the fills of a taker order within `band` (the price range, if
-    /// the symbol has a reference price); also says whether liquidity ran
-    /// out, or the range stopped the walk, before the order was satisfied.
-    fn plan(
-        &self,
-        index: usize,
-        side: Side,
-        limit: Option<Decimal>,
-        band: Option<(Decimal, Decimal)>,
-        qty: Option<Decimal>,
-        quote: Option<Decimal>,
-    ) -> Walk {
+    /// Plans the steps of a taker order within its band (the price range,
+    /// if the symbol has a reference price); also says whether liquidity
+    /// ran out, or the range stopped the walk, before the order was
+    /// satisfied. A resting order of the taker's own account meets the
+    /// taker's self-trade prevention mode (enums.md § STP Modes) unless
+    /// that mode is `NONE`; a match outside the range is not reached.
+    fn plan(&self, index: usize, taker: &Taker) -> Walk {
         let spec = &self.market.symbols()[index].spec;
+        let side = taker.side;
         let maker_side = side.opposite();
         let mut resting: VecDeque<(Decimal, Maker, Decimal)> = self.books[index]
             .in_priority(maker_side)
             .into_iter()
             .filter_map(|(price, id)| {
                 let order = self.orders.get(&id)?;
-                Some((price, Maker::Order(id), order.orig_qty - order.executed_qty))
+                Some((price, Maker::Order(id), order.remaining()))
             })
             .collect();
         let mut synthetic: VecDeque<(Decimal, Maker, Decimal)> = if self.synthetic {
@@ -1050,11 +1411,11 @@ impl Engine {
             Side::Buy => a < b,
             Side::Sell => a > b,
         };
-        let mut left_qty = qty;
-        let mut left_quote = quote;
+        let mut left_qty = taker.qty;
+        let mut left_quote = taker.quote;
         let mut plan = Vec::new();
-        let stop = |fills, ran_dry, out_of_range| Walk {
-            fills,
+        let stop = |steps, ran_dry, out_of_range| Walk {
+            steps,
             ran_dry,
             out_of_range,
         };
@@ -1073,10 +1434,13 @@ impl Engine {
             let Some((price, maker, available)) = queue.pop_front() else {
                 return stop(plan, true, false);
             };
-            if limit.is_some_and(|limit| better(limit, price)) {
+            if taker.limit.is_some_and(|limit| better(limit, price)) {
                 return stop(plan, true, false);
             }
-            if band.is_some_and(|(low, high)| price < low || price > high) {
+            if taker
+                .band
+                .is_some_and(|(low, high)| price < low || price > high)
+            {
                 return stop(plan, false, true);
             }
             let mut take = available;
@@ -1089,7 +1453,53 @@ impl Engine {
             if take <= Decimal::ZERO {
                 return stop(plan, false, false);
             }
-            plan.push((maker, price, take));
+            let own = match maker {
+                Maker::Order(id) => self
+                    .orders
+                    .get(&id)
+                    .filter(|order| order.uid == taker.uid && taker.stp != StpMode::None)
+                    .map(|_| id),
+                Maker::Synthetic => None,
+            };
+            if let Some(maker_id) = own {
+                // What the taker still wants, in base quantity.
+                let taker_left = match (left_qty, left_quote) {
+                    (Some(left), _) => left,
+                    (None, Some(left)) => round_to_step(left / price, spec.step_size),
+                    (None, None) => Decimal::ZERO,
+                };
+                let (maker_qty, taker_qty) = match taker.stp {
+                    StpMode::ExpireTaker => (Decimal::ZERO, taker_left),
+                    StpMode::ExpireMaker => (available, Decimal::ZERO),
+                    StpMode::ExpireBoth => (available, taker_left),
+                    StpMode::Decrement | StpMode::Transfer | StpMode::None => (take, take),
+                };
+                let expire_taker = taker_qty == taker_left && !taker_qty.is_zero()
+                    || matches!(taker.stp, StpMode::ExpireTaker | StpMode::ExpireBoth);
+                let expire_maker = maker_qty == available;
+                plan.push(Step::Prevent {
+                    maker: maker_id,
+                    price,
+                    maker_qty,
+                    taker_qty,
+                    expire_maker,
+                    expire_taker,
+                });
+                if expire_taker {
+                    return stop(plan, false, false);
+                }
+                if let Some(left) = left_qty.as_mut() {
+                    *left -= taker_qty;
+                }
+                if let Some(left) = left_quote.as_mut() {
+                    *left -= price * taker_qty;
+                }
+                if !expire_maker {
+                    queue.push_front((price, maker, available - maker_qty));
+                }
+                continue;
+            }
+            plan.push(Step::Fill(maker, price, take));
             if let Some(left) = left_qty.as_mut() {
                 *left -= take;
                 if left.is_zero() {
@@ -1103,7 +1513,8 @@ impl Engine {
     }
 
     /// Executes one planned fill of `taker` against `maker`; the trade and
-    /// the maker's reports go to `events`.
+    /// the maker's reports go to `events`. A maker that is one leg of an
+    /// unresolved OCO pair takes over its list's lock first.
     #[allow(clippy::too_many_arguments)]
     fn execute(
         &mut self,
@@ -1117,6 +1528,11 @@ impl Engine {
     ) -> Fill {
         let spec = self.market.symbols()[index].spec.clone();
         let quote_qty = price * qty;
+        if let Maker::Order(order_id) = maker
+            && self.pair_holds(order_id)
+        {
+            self.activate_leg(index, order_id, now_ms, events);
+        }
         let trade = self
             .market
             .get_mut(spec.symbol)
@@ -1150,24 +1566,26 @@ impl Engine {
             Maker::Order(order_id) => {
                 if let Some(mut order) = self.orders.remove(&order_id) {
                     let maker_rate = self.commission.maker;
-                    self.settle(
+                    let (commission, commission_asset) = self.settle(
                         &mut order, price, qty, maker_rate, trade.id, true, &spec, now_ms,
                     );
                     if order.status == OrderStatus::Filled {
                         self.books[index].remove(order.side, order.price, order_id);
+                        let asset = self.pay_asset(index, order.side);
+                        let rest = order.locked;
+                        order.locked = Decimal::ZERO;
+                        self.move_balance(order.uid, asset, rest, false, now_ms);
                     }
-                    if let Some(symbol) = self.market.get_mut(spec.symbol) {
-                        symbol.update_id += 1;
-                    }
+                    self.bump(index);
                     let fill = Fill {
                         price,
                         qty,
-                        commission: Decimal::ZERO,
-                        commission_asset: String::new(),
+                        commission,
+                        commission_asset,
                         trade_id: trade.id,
                         alloc_id: None,
                     };
-                    events.extend(execution_event(&order, "TRADE", Some(fill), now_ms));
+                    events.extend(self.report(&order, "TRADE", Some(fill), now_ms));
                     events.extend(self.position_event(order.uid, &[spec.base, spec.quote], now_ms));
                     self.orders.insert(order_id, order);
                 }
@@ -1220,6 +1638,7 @@ impl Engine {
                 symbol: spec.symbol.to_owned(),
                 id: trade_id,
                 order_id: order.order_id,
+                order_list_id: order.order_list_id,
                 price,
                 qty,
                 quote_qty,
@@ -1231,12 +1650,16 @@ impl Engine {
             });
         }
         *self.fees.entry(get_asset.to_owned()).or_default() += commission;
+        if order.order_list_id >= 0 {
+            let net = get_amount - commission;
+            self.opo_receive(order, get_asset, net, now_ms);
+        }
         order.locked -= pay_amount;
         order.executed_qty += qty;
         order.cumm_quote_qty += quote_qty;
         order.update_time = now_ms;
         if is_maker {
-            order.status = if order.executed_qty == order.orig_qty {
+            order.status = if order.remaining().is_zero() {
                 OrderStatus::Filled
             } else {
                 OrderStatus::PartiallyFilled
@@ -1265,32 +1688,11 @@ impl Engine {
             let Some(order) = self.orders.get(&order_id) else {
                 continue;
             };
-            let (price, qty, taker_side) = (
-                order.price,
-                order.orig_qty - order.executed_qty,
-                order.side.opposite(),
-            );
-            let mut house_order = Order {
-                symbol: order.symbol.clone(),
-                order_id: 0,
-                client_order_id: String::new(),
-                uid: HOUSE_UID,
-                side: taker_side,
-                order_type: OrderType::Market,
-                time_in_force: TimeInForce::Gtc,
-                price: Decimal::ZERO,
-                orig_qty: qty,
-                orig_quote_qty: Decimal::ZERO,
-                executed_qty: Decimal::ZERO,
-                cumm_quote_qty: Decimal::ZERO,
-                status: OrderStatus::New,
-                time,
-                update_time: time,
-                working_time: time,
-                locked: Decimal::ZERO,
-                expiry_reason: None,
-                working_floor: None,
-            };
+            if !order.status.is_open() {
+                continue;
+            }
+            let (price, qty, taker_side) = (order.price, order.remaining(), order.side.opposite());
+            let mut house_order = Order::house(&order.symbol, taker_side, qty, time);
             let (asset, amount) = match taker_side {
                 Side::Buy => (self.market.symbols()[index].spec.quote, price * qty),
                 Side::Sell => (self.market.symbols()[index].spec.base, qty),
@@ -1324,6 +1726,23 @@ impl Engine {
         self.commission.taker = saved_taker_rate;
     }
 
+    /// A free balance.
+    fn free(&self, uid: u64, asset: &str) -> Decimal {
+        self.accounts
+            .get(&uid)
+            .and_then(|account| account.balances.get(asset))
+            .map(|balance| balance.free)
+            .unwrap_or_default()
+    }
+
+    /// One more change to the book of `index`.
+    fn bump(&mut self, index: usize) {
+        let symbol = self.market.symbols()[index].spec.symbol;
+        if let Some(symbol) = self.market.get_mut(symbol) {
+            symbol.update_id += 1;
+        }
+    }
+
     /// Moves `amount` of `asset` from free to locked (`lock`) or back.
     fn move_balance(&mut self, uid: u64, asset: &str, amount: Decimal, lock: bool, now_ms: i64) {
         if amount.is_zero() {
@@ -1354,6 +1773,46 @@ impl Engine {
         })
     }
 
+    /// An `executionReport` of `order` as it is now, with the next
+    /// execution ID (none for the house).
+    fn report(
+        &mut self,
+        order: &Order,
+        execution_type: &'static str,
+        fill: Option<Fill>,
+        time: i64,
+    ) -> Option<Event> {
+        self.report_with(order, execution_type, fill, None, None, time)
+    }
+
+    /// [`Engine::report`] with the original client order ID (amendments)
+    /// or a prevented match.
+    fn report_with(
+        &mut self,
+        order: &Order,
+        execution_type: &'static str,
+        fill: Option<Fill>,
+        orig_client_order_id: Option<String>,
+        prevention: Option<Prevention>,
+        time: i64,
+    ) -> Option<Event> {
+        if order.uid == HOUSE_UID {
+            return None;
+        }
+        let execution_id = self.next_execution_id;
+        self.next_execution_id += 1;
+        Some(Event::Account(AccountEvent::Execution {
+            uid: order.uid,
+            execution_type,
+            order: Box::new(order.clone()),
+            fill,
+            time,
+            execution_id,
+            orig_client_order_id,
+            prevention,
+        }))
+    }
+
     /// `outboundAccountPosition` with these assets of `uid` (not for the house).
     fn position_event(&self, uid: u64, assets: &[&str], time: i64) -> Option<Event> {
         if uid == HOUSE_UID {
@@ -1375,22 +1834,9 @@ impl Engine {
     }
 }
 
-/// An `executionReport` of `order` as it is now (none for the house).
-fn execution_event(
-    order: &Order,
-    execution_type: &'static str,
-    fill: Option<Fill>,
-    time: i64,
-) -> Option<Event> {
-    (order.uid != HOUSE_UID).then(|| {
-        Event::Account(AccountEvent::Execution {
-            uid: order.uid,
-            execution_type,
-            order: Box::new(order.clone()),
-            fill,
-            time,
-        })
-    })
+/// `-2010` "Account has insufficient balance for requested action."
+fn insufficient_balance() -> ApiError {
+    ApiError::order_rejected("Account has insufficient balance for requested action.")
 }
 
 /// A 22-character client order ID, like Binance generates.
@@ -1409,19 +1855,19 @@ fn generated_client_order_id(seed: u64, order_id: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
     use crate::market::default_symbols;
 
-    const T0: i64 = 1_700_000_000_000;
+    pub(crate) const T0: i64 = 1_700_000_000_000;
 
-    fn d(text: &str) -> Decimal {
+    pub(crate) fn d(text: &str) -> Decimal {
         text.parse().unwrap()
     }
 
-    fn engine(synthetic: bool) -> Engine {
+    pub(crate) fn engine(synthetic: bool) -> Engine {
         let market = Market::new(5, T0, default_symbols());
         let commission = Commission {
             maker: d("0.001"),
@@ -1444,20 +1890,15 @@ mod tests {
         engine
     }
 
-    fn limit(side: Side, price: &str, qty: &str, tif: TimeInForce) -> NewOrder {
-        NewOrder {
-            symbol: "BTCUSDT".to_owned(),
-            side,
-            order_type: OrderType::Limit,
-            time_in_force: tif,
-            quantity: Some(d(qty)),
-            quote_order_qty: None,
-            price: Some(d(price)),
-            client_order_id: None,
-        }
+    pub(crate) fn limit(side: Side, price: &str, qty: &str, tif: TimeInForce) -> NewOrder {
+        let mut new = NewOrder::new("BTCUSDT", side, OrderType::Limit);
+        new.time_in_force = tif;
+        new.quantity = Some(d(qty));
+        new.price = Some(d(price));
+        new
     }
 
-    fn totals(engine: &Engine) -> BTreeMap<String, Decimal> {
+    pub(super) fn totals(engine: &Engine) -> BTreeMap<String, Decimal> {
         let mut totals = engine.fees().clone();
         for account in engine.accounts() {
             for (asset, balance) in &account.balances {
@@ -1467,10 +1908,22 @@ mod tests {
         totals
     }
 
+    /// Every account's locked balance is exactly what its open orders, its
+    /// open lists' OCO pairs and its OPOs' received funds hold; no free
+    /// balance is negative.
     #[track_caller]
-    fn check_locked(engine: &Engine) {
+    pub(super) fn check_locked(engine: &Engine) {
         for account in engine.accounts().filter(|a| a.uid != HOUSE_UID) {
             let mut expected: BTreeMap<&str, Decimal> = BTreeMap::new();
+            for list in engine.account_lists(account.uid) {
+                if let Some((asset, amount)) = list.pair_lock {
+                    *expected.entry(asset).or_default() += amount;
+                }
+                // What an OPO's working order bought (BTCUSDT's base).
+                if let Some(amount) = list.opo_lock {
+                    *expected.entry("BTC").or_default() += amount;
+                }
+            }
             for order in engine.account_orders(account.uid, None) {
                 if order.status.is_open() {
                     let asset = match order.side {
@@ -2024,16 +2477,10 @@ mod tests {
                             3 => (OrderType::LimitMaker, TimeInForce::Gtc),
                             _ => (OrderType::Market, TimeInForce::Gtc),
                         };
-                        let new = NewOrder {
-                            symbol: "BTCUSDT".to_owned(),
-                            side,
-                            order_type,
-                            time_in_force: tif,
-                            quantity: Some(qty),
-                            quote_order_qty: None,
-                            price: (order_type != OrderType::Market).then_some(price),
-                            client_order_id: None,
-                        };
+                        let mut new = NewOrder::new("BTCUSDT", side, order_type);
+                        new.time_in_force = tif;
+                        new.quantity = Some(qty);
+                        new.price = (order_type != OrderType::Market).then_some(price);
                         if let Ok(Placed { order, fills, events }) = engine.place(uid, &new, T0) {
                             let filled: Decimal = fills.iter().map(|f| f.qty).sum();
                             prop_assert_eq!(filled, order.executed_qty);

@@ -11,7 +11,7 @@ use crate::commands::order_list::print_lists;
 use crate::commands::parse_duration;
 use crate::context::{self, ConnectArgs, Context};
 use crate::error::CliError;
-use crate::printer::{Align, Table, written};
+use crate::printer::{Align, FormatArgs, Table, written};
 
 /// List open orders or order lists, or their history.
 ///
@@ -37,6 +37,9 @@ use crate::printer::{Align, Table, written};
 pub struct OrdersArgs {
     #[command(flatten)]
     connect: ConnectArgs,
+
+    #[command(flatten)]
+    format: FormatArgs,
 
     /// Only this symbol (required with `--all`, unless `--lists`).
     #[arg(value_name = "SYMBOL")]
@@ -96,6 +99,7 @@ pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
         let ctx = Context::connect(global, &args.connect).await?;
         let res = async {
             ctx.credentials()?;
+            let printer = &ctx.printer.clone().with_format(&args.format);
             let trading = ctx.trading(None);
             if args.lists {
                 let lists = match args.all {
@@ -108,12 +112,12 @@ pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
                     (Some(symbol), true) => format!("no order lists on {symbol}"),
                     (None, true) => "no order lists".to_owned(),
                 };
-                return print_lists(&ctx.printer, &lists, &empty);
+                return print_lists(printer, &lists, &empty);
             }
             match (&symbol, args.all) {
                 (Some(symbol), true) => {
                     let orders = trading.history(symbol, since, None).await?;
-                    print_orders(&ctx.printer, &orders, &format!("no orders on {symbol}"))
+                    print_orders(printer, &orders, &format!("no orders on {symbol}"))
                 }
                 _ => {
                     let orders = trading.open_orders(symbol.as_deref()).await?;
@@ -121,7 +125,7 @@ pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
                         Some(symbol) => format!("no open orders on {symbol}"),
                         None => "no open orders".to_owned(),
                     };
-                    print_orders(&ctx.printer, &orders, &empty)
+                    print_orders(printer, &orders, &empty)
                 }
             }
         }

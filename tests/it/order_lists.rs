@@ -494,3 +494,37 @@ fn an_amendment_whose_answer_is_lost_is_found_and_made_once() {
     assert_eq!(amendments.as_array().unwrap().len(), 1, "{amendments}");
     assert_eq!(amendments[0]["newClientOrderId"], new_id.as_str());
 }
+
+#[test]
+fn an_order_list_over_the_web_socket_api_whose_answer_is_lost_exists_once() {
+    let running = Running::demo();
+    running
+        .sandbox()
+        .fail_next_on(
+            1,
+            Fault::LostAnswer {
+                hold: Duration::ZERO,
+            },
+            FaultTarget::ws_api("orderList.place.oco"),
+        )
+        .unwrap();
+    let mut args = oco_args("e2e-ws-lost-1", "59000");
+    args.extend(["--ws", "--json"]);
+    let out = mbx_order(&running, &args);
+    assert_eq!(out.code, 0, "{out:?}");
+    let placed = json(&out);
+    assert_eq!(placed["confirmation"], "looked_up");
+    assert_eq!(placed["orderList"]["listClientOrderId"], "e2e-ws-lost-1");
+    let log = running.log();
+    let sent = log
+        .iter()
+        .filter(|entry| entry.1 == "/ws-api/v3/orderList.place.oco")
+        .count();
+    assert_eq!(sent, 1, "sent once: {log:?}");
+    assert!(
+        log.iter()
+            .any(|entry| entry.1 == "/ws-api/v3/orderList.status"),
+        "looked up over the WebSocket API: {log:?}"
+    );
+    assert_eq!(lists_with_id(&running, "e2e-ws-lost-1"), 1, "exists once");
+}

@@ -773,13 +773,31 @@ pub(crate) fn run_amend(global: &GlobalArgs, args: AmendArgs) -> Result<(), CliE
                 .trading(None)
                 .amend(&symbol, &order, args.quantity)
                 .await
-                .map_err(|err| place_error_with(err, ""))?;
+                .map_err(|err| amend_error(err, &symbol))?;
             print_amended(&ctx.printer, &done)
         }
         .await;
         ctx.finish().await;
         res
     })
+}
+
+/// An amendment's failure; an unknown outcome names the id the order
+/// carries if the amendment was made.
+fn amend_error(err: PlaceError, symbol: &str) -> CliError {
+    let new_id = match &err {
+        PlaceError::Unknown {
+            client_order_id, ..
+        } => Some(client_order_id.clone()),
+        _ => None,
+    };
+    let cli = place_error_with(err, "");
+    match new_id {
+        Some(id) => cli.with_hint(format!(
+            "do not send it again yet: once the exchange answers, `mbx order status {symbol} --client-id {id}` shows the order if the amendment was made"
+        )),
+        None => cli,
+    }
 }
 
 fn print_amended(printer: &Printer, done: &AmendDone) -> Result<(), CliError> {

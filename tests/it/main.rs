@@ -9,6 +9,7 @@ mod doctor;
 mod errors;
 mod explain;
 mod help;
+mod order_lists;
 mod orders;
 mod output;
 mod preflight;

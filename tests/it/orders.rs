@@ -5,14 +5,12 @@
 //! that time out, which must be reported once and exist at most once.
 // See: issue "Trading, safely"
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use futures_util::{SinkExt as _, StreamExt as _};
 use mbx_adapters_rest::{ClientConfig, RestClient, SystemClock};
 use mbx_adapters_ws::{ApiConfig, WsOrderEntry};
 use mbx_client::orders::rules::MemoryExchangeInfoStore;
@@ -22,11 +20,10 @@ use mbx_client::orders::{
 use mbx_domain::credentials::{ApiKey, Credentials};
 use mbx_domain::model::{OrderType, Side};
 use mbx_domain::ports::AccountData as _;
-use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Fault};
+use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Fault, FaultTarget};
 use mbx_signing::{HmacKey, Signer};
 use mbx_tests::{Outcome, mbx, run};
 use serde_json::Value;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::balances::Running;
 
@@ -41,7 +38,7 @@ fn cache_dir(running: &Running) -> PathBuf {
 }
 
 /// `mbx ARGS --base-url URL` with the demo key.
-fn mbx_at(running: &Running, url: &str, args: &[&str]) -> Outcome {
+pub(crate) fn mbx_at(running: &Running, url: &str, args: &[&str]) -> Outcome {
     let mut command = mbx();
     command
         .env(
@@ -57,18 +54,18 @@ fn mbx_at(running: &Running, url: &str, args: &[&str]) -> Outcome {
     run(&mut command)
 }
 
-fn mbx_order(running: &Running, args: &[&str]) -> Outcome {
+pub(crate) fn mbx_order(running: &Running, args: &[&str]) -> Outcome {
     mbx_at(running, &running.url(), args)
 }
 
-fn json(out: &Outcome) -> Value {
+pub(crate) fn json(out: &Outcome) -> Value {
     serde_json::from_str(out.stdout.trim())
         .unwrap_or_else(|err| panic!("{err}: stdout is not JSON: {out:?}"))
 }
 
 /// The flags of a refusal's hint: `--price 50000.01` and `quantity
 /// 0.00123` become `[("--price", "50000.01"), ("QUANTITY", "0.00123")]`.
-fn suggested(hint: &str) -> Vec<(String, String)> {
+pub(crate) fn suggested(hint: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for (idx, part) in hint.split('`').enumerate() {
         if idx % 2 == 0 {
@@ -495,110 +492,27 @@ fn a_production_order_without_a_terminal_is_refused_before_any_network() {
     assert!(proxy.connections.load(Ordering::SeqCst) > 0);
 }
 
-/// An HTTP proxy on loopback in front of the sandbox that forwards every
-/// request but loses the answer to the first `POST /api/v3/order`: the
-/// order executes, the client sees its connection close.
-struct LosingProxy {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+/// The sandbox's `lost-answer` fault on the next `POST /api/v3/order`
+/// only: the order executes, the connection is cut before the answer.
+fn lose_the_next_order_answer(running: &Running) {
+    running
+        .sandbox()
+        .fail_next_on(
+            1,
+            Fault::LostAnswer {
+                hold: Duration::ZERO,
+            },
+            FaultTarget::rest("POST", "/api/v3/order"),
+        )
+        .unwrap();
 }
 
-impl LosingProxy {
-    fn start(upstream: SocketAddr) -> LosingProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
-        let lost = Arc::new(AtomicBool::new(false));
-        std::thread::spawn(move || {
-            while !stopped.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        let lost = Arc::clone(&lost);
-                        std::thread::spawn(move || relay(client, upstream, &lost));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        LosingProxy { addr, stop }
-    }
-}
-
-impl Drop for LosingProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-/// One request per connection: forwarded with `Connection: close`, the
-/// whole answer read, then passed on, or dropped for the first order.
-fn relay(mut client: TcpStream, upstream: SocketAddr, lost: &AtomicBool) {
-    client.set_nonblocking(false).unwrap();
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let Ok(n) = client.read(&mut buf) else { return };
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buf[..n]);
-        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
-    let body_len = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    while request.len() < head_end + body_len {
-        let Ok(n) = client.read(&mut buf) else { return };
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buf[..n]);
-    }
-    let mut lines: Vec<&str> = head.trim_end().split("\r\n").collect();
-    lines.retain(|line| !line.to_ascii_lowercase().starts_with("connection:"));
-    let forwarded = format!("{}\r\nConnection: close\r\n\r\n", lines.join("\r\n"));
-    let Ok(mut server) = TcpStream::connect(upstream) else {
-        return;
-    };
-    if server.write_all(forwarded.as_bytes()).is_err()
-        || server.write_all(&request[head_end..]).is_err()
-    {
-        return;
-    }
-    let mut answer = Vec::new();
-    if server.read_to_end(&mut answer).is_err() {
-        return;
-    }
-    let is_order =
-        head.starts_with("POST /api/v3/order?") || head.starts_with("POST /api/v3/order ");
-    if is_order && !lost.swap(true, Ordering::SeqCst) {
-        // The order executed; its answer is lost on the way back.
-        return;
-    }
-    let _ = client.write_all(&answer);
-}
-
-// When the sandbox's `lost-answer` fault lands (branch sandbox-trading),
-// this test can drop `LosingProxy` and use the fault on
-// `POST /api/v3/order` instead; what it asserts stays the same.
 #[test]
 fn an_order_whose_answer_is_lost_is_reported_once_and_exists_once() {
     let running = Running::demo();
-    let proxy = LosingProxy::start(running.sandbox().local_addr());
-    let url = format!("http://{}", proxy.addr);
-    let out = mbx_at(
+    lose_the_next_order_answer(&running);
+    let out = mbx_order(
         &running,
-        &url,
         &[
             "order",
             "buy",
@@ -625,10 +539,9 @@ fn an_order_whose_answer_is_lost_is_reported_once_and_exists_once() {
     assert_eq!(order_posts(&running), 1, "sent once");
     assert_eq!(orders_with_id(&running, "lost-1"), 1, "exists once");
     // The same in text: reported once, as placed.
-    let second = LosingProxy::start(running.sandbox().local_addr());
-    let out = mbx_at(
+    lose_the_next_order_answer(&running);
+    let out = mbx_order(
         &running,
-        &format!("http://{}", second.addr),
         &[
             "order",
             "buy",
@@ -646,6 +559,50 @@ fn an_order_whose_answer_is_lost_is_reported_once_and_exists_once() {
     assert!(!out.stderr.contains("failed"), "{}", out.stderr);
     assert_eq!(orders_with_id(&running, "lost-2"), 1);
     assert_eq!(order_posts(&running), 2);
+}
+
+#[test]
+fn a_production_order_list_or_amendment_without_a_terminal_is_refused_before_any_network() {
+    let proxy = CountingProxy::start();
+    let oco = [
+        "order",
+        "oco",
+        "BTCUSDT",
+        "sell",
+        "0.001",
+        "--above-type",
+        "limit-maker",
+        "--above-price",
+        "150000",
+        "--below-type",
+        "stop-loss",
+        "--below-stop-price",
+        "60000",
+    ];
+    let amend = [
+        "order",
+        "amend",
+        "BTCUSDT",
+        "--id",
+        "1",
+        "--quantity",
+        "0.001",
+        "--json",
+    ];
+    for args in [&oco[..], &amend[..]] {
+        let out = mbx_on_production(&proxy, args);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("without confirmation")
+                || out.stdout.contains("without confirmation"),
+            "{out:?}"
+        );
+    }
+    assert_eq!(
+        proxy.connections.load(Ordering::SeqCst),
+        0,
+        "nothing may be sent"
+    );
 }
 
 fn credentials() -> Credentials {
@@ -691,9 +648,9 @@ fn limit_request(client_order_id: &str) -> OrderRequest {
     request
 }
 
-// Closest fault on main to a lost answer: `Fault::Timeout` holds the
-// order a second and answers 408 `-1007` without executing it, so the
-// lookups must prove it absent. See also the lost-answer tests above.
+// `Fault::Timeout` holds the order a second and answers 408 `-1007`
+// without executing it, so the lookups must prove it absent (the
+// lost-answer tests above are the other side: executed, answer lost).
 #[test]
 fn an_order_that_timed_out_is_reported_not_placed_and_does_not_exist() {
     let running = Running::demo();
@@ -724,66 +681,23 @@ fn an_order_that_timed_out_is_reported_not_placed_and_does_not_exist() {
     assert!(lookups >= 1, "looked up by client order id");
 }
 
-/// A WebSocket proxy on loopback in front of the sandbox's WebSocket API
-/// that forwards every frame but loses the answer to the first
-/// `order.place`.
-async fn losing_ws_proxy(upstream: String) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/ws-api/v3", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let lost = Arc::new(AtomicBool::new(false));
-        while let Ok((tcp, _)) = listener.accept().await {
-            let Ok(client) = tokio_tungstenite::accept_async(tcp).await else {
-                continue;
-            };
-            let Ok((server, _)) = tokio_tungstenite::connect_async(upstream.as_str()).await else {
-                continue;
-            };
-            let (mut to_client, mut from_client) = client.split();
-            let (mut to_server, mut from_server) = server.split();
-            let order_ids = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
-            let ids = Arc::clone(&order_ids);
-            tokio::spawn(async move {
-                while let Some(Ok(message)) = from_client.next().await {
-                    if let Message::Text(text) = &message
-                        && let Ok(frame) = serde_json::from_str::<Value>(text.as_str())
-                        && frame["method"] == "order.place"
-                    {
-                        ids.lock().unwrap().push(frame["id"].clone());
-                    }
-                    if to_server.send(message).await.is_err() {
-                        return;
-                    }
-                }
-            });
-            let lost = Arc::clone(&lost);
-            tokio::spawn(async move {
-                while let Some(Ok(message)) = from_server.next().await {
-                    if let Message::Text(text) = &message
-                        && let Ok(frame) = serde_json::from_str::<Value>(text.as_str())
-                        && order_ids.lock().unwrap().contains(&frame["id"])
-                        && !lost.swap(true, Ordering::SeqCst)
-                    {
-                        continue;
-                    }
-                    if to_client.send(message).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    url
-}
-
-// When the sandbox's `lost-answer` fault lands, it can target
-// `order.place` here instead of the proxy.
+/// The sandbox's `lost-answer` fault on the WebSocket API's `order.place`:
+/// the order executes and the connection is cut without its answer; the
+/// session reconnects and looks the order up with `order.status`.
 #[test]
 fn an_order_whose_web_socket_answer_is_lost_is_found_with_order_status() {
     let running = Running::demo();
-    let upstream = format!("ws://{}/ws-api/v3", running.sandbox().local_addr());
-    let proxy = running.block_on(losing_ws_proxy(upstream));
-    let mut config = ApiConfig::new(proxy);
+    running
+        .sandbox()
+        .fail_next_on(
+            1,
+            Fault::LostAnswer {
+                hold: Duration::ZERO,
+            },
+            FaultTarget::ws_api("order.place"),
+        )
+        .unwrap();
+    let mut config = ApiConfig::new(running.sandbox().ws_api_url());
     // The lost answer never comes: the order's outcome is unknown once
     // this has passed (the length decides nothing else).
     config.request_timeout = Duration::from_millis(500);

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use mbx_domain::Error;
 use mbx_domain::model::{
-    Account, AccountTrade, ApiRestrictions, AvgPrice, Canceled, Depth, ExchangeInfo, Kline, Millis,
-    MyFilters, NewOrder, Order, OrderAck, OrderCommissions, OrderRef, PriceTicker, ReferencePrice,
-    ServerTime, Trade,
+    Account, AccountTrade, Amended, ApiRestrictions, AvgPrice, Canceled, Decimal, Depth,
+    ExchangeInfo, Kline, Millis, MyFilters, NewOrder, NewOrderList, Order, OrderAck,
+    OrderCommissions, OrderList, OrderListRef, OrderRef, PriceTicker, ReferencePrice, ServerTime,
+    Trade,
 };
 use mbx_domain::ports::{AccountData, MarketData, OrderEntry, RateLimitStatus, ServerClock};
 use mbx_domain::rate_limit::ServerBackoff;
@@ -166,6 +167,26 @@ impl AccountData for RestClient {
         )
         .await
     }
+
+    async fn open_order_lists(&self) -> Result<Vec<OrderList>, Error> {
+        self.call(Request::get("/api/v3/openOrderList").signed())
+            .await
+    }
+
+    async fn all_order_lists(
+        &self,
+        start_time: Option<Millis>,
+        limit: Option<u32>,
+    ) -> Result<Vec<OrderList>, Error> {
+        let mut request = Request::get("/api/v3/allOrderList");
+        if let Some(start_time) = start_time {
+            request = request.param("startTime", start_time.to_string());
+        }
+        if let Some(limit) = limit {
+            request = request.param("limit", limit.to_string());
+        }
+        self.call(request.signed()).await
+    }
 }
 
 #[async_trait]
@@ -210,6 +231,55 @@ impl OrderEntry for RestClient {
             .signed();
         let entries: Vec<Canceled> = self.call(request).await?;
         Ok(Canceled::into_orders(entries))
+    }
+
+    /// Sent once, as [`OrderEntry::place_order`].
+    async fn place_order_list(&self, list: &NewOrderList) -> Result<OrderList, Error> {
+        let mut request = Request::new("POST", list.kind.path())?;
+        for (name, value) in list.params() {
+            request = request.param(&name, value);
+        }
+        self.call(request.signed()).await
+    }
+
+    async fn query_order_list(&self, list: &OrderListRef) -> Result<OrderList, Error> {
+        let (name, value) = list.query_param();
+        self.call(
+            Request::get("/api/v3/orderList")
+                .param(name, value)
+                .signed(),
+        )
+        .await
+    }
+
+    async fn cancel_order_list(
+        &self,
+        symbol: &str,
+        list: &OrderListRef,
+    ) -> Result<OrderList, Error> {
+        let (name, value) = list.cancel_param();
+        let request = Request::new("DELETE", "/api/v3/orderList")?
+            .param("symbol", symbol)
+            .param(name, value)
+            .signed();
+        self.call(request).await
+    }
+
+    async fn amend_order(
+        &self,
+        symbol: &str,
+        order: &OrderRef,
+        new_qty: Decimal,
+        new_client_order_id: &str,
+    ) -> Result<Amended, Error> {
+        let (name, value) = order.param();
+        let request = Request::new("PUT", "/api/v3/order/amend/keepPriority")?
+            .param("symbol", symbol)
+            .param(name, value)
+            .param("newClientOrderId", new_client_order_id)
+            .param("newQty", new_qty.normalize().to_string())
+            .signed();
+        self.call(request).await
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use mbx_domain::Error;
-use mbx_domain::model::{Canceled, NewOrder, Order, OrderAck, OrderCommissions, OrderRef};
+use mbx_domain::model::{
+    Amended, Canceled, Decimal, NewOrder, NewOrderList, Order, OrderAck, OrderCommissions,
+    OrderList, OrderListRef, OrderRef,
+};
 use mbx_domain::ports::OrderEntry;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -109,6 +112,60 @@ impl OrderEntry for WsOrderEntry {
         let entries: Vec<Canceled> = self.call("openOrders.cancelAll", params).await?;
         Ok(Canceled::into_orders(entries))
     }
+
+    async fn place_order_list(&self, list: &NewOrderList) -> Result<OrderList, Error> {
+        let params = list
+            .params()
+            .into_iter()
+            .map(|(name, value)| (name, Value::String(value)))
+            .collect();
+        self.call(list.kind.ws_method(), params).await
+    }
+
+    async fn query_order_list(&self, list: &OrderListRef) -> Result<OrderList, Error> {
+        let mut params = Map::new();
+        list_param(&mut params, list.query_param(), list);
+        self.call("orderList.status", params).await
+    }
+
+    async fn cancel_order_list(
+        &self,
+        symbol: &str,
+        list: &OrderListRef,
+    ) -> Result<OrderList, Error> {
+        let mut params = Map::new();
+        params.insert("symbol".to_owned(), Value::from(symbol));
+        list_param(&mut params, list.cancel_param(), list);
+        self.call("orderList.cancel", params).await
+    }
+
+    async fn amend_order(
+        &self,
+        symbol: &str,
+        order: &OrderRef,
+        new_qty: Decimal,
+        new_client_order_id: &str,
+    ) -> Result<Amended, Error> {
+        let mut params = ref_params(symbol, order);
+        params.insert(
+            "newClientOrderId".to_owned(),
+            Value::from(new_client_order_id),
+        );
+        params.insert(
+            "newQty".to_owned(),
+            Value::String(new_qty.normalize().to_string()),
+        );
+        self.call("order.amend.keepPriority", params).await
+    }
+}
+
+/// A list's id as a number, its client id as a string.
+fn list_param(params: &mut Map<String, Value>, (name, value): (&str, String), list: &OrderListRef) {
+    let value = match list {
+        OrderListRef::Id(id) => Value::from(*id),
+        OrderListRef::ClientId(_) => Value::String(value),
+    };
+    params.insert(name.to_owned(), value);
 }
 
 /// The order's parameters as JSON strings, exactly the text REST sends:

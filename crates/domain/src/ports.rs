@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use crate::error::Error;
 use crate::feed::{Feed, StreamItem, UserItem};
 use crate::model::{
-    Account, AccountTrade, ApiRestrictions, AvgPrice, Depth, ExchangeInfo, Kline, Millis,
-    MyFilters, NewOrder, Order, OrderAck, OrderCommissions, OrderRef, PriceTicker, ReferencePrice,
-    Trade,
+    Account, AccountTrade, Amended, ApiRestrictions, AvgPrice, Decimal, Depth, ExchangeInfo, Kline,
+    Millis, MyFilters, NewOrder, NewOrderList, Order, OrderAck, OrderCommissions, OrderList,
+    OrderListRef, OrderRef, PriceTicker, ReferencePrice, Trade,
 };
 use crate::rate_limit::ServerBackoff;
 
@@ -90,6 +90,17 @@ pub trait AccountData: Send + Sync {
     /// account on `symbol`, `MAX_ASSET` included. A server that does not
     /// serve it answers `-1020` (404).
     async fn my_filters(&self, symbol: &str) -> Result<MyFilters, Error>;
+    /// `GET /api/v3/openOrderList` (weight 6): the account's open order
+    /// lists on every symbol.
+    async fn open_order_lists(&self) -> Result<Vec<OrderList>, Error>;
+    /// `GET /api/v3/allOrderList` (weight 20): order lists of every status
+    /// on every symbol, from `start_time` on when given (at most `limit`,
+    /// default 500; the server allows at most 24 hours from `start_time`).
+    async fn all_order_lists(
+        &self,
+        start_time: Option<Millis>,
+        limit: Option<u32>,
+    ) -> Result<Vec<OrderList>, Error>;
 }
 
 /// Placing, testing, querying and canceling orders (security type
@@ -119,6 +130,30 @@ pub trait OrderEntry: Send + Sync {
     /// order on `symbol`, order lists included (flattened). `-2011` when
     /// there is none.
     async fn cancel_open_orders(&self, symbol: &str) -> Result<Vec<Order>, Error>;
+    /// `POST /api/v3/orderList/{oco,oto,otoco,opo,opoco}`
+    /// (`orderList.place.*`), sent once; an unknown outcome is returned as
+    /// for [`OrderEntry::place_order`].
+    async fn place_order_list(&self, list: &NewOrderList) -> Result<OrderList, Error>;
+    /// `GET /api/v3/orderList` (`orderList.status`). `-2013` when no such
+    /// list.
+    async fn query_order_list(&self, list: &OrderListRef) -> Result<OrderList, Error>;
+    /// `DELETE /api/v3/orderList` (`orderList.cancel`): every order of the
+    /// list.
+    async fn cancel_order_list(
+        &self,
+        symbol: &str,
+        list: &OrderListRef,
+    ) -> Result<OrderList, Error>;
+    /// `PUT /api/v3/order/amend/keepPriority` (`order.amend.keepPriority`):
+    /// the order's quantity reduced to `new_qty`, keeping its place in the
+    /// queue; the order takes `new_client_order_id`. Sent once.
+    async fn amend_order(
+        &self,
+        symbol: &str,
+        order: &OrderRef,
+        new_qty: Decimal,
+        new_client_order_id: &str,
+    ) -> Result<Amended, Error>;
 }
 
 /// The account's user-data stream (WebSocket API

@@ -8,6 +8,7 @@ pub mod config;
 pub mod doctor;
 pub mod explain;
 pub mod order;
+pub mod order_list;
 pub mod orders;
 pub mod sandbox;
 pub mod sign;

@@ -1,5 +1,6 @@
 //! `mbx order`: place (checked before sending, never sent twice), test,
-//! query and cancel orders, over `mbx_client::orders`.
+//! query and cancel orders, over `mbx_client::orders`; the order lists and
+//! amendments are in `order_list`.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
@@ -10,11 +11,12 @@ use mbx_domain::model::{
 use mbx_domain::preflight::{Check, Rounding};
 
 use crate::cli::GlobalArgs;
+use crate::commands::order_list;
 use crate::context::{self, ConnectArgs, Context};
 use crate::error::CliError;
 use crate::printer::{Align, Printer, Table, written};
 
-/// Place, test, query and cancel orders.
+/// Place, test, query, amend and cancel orders and order lists.
 ///
 /// Every order is checked before it is sent against the symbol's filters
 /// (price grid and bounds, quantity step and bounds, notional, price bands
@@ -116,6 +118,86 @@ enum Action {
     ///   mbx sandbox --port 9935 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.001 --price 50000 --base-url http://127.0.0.1:9935 >/dev/null; mbx order buy BTCUSDT 0.001 --price 51000 --base-url http://127.0.0.1:9935 >/dev/null; mbx order cancel-all BTCUSDT --base-url http://127.0.0.1:9935
     #[command(verbatim_doc_comment)]
     CancelAll(SymbolArgs),
+    /// Place an OCO: two orders, one above the market and one below; when
+    /// one trades, the other is canceled.
+    ///
+    /// Both orders have SIDE and QUANTITY. One is `limit-maker`,
+    /// `take-profit` or `take-profit-limit`, the other `stop-loss` or
+    /// `stop-loss-limit` (Binance's rule). On the sell side the above
+    /// order takes the profit and the below order stops the loss; on the
+    /// buy side it is the other way round. Each order is checked against
+    /// the symbol's filters first (refused locally, exit 2, naming the
+    /// order, the filter and the flag that would pass); the list gets a
+    /// client id (`--list-client-id`, or made up and shown on stderr), and
+    /// a lost answer is looked up by it, never sent again.
+    ///
+    /// Examples:
+    ///
+    ///   mbx order oco BTCUSDT sell 0.001 --above-type limit-maker --above-price 150000 --below-type stop-loss-limit --below-stop-price 60000 --below-price 59000 --sandbox
+    ///
+    ///   mbx order oco BTCUSDT buy 0.001 --above-type stop-loss --above-stop-price 150000 --below-type limit-maker --below-price 60000 --json --sandbox
+    #[command(verbatim_doc_comment)]
+    Oco(crate::commands::order_list::OcoArgs),
+    /// Place an OTO: a working order and a pending order placed once the
+    /// working order has filled (`--opo`: an OPO).
+    ///
+    /// The working order (SIDE, QUANTITY, `--working-price`) is `limit`
+    /// (the default) or `limit-maker`. The pending order has any type
+    /// (`--pending-type`), the other side and the same quantity unless
+    /// `--pending-side` and `--pending-quantity` say otherwise; with
+    /// `--opo` it trades exactly what the working order filled. Checked
+    /// and sent once, as `mbx order oco`.
+    ///
+    /// Examples:
+    ///
+    ///   mbx order oto BTCUSDT buy 0.001 --working-price 50000 --pending-type limit-maker --pending-price 150000 --sandbox
+    ///
+    ///   mbx order oto BTCUSDT buy 0.001 --working-price 50000 --pending-type stop-loss --pending-stop-price 40000 --opo --json --sandbox
+    #[command(verbatim_doc_comment)]
+    Oto(crate::commands::order_list::OtoArgs),
+    /// Place an OTOCO: a working order and an OCO pair placed once the
+    /// working order has filled (`--opo`: an OPOCO).
+    ///
+    /// The working order as in `mbx order oto`; the pending pair as in
+    /// `mbx order oco`, with `--pending-above-*` and `--pending-below-*`
+    /// flags, the other side and the same quantity unless
+    /// `--pending-side` and `--pending-quantity` say otherwise.
+    ///
+    /// Examples:
+    ///
+    ///   mbx order otoco BTCUSDT buy 0.001 --working-price 50000 --pending-above-type limit-maker --pending-above-price 150000 --pending-below-type stop-loss --pending-below-stop-price 40000 --sandbox
+    ///
+    ///   mbx order otoco BTCUSDT buy 0.001 --working-price 50000 --pending-above-type limit-maker --pending-above-price 150000 --pending-below-type stop-loss-limit --pending-below-stop-price 40000 --pending-below-price 39000 --opo --json --sandbox
+    #[command(verbatim_doc_comment)]
+    Otoco(crate::commands::order_list::OtocoArgs),
+    /// Show or cancel an order list (`mbx order list status|cancel`).
+    ///
+    /// Lists are named by the exchange's `--list-id` or your
+    /// `--list-client-id`; `mbx orders --lists` lists the open ones.
+    ///
+    /// Examples:
+    ///
+    ///   mbx sandbox --port 9943 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order oco BTCUSDT sell 0.001 --above-type limit-maker --above-price 150000 --below-type stop-loss --below-stop-price 60000 --list-client-id demo-list-5 --base-url http://127.0.0.1:9943 >/dev/null; mbx order list status BTCUSDT --list-client-id demo-list-5 --base-url http://127.0.0.1:9943
+    ///
+    ///   mbx sandbox --port 9944 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order oco BTCUSDT sell 0.001 --above-type limit-maker --above-price 150000 --below-type stop-loss --below-stop-price 60000 --list-client-id demo-list-6 --base-url http://127.0.0.1:9944 >/dev/null; mbx order list cancel BTCUSDT --list-client-id demo-list-6 --base-url http://127.0.0.1:9944
+    #[command(verbatim_doc_comment)]
+    List(crate::commands::order_list::ListArgs),
+    /// Reduce an open order's quantity, keeping its place in the queue.
+    ///
+    /// Order Amend Keep Priority: the new quantity must be smaller than the
+    /// order's (checked first, with the symbol's step); the order keeps its
+    /// id and its priority, and takes a new client order id. A lost answer
+    /// is settled by looking for the order under that new id, never by
+    /// sending the amendment again. The examples start a sandbox in the
+    /// background, place an order on it, and amend it.
+    ///
+    /// Examples:
+    ///
+    ///   mbx sandbox --port 9941 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.002 --price 50000 --client-id demo-5 --base-url http://127.0.0.1:9941 >/dev/null; mbx order amend BTCUSDT --client-id demo-5 --quantity 0.001 --base-url http://127.0.0.1:9941
+    ///
+    ///   mbx sandbox --port 9942 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.002 --price 50000 --client-id demo-6 --base-url http://127.0.0.1:9942 >/dev/null; mbx order amend BTCUSDT --client-id demo-6 --quantity 0.0015 --json --base-url http://127.0.0.1:9942
+    #[command(verbatim_doc_comment)]
+    Amend(crate::commands::order_list::AmendArgs),
 }
 
 /// A new order. Without `--type`, an order with `--price` is LIMIT and one
@@ -218,7 +300,7 @@ struct SymbolArgs {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum TypeArg {
+pub(crate) enum TypeArg {
     Limit,
     Market,
     LimitMaker,
@@ -229,14 +311,14 @@ enum TypeArg {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum TifArg {
+pub(crate) enum TifArg {
     Gtc,
     Ioc,
     Fok,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum StpArg {
+pub(crate) enum StpArg {
     None,
     ExpireMaker,
     ExpireTaker,
@@ -246,10 +328,57 @@ enum StpArg {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum RoundArg {
+pub(crate) enum RoundArg {
     Down,
     Up,
     Nearest,
+}
+
+impl TypeArg {
+    pub(crate) fn order_type(self) -> OrderType {
+        match self {
+            TypeArg::Limit => OrderType::Limit,
+            TypeArg::Market => OrderType::Market,
+            TypeArg::LimitMaker => OrderType::LimitMaker,
+            TypeArg::StopLoss => OrderType::StopLoss,
+            TypeArg::StopLossLimit => OrderType::StopLossLimit,
+            TypeArg::TakeProfit => OrderType::TakeProfit,
+            TypeArg::TakeProfitLimit => OrderType::TakeProfitLimit,
+        }
+    }
+}
+
+impl TifArg {
+    pub(crate) fn tif(self) -> TimeInForce {
+        match self {
+            TifArg::Gtc => TimeInForce::Gtc,
+            TifArg::Ioc => TimeInForce::Ioc,
+            TifArg::Fok => TimeInForce::Fok,
+        }
+    }
+}
+
+impl StpArg {
+    pub(crate) fn mode(self) -> StpMode {
+        match self {
+            StpArg::None => StpMode::None,
+            StpArg::ExpireMaker => StpMode::ExpireMaker,
+            StpArg::ExpireTaker => StpMode::ExpireTaker,
+            StpArg::ExpireBoth => StpMode::ExpireBoth,
+            StpArg::Decrement => StpMode::Decrement,
+            StpArg::Transfer => StpMode::Transfer,
+        }
+    }
+}
+
+impl RoundArg {
+    pub(crate) fn rounding(self) -> Rounding {
+        match self {
+            RoundArg::Down => Rounding::Down,
+            RoundArg::Up => Rounding::Up,
+            RoundArg::Nearest => Rounding::Nearest,
+        }
+    }
 }
 
 pub fn run(global: &GlobalArgs, args: OrderArgs) -> Result<(), CliError> {
@@ -259,6 +388,11 @@ pub fn run(global: &GlobalArgs, args: OrderArgs) -> Result<(), CliError> {
         Action::Status(args) => by_ref(global, args, false),
         Action::Cancel(args) => by_ref(global, args, true),
         Action::CancelAll(args) => cancel_all(global, args),
+        Action::Oco(args) => order_list::run_oco(global, args),
+        Action::Oto(args) => order_list::run_oto(global, args),
+        Action::Otoco(args) => order_list::run_otoco(global, args),
+        Action::List(args) => order_list::run_list(global, args),
+        Action::Amend(args) => order_list::run_amend(global, args),
     }
 }
 
@@ -365,13 +499,7 @@ async fn place_with(
 /// The order as the user asked for it.
 fn request(side: Side, args: &PlaceArgs) -> OrderRequest {
     let order_type = match args.order_type {
-        Some(TypeArg::Limit) => OrderType::Limit,
-        Some(TypeArg::Market) => OrderType::Market,
-        Some(TypeArg::LimitMaker) => OrderType::LimitMaker,
-        Some(TypeArg::StopLoss) => OrderType::StopLoss,
-        Some(TypeArg::StopLossLimit) => OrderType::StopLossLimit,
-        Some(TypeArg::TakeProfit) => OrderType::TakeProfit,
-        Some(TypeArg::TakeProfitLimit) => OrderType::TakeProfitLimit,
+        Some(order_type) => order_type.order_type(),
         None if args.price.is_some() => OrderType::Limit,
         None => OrderType::Market,
     };
@@ -381,25 +509,10 @@ fn request(side: Side, args: &PlaceArgs) -> OrderRequest {
     request.price = args.price;
     request.stop_price = args.stop_price;
     request.trailing_delta = args.trailing_delta;
-    request.time_in_force = args.tif.map(|tif| match tif {
-        TifArg::Gtc => TimeInForce::Gtc,
-        TifArg::Ioc => TimeInForce::Ioc,
-        TifArg::Fok => TimeInForce::Fok,
-    });
+    request.time_in_force = args.tif.map(TifArg::tif);
     request.client_order_id = args.client_id.clone();
-    request.self_trade_prevention_mode = args.stp.map(|stp| match stp {
-        StpArg::None => StpMode::None,
-        StpArg::ExpireMaker => StpMode::ExpireMaker,
-        StpArg::ExpireTaker => StpMode::ExpireTaker,
-        StpArg::ExpireBoth => StpMode::ExpireBoth,
-        StpArg::Decrement => StpMode::Decrement,
-        StpArg::Transfer => StpMode::Transfer,
-    });
-    request.rounding = args.round.map(|round| match round {
-        RoundArg::Down => Rounding::Down,
-        RoundArg::Up => Rounding::Up,
-        RoundArg::Nearest => Rounding::Nearest,
-    });
+    request.self_trade_prevention_mode = args.stp.map(StpArg::mode);
+    request.rounding = args.round.map(RoundArg::rounding);
     request
 }
 
@@ -442,7 +555,7 @@ fn describe(prepared: &Prepared) -> String {
 }
 
 /// Asks on the terminal; anything but `y` or `yes` sends nothing.
-fn confirm(what: &str, environment: &str) -> Result<(), CliError> {
+pub(crate) fn confirm(what: &str, environment: &str) -> Result<(), CliError> {
     let mut stderr = std::io::stderr();
     let _ = write!(
         stderr,
@@ -456,17 +569,25 @@ fn confirm(what: &str, environment: &str) -> Result<(), CliError> {
     }
     Err(CliError::usage(
         "not confirmed; nothing was sent",
-        Some("answer `y` to place the order, or pass `--yes`"),
+        Some("answer `y` to send it, or pass `--yes`"),
     ))
 }
 
 /// An order failure as the user sees it: a local refusal names the flags
 /// that would pass.
 fn place_error(err: PlaceError) -> CliError {
+    place_error_with(err, "")
+}
+
+/// As [`place_error`], for a leg whose flags start with `prefix` (e.g.
+/// `--below-price` for the prefix `below-`).
+pub(crate) fn place_error_with(err: PlaceError, prefix: &str) -> CliError {
     let hint = match &err {
-        PlaceError::Refused(refusal) => {
-            Some(refusal_hint(refusal.suggestion.as_ref(), &refusal.failures))
-        }
+        PlaceError::Refused(refusal) => Some(refusal_hint(
+            refusal.suggestion.as_ref(),
+            &refusal.failures,
+            prefix,
+        )),
         _ => None,
     };
     let cli = CliError::from(err.to_error());
@@ -481,15 +602,16 @@ fn place_error(err: PlaceError) -> CliError {
 fn refusal_hint(
     suggestion: Option<&NewOrder>,
     failures: &[mbx_domain::preflight::FilterFailure],
+    prefix: &str,
 ) -> String {
     let mut parts = Vec::new();
     if let Some(order) = suggestion {
         let flag = |field: mbx_domain::preflight::Field| match field.name() {
-            "price" => Some("--price"),
-            "stopPrice" => Some("--stop-price"),
-            "quantity" => Some("QUANTITY"),
-            "quoteOrderQty" => Some("--quote-qty"),
-            "trailingDelta" => Some("--trailing-delta"),
+            "price" => Some(format!("--{prefix}price")),
+            "stopPrice" => Some(format!("--{prefix}stop-price")),
+            "quantity" => Some("QUANTITY".to_owned()),
+            "quoteOrderQty" => Some("--quote-qty".to_owned()),
+            "trailingDelta" => Some(format!("--{prefix}trailing-delta")),
             _ => None,
         };
         let mut seen = Vec::new();
@@ -505,12 +627,12 @@ fn refusal_hint(
             if let (Some(flag), Some(value)) = (flag(failure.field), value)
                 && !seen.contains(&flag)
             {
-                seen.push(flag);
                 parts.push(if flag == "QUANTITY" {
                     format!("quantity `{value}`")
                 } else {
                     format!("`{flag} {value}`")
                 });
+                seen.push(flag);
             }
         }
     }

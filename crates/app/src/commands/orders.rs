@@ -7,16 +7,21 @@ use mbx_domain::model::Millis;
 
 use crate::cli::GlobalArgs;
 use crate::commands::order::print_orders;
+use crate::commands::order_list::print_lists;
 use crate::commands::parse_duration;
 use crate::context::{self, ConnectArgs, Context};
 use crate::error::CliError;
-use crate::printer::{Align, Table, written};
+use crate::printer::{Align, FormatArgs, Table, written};
 
-/// List open orders, or a symbol's order history.
+/// List open orders or order lists, or their history.
 ///
 /// Without `--all`: the open orders on SYMBOL, or on every symbol (weight
 /// 80) when no symbol is given. With `--all`: every order on SYMBOL
 /// (`allOrders`), the latest 500, or those created since `--since`.
+/// With `--lists`: order lists (OCO, OTO, OTOCO, ...) instead, a row per
+/// order of each list: the open ones (`openOrderList`), or with `--all`
+/// every one (`allOrderList`, the latest 500, or those created since
+/// `--since`, at most 24 hours), on SYMBOL when given.
 /// `--json` prints the orders as the exchange sends them (decimals as
 /// strings).
 ///
@@ -25,19 +30,28 @@ use crate::printer::{Align, Table, written};
 ///   mbx orders --sandbox
 ///
 ///   mbx orders BTCUSDT --all --since 24h --sandbox
+///
+///   mbx sandbox --port 9945 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order oco BTCUSDT sell 0.001 --above-type limit-maker --above-price 150000 --below-type stop-loss --below-stop-price 60000 --base-url http://127.0.0.1:9945 >/dev/null; mbx orders --lists --base-url http://127.0.0.1:9945
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct OrdersArgs {
     #[command(flatten)]
     connect: ConnectArgs,
 
-    /// Only this symbol (required with `--all`).
-    #[arg(value_name = "SYMBOL", required_if_eq("all", "true"))]
+    #[command(flatten)]
+    format: FormatArgs,
+
+    /// Only this symbol (required with `--all`, unless `--lists`).
+    #[arg(value_name = "SYMBOL")]
     symbol: Option<String>,
 
     /// Every status, not only open orders.
     #[arg(long)]
     all: bool,
+
+    /// Order lists instead of orders.
+    #[arg(long)]
+    lists: bool,
 
     /// With `--all`: orders created in the last DURATION (e.g. `30m`,
     /// `24h`).
@@ -72,6 +86,12 @@ pub struct TradesArgs {
 
 pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
     let symbol = args.symbol.as_deref().map(str::to_ascii_uppercase);
+    if args.all && !args.lists && symbol.is_none() {
+        return Err(CliError::usage(
+            "`--all` needs a SYMBOL: the order history is asked per symbol",
+            Some("e.g. `mbx orders BTCUSDT --all`; `mbx orders --lists --all` needs none"),
+        ));
+    }
     let since = args.since.map(|ago| {
         now_ms().saturating_sub(Millis::try_from(ago.as_millis()).unwrap_or(Millis::MAX))
     });
@@ -79,11 +99,25 @@ pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
         let ctx = Context::connect(global, &args.connect).await?;
         let res = async {
             ctx.credentials()?;
+            let printer = &ctx.printer.clone().with_format(&args.format);
             let trading = ctx.trading(None);
+            if args.lists {
+                let lists = match args.all {
+                    true => trading.list_history(symbol.as_deref(), since).await?,
+                    false => trading.open_lists(symbol.as_deref()).await?,
+                };
+                let empty = match (&symbol, args.all) {
+                    (Some(symbol), false) => format!("no open order lists on {symbol}"),
+                    (None, false) => "no open order lists".to_owned(),
+                    (Some(symbol), true) => format!("no order lists on {symbol}"),
+                    (None, true) => "no order lists".to_owned(),
+                };
+                return print_lists(printer, &lists, &empty);
+            }
             match (&symbol, args.all) {
                 (Some(symbol), true) => {
                     let orders = trading.history(symbol, since, None).await?;
-                    print_orders(&ctx.printer, &orders, &format!("no orders on {symbol}"))
+                    print_orders(printer, &orders, &format!("no orders on {symbol}"))
                 }
                 _ => {
                     let orders = trading.open_orders(symbol.as_deref()).await?;
@@ -91,7 +125,7 @@ pub fn run(global: &GlobalArgs, args: OrdersArgs) -> Result<(), CliError> {
                         Some(symbol) => format!("no open orders on {symbol}"),
                         None => "no open orders".to_owned(),
                     };
-                    print_orders(&ctx.printer, &orders, &empty)
+                    print_orders(printer, &orders, &empty)
                 }
             }
         }

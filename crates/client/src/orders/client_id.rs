@@ -4,6 +4,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher as _, Hasher as _};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,6 +24,11 @@ pub fn generate() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    // The process id is read once: `std::process::id()` is a system call
+    // each time (glibc does not cache it), and it was the largest single
+    // cost of building an order (benches/orders.rs).
+    static PROCESS: OnceLock<u32> = OnceLock::new();
+    let process = *PROCESS.get_or_init(std::process::id);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_nanos());
@@ -31,7 +37,7 @@ pub fn generate() -> String {
         hasher.write_u64(lane);
         hasher.write_u64(count);
         hasher.write_u128(nanos);
-        hasher.write_u32(std::process::id());
+        hasher.write_u32(process);
         hasher.finish()
     };
     let mut bits = (u128::from(draw(1)) << 64) | u128::from(draw(2));

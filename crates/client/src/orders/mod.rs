@@ -54,6 +54,7 @@
 //! ```
 
 pub mod client_id;
+mod lists;
 pub mod resolve;
 pub mod rules;
 
@@ -61,9 +62,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::lists::{AmendDone, ListRequest, PlacedList, PreparedList};
+
 use mbx_domain::model::{
-    AccountTrade, ExchangeFilter, Millis, NewOrder, Order, OrderAck, OrderCommissions, OrderRef,
-    OrderType, ResponseType, Side, StpMode, SymbolFilter, SymbolInfo, TimeInForce,
+    AccountTrade, ExchangeFilter, LegRole, Millis, NewOrder, Order, OrderAck, OrderCommissions,
+    OrderRef, OrderType, ResponseType, Side, StpMode, SymbolFilter, SymbolInfo, TimeInForce,
 };
 use mbx_domain::ports::{AccountData, LocalClock, MarketData, OrderEntry};
 use mbx_domain::preflight::{
@@ -263,6 +266,8 @@ pub struct Refusal {
     /// cached rules were stale or the market moved; the rules were fetched
     /// again and these failures are against the fresh ones.
     pub server: Option<Error>,
+    /// The leg at fault, for an order list.
+    pub leg: Option<LegRole>,
 }
 
 impl fmt::Display for Refusal {
@@ -271,8 +276,43 @@ impl fmt::Display for Refusal {
             write!(f, "the server refused the order ({}); ", server.message())?;
         }
         f.write_str("refused before sending: ")?;
+        if let Some(leg) = self.leg {
+            write!(f, "the {leg} order: ")?;
+        }
         let texts: Vec<String> = self.failures.iter().map(|f| f.to_string()).collect();
         f.write_str(&texts.join("; "))
+    }
+}
+
+/// What was sent once: an order, an order list or an amendment; names it
+/// in the messages of [`PlaceError::NotPlaced`] and [`PlaceError::Unknown`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Subject {
+    /// A single order (its `newClientOrderId`).
+    #[default]
+    Order,
+    /// An order list (its `listClientOrderId`).
+    List,
+    /// An amendment (the new client order id it gives the order).
+    Amendment,
+}
+
+impl Subject {
+    /// `order`, `order list`, `amendment`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Subject::Order => "order",
+            Subject::List => "order list",
+            Subject::Amendment => "amendment",
+        }
+    }
+
+    /// `placed`, or `made` for an amendment.
+    fn done(self) -> &'static str {
+        match self {
+            Subject::Amendment => "made",
+            _ => "placed",
+        }
     }
 }
 
@@ -291,23 +331,28 @@ pub enum PlaceError {
     Failed(Error),
     /// The outcome was unknown, and the lookups show the order was not
     /// placed: sending it again is safe.
-    #[error("order `{client_order_id}` was not placed")]
+    #[error("{} `{client_order_id}` was not {}", what.noun(), what.done())]
     NotPlaced {
-        /// The order's id.
+        /// The order's id (a list's `listClientOrderId`, an amendment's new
+        /// client order id).
         client_order_id: String,
         /// What made the outcome unknown.
         error: Error,
+        /// What was sent.
+        what: Subject,
     },
     /// The outcome is still unknown: the lookups failed too. Look the
     /// order up before sending it again.
-    #[error("the outcome of order `{client_order_id}` is unknown")]
+    #[error("the outcome of {} `{client_order_id}` is unknown", what.noun())]
     Unknown {
-        /// The order's id.
+        /// The order's id (as for [`PlaceError::NotPlaced`]).
         client_order_id: String,
         /// What made the outcome unknown.
         error: Error,
         /// The last lookup's error.
         lookup: Option<Error>,
+        /// What was sent.
+        what: Subject,
     },
 }
 
@@ -337,20 +382,33 @@ impl PlaceError {
             PlaceError::NotPlaced {
                 client_order_id,
                 error,
+                what,
             } => Error::NotExecuted {
                 endpoint: endpoint_of(error),
                 cause: mbx_domain::Cause::chain([
-                    format!("order `{client_order_id}`: {}", outcome_text(error)),
-                    "no order with this id exists, and the request can no longer be executed (its recvWindow has passed)".to_owned(),
+                    format!(
+                        "{} `{client_order_id}`: {}",
+                        what.noun(),
+                        outcome_text(error)
+                    ),
+                    format!(
+                        "no {} with this id exists, and the request can no longer be executed (its recvWindow has passed)",
+                        match what {
+                            Subject::Amendment => "order",
+                            other => other.noun(),
+                        }
+                    ),
                 ]),
             },
             PlaceError::Unknown {
                 client_order_id,
                 error,
                 lookup,
+                what,
             } => {
                 let mut texts = vec![format!(
-                    "order `{client_order_id}`: {}",
+                    "{} `{client_order_id}`: {}",
+                    what.noun(),
                     outcome_text(error)
                 )];
                 texts.push(match lookup {
@@ -403,6 +461,7 @@ impl Trading {
                 suggestion: preflight::suggest(&rules.symbol, &order, &context),
                 failures: report.failures,
                 server: None,
+                leg: None,
             }));
         }
         let market_price = market_price(&rules.symbol, &context);
@@ -454,11 +513,13 @@ impl Trading {
             resolve::Resolution::Absent => Err(PlaceError::NotPlaced {
                 client_order_id,
                 error,
+                what: Subject::Order,
             }),
             resolve::Resolution::Unknown(lookup) => Err(PlaceError::Unknown {
                 client_order_id,
                 error,
                 lookup,
+                what: Subject::Order,
             }),
         }
     }
@@ -549,6 +610,7 @@ impl Trading {
                 suggestion: preflight::suggest(&rules.symbol, &prepared.order, &context),
                 failures,
                 server: Some(error),
+                leg: None,
             }),
         }
     }

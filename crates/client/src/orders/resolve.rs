@@ -20,8 +20,14 @@
 //!    ([`ResolvePolicy`]); one that cannot succeed (a permission error), or
 //!    running out of time, leaves the outcome unknown.
 //!
+//! Order lists and amendments follow the same rule with their own lookups
+//! ([`resolve_with`]): a list by its `listClientOrderId` (`orderList`,
+//! then `allOrderList` from shortly before the send), an amendment by the
+//! new client order id it gives the order.
+//!
 //! Waits use `tokio::time`, so tests run them on a paused clock.
 
+use std::future::Future;
 use std::time::Duration;
 
 use mbx_domain::model::{Millis, Order, OrderRef};
@@ -62,9 +68,9 @@ impl ResolvePolicy {
 
 /// What the lookups found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolution {
-    /// The order exists: it was placed.
-    Found(Order),
+pub enum Resolution<T = Order> {
+    /// The order (or list, or amendment) exists: it was placed.
+    Found(T),
     /// The order does not exist and can no longer be executed.
     Absent,
     /// The lookups did not settle it; the last lookup error, if any.
@@ -101,25 +107,41 @@ impl std::fmt::Debug for Lookup<'_> {
 /// Looks the order up until it is found, shown absent once `settle` has
 /// passed since the send, or `policy` gives up. See the module docs.
 pub async fn resolve(lookup: &Lookup<'_>, policy: &ResolvePolicy, settle: Duration) -> Resolution {
+    let what = format!("order `{}`", lookup.client_order_id);
+    resolve_with(&what, lookup.sent_at, policy, settle, || find(lookup)).await
+}
+
+/// The lookup loop for anything sent once: `find` is one round of lookups
+/// (`Ok(None)`: not found); `what` names it in the log.
+pub async fn resolve_with<T, F, Fut>(
+    what: &str,
+    sent_at: Instant,
+    policy: &ResolvePolicy,
+    settle: Duration,
+    mut find: F,
+) -> Resolution<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, Error>>,
+{
     let mut wait = policy.first_wait;
     let mut last_error = None;
     loop {
-        match find(lookup).await {
-            Ok(Some(order)) => return Resolution::Found(order),
-            Ok(None) if lookup.sent_at.elapsed() >= settle => return Resolution::Absent,
+        match find().await {
+            Ok(Some(found)) => return Resolution::Found(found),
+            Ok(None) if sent_at.elapsed() >= settle => return Resolution::Absent,
             Ok(None) => {
                 tracing::info!(
-                    "order `{}` not found yet; looking again until its recvWindow has passed",
-                    lookup.client_order_id
+                    "{what} not found yet; looking again until its recvWindow has passed"
                 );
             }
             Err(error) if error.is_retryable() || error.category() == Category::Server => {
-                tracing::warn!("looking up order `{}`: {error}", lookup.client_order_id);
+                tracing::warn!("looking up {what}: {error}");
                 last_error = Some(error);
             }
             Err(error) => return Resolution::Unknown(Some(error)),
         }
-        if lookup.sent_at.elapsed() + wait > policy.give_up_after {
+        if sent_at.elapsed() + wait > policy.give_up_after {
             return Resolution::Unknown(last_error);
         }
         tokio::time::sleep(wait).await;

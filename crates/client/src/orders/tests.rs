@@ -732,3 +732,219 @@ async fn cancel_all_with_nothing_open_is_an_empty_list() {
     let trading = mocks.trading();
     assert_eq!(trading.cancel_all("BTCUSDT").await.unwrap(), Vec::new());
 }
+
+mod lists {
+    //! Order lists and amendments through the mocked ports.
+
+    use mbx_domain::model::{LegRole, ListKind, OrderList, OrderListRef};
+
+    use super::*;
+
+    /// An OTO: a LIMIT buy at 50,000, then a LIMIT_MAKER sell at 60,000.
+    fn oto(working_price: &str) -> ListRequest {
+        let mut working = limit("0.001", working_price);
+        working.client_order_id = None;
+        let mut pending = OrderRequest::new("BTCUSDT", Side::Sell, OrderType::LimitMaker);
+        pending.quantity = Some(d("0.001"));
+        pending.price = Some(d("60000"));
+        ListRequest {
+            kind: ListKind::Oto,
+            symbol: "BTCUSDT".to_owned(),
+            legs: vec![(LegRole::Working, working), (LegRole::Pending, pending)],
+            list_client_order_id: Some("mbx-list-1".to_owned()),
+            self_trade_prevention_mode: None,
+            rounding: None,
+        }
+    }
+
+    fn list(id: &str, time: Millis) -> OrderList {
+        serde_json::from_value(serde_json::json!({
+            "orderListId": 5, "contingencyType": "OTO", "listStatusType": "EXEC_STARTED",
+            "listOrderStatus": "EXECUTING", "listClientOrderId": id, "transactionTime": time,
+            "symbol": "BTCUSDT",
+            "orders": [{"symbol": "BTCUSDT", "orderId": 8, "clientOrderId": "w"},
+                       {"symbol": "BTCUSDT", "orderId": 9, "clientOrderId": "p"}]
+        }))
+        .unwrap()
+    }
+
+    fn list_timed_out() -> Error {
+        Error::OutcomeUnknown {
+            endpoint: "POST /api/v3/orderList/oto".to_owned(),
+            cause: Cause::new("connection closed before message completed"),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_leg_gets_a_client_order_id_and_is_checked_before_sending() {
+        let trading = Mocks::new().trading();
+        let prepared = trading.prepare_list(&oto("50000")).await.unwrap();
+        assert_eq!(prepared.list_client_order_id(), "mbx-list-1");
+        let ids: Vec<&str> = prepared
+            .list
+            .legs
+            .iter()
+            .map(|(_, leg)| leg.new_client_order_id.as_deref().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.iter().all(|id| id.starts_with("mbx-")), "{ids:?}");
+        assert_ne!(ids[0], ids[1]);
+        // An off-tick working price refuses the list, naming the leg.
+        let refusal = match trading.prepare_list(&oto("50000.005")).await {
+            Err(PlaceError::Refused(refusal)) => refusal,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(refusal.leg, Some(LegRole::Working));
+        assert_eq!(refusal.failures[0].check, Check::PriceFilter);
+        assert!(
+            refusal
+                .to_string()
+                .starts_with("refused before sending: the working order: PRICE_FILTER"),
+            "{refusal}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_legs_count_together_against_max_num_orders() {
+        let mut mocks = Mocks::new();
+        mocks.account.checkpoint();
+        mocks
+            .account
+            .expect_my_filters()
+            .returning(|_| Ok(MyFilters::default()));
+        // One open order and MAX_NUM_ORDERS 2: the working order fits, the
+        // pending one would be the third.
+        mocks
+            .account
+            .expect_open_orders()
+            .returning(|_| Ok(vec![order("a", "NEW", NOW_MS - 10)]));
+        let trading = mocks.trading();
+        let refusal = match trading.prepare_list(&oto("50000")).await {
+            Err(PlaceError::Refused(refusal)) => refusal,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(refusal.leg, Some(LegRole::Pending));
+        assert_eq!(refusal.failures[0].check, Check::MaxNumOrders);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_list_whose_answer_is_lost_is_found_by_its_list_client_id_and_not_sent_again() {
+        let mut mocks = Mocks::new();
+        mocks
+            .orders
+            .expect_place_order_list()
+            .times(1)
+            .returning(|_| Err(list_timed_out()));
+        mocks
+            .orders
+            .expect_query_order_list()
+            .withf(|list| *list == OrderListRef::ClientId("mbx-list-1".to_owned()))
+            .times(1)
+            .returning(|_| Ok(list("mbx-list-1", NOW_MS + 2)));
+        let trading = mocks.trading();
+        let prepared = trading.prepare_list(&oto("50000")).await.unwrap();
+        let placed = trading.place_list(&prepared).await.unwrap();
+        assert_eq!(placed.list.order_list_id, 5);
+        assert!(matches!(placed.how, Confirmation::LookedUp { .. }));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_list_missing_from_every_lookup_was_not_placed_and_an_old_one_is_not_ours() {
+        let mut mocks = Mocks::new();
+        mocks
+            .orders
+            .expect_place_order_list()
+            .times(1)
+            .returning(|_| Err(list_timed_out()));
+        mocks
+            .orders
+            .expect_query_order_list()
+            .returning(|_| Ok(list("mbx-list-1", NOW_MS - 3_600_000)));
+        mocks
+            .account
+            .expect_all_order_lists()
+            .withf(|since, _| *since == Some(NOW_MS - resolve::CLOCK_MARGIN_MS))
+            .returning(|_, _| Ok(vec![list("someone-else", NOW_MS + 1)]));
+        let trading = mocks.trading();
+        let prepared = trading.prepare_list(&oto("50000")).await.unwrap();
+        let err = trading.place_list(&prepared).await.unwrap_err();
+        assert!(
+            matches!(&err, PlaceError::NotPlaced { client_order_id, what: Subject::List, .. } if client_order_id == "mbx-list-1"),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "order list `mbx-list-1` was not placed");
+    }
+
+    fn amendable() -> Order {
+        let mut order = order("mine", "NEW", NOW_MS - 10);
+        order.orig_qty = d("0.00200");
+        order.executed_qty = d("0");
+        order
+    }
+
+    #[tokio::test]
+    async fn an_amendment_that_does_not_reduce_the_quantity_is_refused_before_sending() {
+        let mut mocks = Mocks::new();
+        mocks
+            .orders
+            .expect_query_order()
+            .returning(|_, _| Ok(amendable()));
+        let trading = mocks.trading();
+        let same = trading
+            .amend("BTCUSDT", &OrderRef::client("mine"), d("0.002"))
+            .await
+            .unwrap_err();
+        assert_eq!(same.category(), Category::Usage, "{same:?}");
+        let off_step = trading
+            .amend("BTCUSDT", &OrderRef::client("mine"), d("0.0010001"))
+            .await
+            .unwrap_err();
+        match off_step {
+            PlaceError::Refused(refusal) => {
+                assert_eq!(refusal.failures[0].check, Check::LotSize);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_amendment_whose_answer_is_lost_is_found_under_its_new_client_order_id() {
+        let mut mocks = Mocks::new();
+        let new_id = Arc::new(Mutex::new(String::new()));
+        let sent = Arc::clone(&new_id);
+        mocks
+            .orders
+            .expect_amend_order()
+            .withf(|symbol, order, qty, _| {
+                symbol == "BTCUSDT" && *order == OrderRef::Id(77) && *qty == d("0.001")
+            })
+            .times(1)
+            .returning(move |_, _, _, id| {
+                *sent.lock().unwrap() = id.to_owned();
+                Err(timed_out())
+            });
+        let seen = Arc::clone(&new_id);
+        mocks.orders.expect_query_order().returning(move |_, by| {
+            let new_id = seen.lock().unwrap().clone();
+            match by {
+                OrderRef::ClientId(id) if *id == new_id => {
+                    let mut amended = amendable();
+                    amended.client_order_id = new_id;
+                    amended.orig_qty = d("0.001");
+                    Ok(amended)
+                }
+                _ => Ok(amendable()),
+            }
+        });
+        let trading = mocks.trading();
+        let done = trading
+            .amend("BTCUSDT", &OrderRef::client("mine"), d("0.001"))
+            .await
+            .unwrap();
+        assert!(matches!(done.how, Confirmation::LookedUp { .. }));
+        let order = &done.amended.amended_order;
+        assert_eq!((order.order_id, order.qty), (77, d("0.001")));
+        assert_eq!(order.orig_client_order_id, "mine");
+        assert_eq!(order.client_order_id, *new_id.lock().unwrap());
+    }
+}

@@ -10,6 +10,7 @@ mod account;
 mod exchange;
 mod market;
 mod order;
+mod order_list;
 
 pub use account::{Account, ApiRestrictions, Balance, CommissionRates};
 pub use exchange::{
@@ -23,6 +24,9 @@ pub use market::{
 pub use order::{
     AccountTrade, Canceled, CommissionDiscount, Fill, MakerTaker, NewOrder, Order, OrderAck,
     OrderCommissions, OrderRef, OrderStatus, OrderType, ResponseType, Side, StpMode, TimeInForce,
+};
+pub use order_list::{
+    Amended, AmendedOrder, LegRole, ListKind, ListOrder, NewOrderList, OrderList, OrderListRef,
 };
 
 pub use rust_decimal::Decimal;

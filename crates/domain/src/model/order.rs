@@ -133,6 +133,7 @@ macro_rules! wire_text {
         }
     };
 }
+pub(super) use wire_text;
 impl OrderType {
     /// Whether Binance counts it as an "algo" order (`MAX_NUM_ALGO_ORDERS`):
     /// the stop-loss and take-profit types.

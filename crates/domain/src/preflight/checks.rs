@@ -39,6 +39,9 @@ struct Checker<'a> {
     symbol: &'a SymbolInfo,
     order: &'a NewOrder,
     context: &'a Context,
+    /// Walked by index (`let filter = self.filters[index]`), so that a check
+    /// records failures while it walks them without copying the list: the
+    /// copies were an allocation per check per order.
     filters: Vec<&'a SymbolFilter>,
     report: Report,
 }
@@ -401,7 +404,8 @@ impl<'a> Checker<'a> {
             (Field::Price, self.order.price),
             (Field::StopPrice, self.order.stop_price),
         ];
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             if let SymbolFilter::PriceFilter {
                 min_price,
                 max_price,
@@ -428,7 +432,8 @@ impl<'a> Checker<'a> {
         let Some(price) = self.order.price else {
             return;
         };
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             let (check, down, up, mins) = match *filter {
                 SymbolFilter::PercentPrice {
                     multiplier_up,
@@ -538,7 +543,8 @@ impl<'a> Checker<'a> {
 
     fn lot_size(&mut self) {
         let order = self.order;
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             match *filter {
                 SymbolFilter::LotSize {
                     min_qty,
@@ -637,7 +643,8 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             let (check, min, max, mins) = match *filter {
                 SymbolFilter::MinNotional {
                     min_notional,
@@ -762,7 +769,8 @@ impl<'a> Checker<'a> {
         if iceberg <= Decimal::ZERO || quantity <= Decimal::ZERO {
             return;
         }
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             let SymbolFilter::IcebergParts { limit } = *filter else {
                 continue;
             };
@@ -812,7 +820,8 @@ impl<'a> Checker<'a> {
                     Side::Sell
                 )
         );
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             let SymbolFilter::TrailingDelta {
                 min_trailing_above_delta,
                 max_trailing_above_delta,
@@ -855,7 +864,8 @@ impl<'a> Checker<'a> {
         let algo = order.order_type.is_algo();
         let iceberg = order.iceberg_qty.is_some_and(|qty| qty > Decimal::ZERO);
         let mut limits: Vec<(Check, u32, CountOf)> = Vec::new();
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             match *filter {
                 SymbolFilter::MaxNumOrders { max_num_orders } => {
                     limits.push((Check::MaxNumOrders, max_num_orders, |c| c.symbol_orders));
@@ -932,7 +942,8 @@ impl<'a> Checker<'a> {
         if self.order.side != Side::Buy {
             return;
         }
-        for filter in self.filters.clone() {
+        for index in 0..self.filters.len() {
+            let filter = self.filters[index];
             let SymbolFilter::MaxPosition { max_position } = *filter else {
                 continue;
             };

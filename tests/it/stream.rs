@@ -162,25 +162,27 @@ async fn a_forced_drop_loses_no_subscription() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_shutdown_triggers_a_clean_reconnect() {
+async fn server_shutdown_opens_the_new_connection_before_closing_the_old() {
     let sandbox = start().await;
-    let (_streams, mut items) = MarketStreams::connect(market_config(&sandbox), &["btcusdt@trade"])
+    let mut config = market_config(&sandbox);
+    config.rotation_overlap = Duration::from_millis(300);
+    let (_streams, mut items) = MarketStreams::connect(config, &["btcusdt@trade"])
         .await
         .unwrap();
     until(&mut items, is_trade).await;
     sandbox.server_shutdown();
-    until(&mut items, |item| {
-        matches!(item, StreamItem::Notice(Notice::Disconnected { retry_in, .. }) if retry_in.is_zero())
+    // As the 24 h rotation: a new connection first, no disconnection.
+    let notices = until(&mut items, |item| {
+        matches!(item, StreamItem::Notice(Notice::Rotated { connection: 0 }))
     })
     .await;
-    let notices = until(&mut items, is_trade).await;
     assert!(
-        notices.contains(&Notice::Connected {
-            connection: 0,
-            streams: 1
-        }),
+        !notices
+            .iter()
+            .any(|notice| matches!(notice, Notice::Disconnected { .. })),
         "{notices:?}"
     );
+    until(&mut items, is_trade).await;
     sandbox.shutdown().await;
 }
 

@@ -84,7 +84,7 @@ pub enum Notice {
         retry_in: Duration,
     },
     /// The connection was replaced by a fresh one without a gap (before
-    /// the server's 24 h cap).
+    /// the server's 24 h cap, or after its `serverShutdown`).
     Rotated {
         /// Index of the connection, from 0.
         connection: usize,

@@ -254,7 +254,7 @@ fn taker_side(buyer_is_maker: bool) -> &'static str {
 }
 
 /// A market-stream connection notice as one line for stderr.
-fn describe_notice(notice: &Notice) -> String {
+pub(crate) fn describe_notice(notice: &Notice) -> String {
     match notice {
         Notice::Connected {
             connection,

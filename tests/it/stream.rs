@@ -498,3 +498,41 @@ fn mbx_user_stream_prints_events_and_catches_up_after_a_drop() {
     });
     let _ = user_stream.child.kill();
 }
+
+#[test]
+fn mbx_stream_refuses_a_typo_with_the_nearest_valid_name_before_connecting() {
+    let running = Running::demo();
+    let out = run(running
+        .mbx("stream")
+        .args(["btcusdt@aggtrade", "--count", "1"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("`btcusdt@aggTrade`"), "{}", out.stderr);
+    assert!(!out.stderr.contains("connected"), "{}", out.stderr);
+    let out = run(running
+        .mbx("stream")
+        .args(["nopeusdt@trade", "--count", "1"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("no symbol `NOPEUSDT`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn mbx_stream_raw_prints_frames_verbatim_and_encodes_the_utc8_kline_name() {
+    let running = Running::demo();
+    let out = run(running
+        .mbx("stream")
+        .args(["btcusdt@kline_1m@+08:00", "--raw", "--count", "2"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    for line in lines {
+        // Binance's envelope and field names, not this tool's.
+        assert!(
+            line.starts_with(r#"{"stream":"btcusdt@kline_1m@+08:00","data":{"e":"kline""#),
+            "{line}"
+        );
+    }
+}

@@ -277,6 +277,21 @@ impl MarketStreams {
     }
 }
 
+/// A stream name for a URL: every byte but letters, digits and
+/// `@ ! _ - . ~` percent-encoded, so `btcusdt@kline_1m@+08:00` keeps its
+/// `+` (a `+` in a query is a space) and a Unicode symbol goes as UTF-8.
+fn encode_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"@!_-.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Lower-cases the symbol part (`BTCUSDT@aggTrade` → `btcusdt@aggTrade`);
 /// Binance's stream names use lower-case symbols. All-market streams
 /// (`!miniTicker@arr`) are kept as they are.
@@ -424,14 +439,15 @@ impl Task {
             if head.is_empty() {
                 (format!("{base}/stream"), 0)
             } else {
+                let encoded: Vec<String> = head.iter().map(|name| encode_name(name)).collect();
                 (
-                    format!("{base}/stream?streams={}", head.join("/")),
+                    format!("{base}/stream?streams={}", encoded.join("/")),
                     head.len(),
                 )
             }
         } else {
             match streams.next() {
-                Some(first) => (format!("{base}/ws/{first}"), 1),
+                Some(first) => (format!("{base}/ws/{}", encode_name(&first)), 1),
                 None => (format!("{base}/ws"), 0),
             }
         };
@@ -1252,6 +1268,16 @@ mod tests {
             );
             drop(conn);
         }
+    }
+
+    #[test]
+    fn stream_names_are_percent_encoded_in_urls() {
+        assert_eq!(
+            encode_name("btcusdt@kline_1m@+08:00"),
+            "btcusdt@kline_1m@%2B08%3A00"
+        );
+        assert_eq!(encode_name("!miniTicker@arr"), "!miniTicker@arr");
+        assert_eq!(encode_name("币@trade"), "%E5%B8%81@trade");
     }
 
     #[tokio::test]

@@ -89,6 +89,17 @@ pub enum Notice {
         /// Index of the connection, from 0.
         connection: usize,
     },
+    /// A stream sent nothing for longer than its documented update
+    /// interval allows (said once per silence; the stream is still
+    /// subscribed).
+    Silent {
+        /// The stream's name.
+        stream: String,
+        /// How long it has been silent.
+        silent_for: Duration,
+        /// Its documented update interval.
+        expected_every: Duration,
+    },
     /// A frame was skipped: a binary frame, or a reply to no request.
     Skipped {
         /// Index of the connection, from 0.

@@ -536,3 +536,56 @@ fn mbx_stream_raw_prints_frames_verbatim_and_encodes_the_utc8_kline_name() {
         );
     }
 }
+
+/// Every stream name pattern of web-socket-streams.md (the table generated
+/// by `cargo xtask streams`), expanded for BTCUSDT, on one connection to
+/// the sandbox: each delivers typed events, none is dropped or left raw.
+/// `<symbol>@blockTrade` is accepted and silent: the sandbox's market
+/// prints no block trades.
+// See: issue 14
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_stream_name_is_decoded_into_typed_events() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use mbx_domain::stream_name::{DOCUMENTED, expand, parse};
+
+    let sandbox = start().await;
+    let names: Vec<String> = DOCUMENTED
+        .iter()
+        .flat_map(|(_, pattern)| expand(pattern, "btcusdt"))
+        .collect();
+    assert!(names.len() > 50, "{names:?}");
+    for name in &names {
+        parse(name).unwrap_or_else(|err| panic!("{err}"));
+    }
+    let silent: BTreeSet<&str> = ["btcusdt@blockTrade"].into();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (_streams, mut items) = MarketStreams::connect(market_config(&sandbox), &refs)
+        .await
+        .unwrap();
+    let mut typed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut raw: BTreeMap<String, String> = BTreeMap::new();
+    let wanted = names.len() - silent.len();
+    while typed.len() + raw.len() < wanted {
+        match next_item(&mut items).await {
+            StreamItem::Event {
+                stream: Some(stream),
+                event,
+            } => {
+                assert!(!matches!(event, MarketEvent::ServerShutdown(_)), "{stream}");
+                *typed.entry(stream).or_default() += 1;
+            }
+            StreamItem::Raw(event) => {
+                raw.insert(event.stream.clone().unwrap_or_default(), event.payload);
+            }
+            _ => {}
+        }
+    }
+    assert!(raw.is_empty(), "raw, not typed: {raw:?}");
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|name| !typed.contains_key(*name) && !silent.contains(name.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
+    sandbox.shutdown().await;
+}

@@ -13,6 +13,10 @@
 use std::fmt;
 use std::time::Duration;
 
+mod documented;
+
+pub use documented::DOCUMENTED;
+
 /// The kline intervals of the docs.
 pub const KLINE_INTERVALS: [&str; 16] = [
     "1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w",
@@ -162,6 +166,42 @@ pub fn symbol_stream_types() -> Vec<String> {
 pub fn all_market_streams() -> Vec<String> {
     let mut names = vec!["!miniTicker@arr".to_owned()];
     names.extend(WINDOWS.iter().map(|window| format!("!ticker_{window}@arr")));
+    names
+}
+
+/// The concrete names of a [`DOCUMENTED`] pattern for `symbol` (lowercase):
+/// every kline interval for `<interval>`, every window for
+/// `<window_size>`, 5, 10 and 20 for `<levels>`.
+///
+/// ```
+/// use mbx_domain::stream_name::expand;
+///
+/// assert_eq!(expand("<symbol>@depth<levels>@100ms", "btcusdt"),
+///     ["btcusdt@depth5@100ms", "btcusdt@depth10@100ms", "btcusdt@depth20@100ms"]);
+/// ```
+pub fn expand(pattern: &str, symbol: &str) -> Vec<String> {
+    let mut names = vec![pattern.replace("<symbol>", symbol)];
+    let placeholders: [(&str, &[&str]); 4] = [
+        ("<interval>", &KLINE_INTERVALS),
+        ("<window_size>", &WINDOWS),
+        ("<window-size>", &WINDOWS),
+        ("<levels>", &["5", "10", "20"]),
+    ];
+    for (placeholder, values) in placeholders {
+        names = names
+            .into_iter()
+            .flat_map(|name| {
+                if name.contains(placeholder) {
+                    values
+                        .iter()
+                        .map(|value| name.replace(placeholder, value))
+                        .collect()
+                } else {
+                    vec![name]
+                }
+            })
+            .collect();
+    }
     names
 }
 
@@ -333,6 +373,26 @@ mod tests {
                 fast: true
             }
         );
+    }
+
+    #[test]
+    fn the_documented_names_and_the_parser_agree() {
+        let mut documented: Vec<String> = DOCUMENTED
+            .iter()
+            .flat_map(|(_, pattern)| expand(pattern, "btcusdt"))
+            .collect();
+        for name in &documented {
+            assert!(parse(name).is_ok(), "{name}");
+            assert!(!name.contains('<'), "a placeholder left in {name}");
+        }
+        let mut known: Vec<String> = symbol_stream_types()
+            .iter()
+            .map(|kind| format!("btcusdt@{kind}"))
+            .chain(all_market_streams())
+            .collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
     }
 
     #[test]

@@ -326,7 +326,7 @@ fn fetch(market: &dyn MarketData, request: Request, limit: u32) -> Fetch<'_> {
 const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(10);
 /// A snapshot older than the buffered diffs: the REST answer lags the
-/// stream; ask again shortly.
+/// stream; ask again shortly (then less and less often).
 const TOO_OLD_RETRY: Duration = Duration::from_millis(200);
 /// The updates-per-second figure looks this far back.
 const RATE_WINDOW: Duration = Duration::from_secs(5);
@@ -340,6 +340,9 @@ struct Book {
     /// A self-check snapshot is on its way.
     checking: bool,
     retry: Duration,
+    /// The wait before asking again after a snapshot older than the
+    /// buffered diffs, doubled up to [`MAX_RETRY`].
+    too_old: Duration,
     /// When diffs were applied, within [`RATE_WINDOW`].
     applied: VecDeque<Instant>,
     started: Instant,
@@ -387,6 +390,7 @@ impl<F: FnMut(BookItem) -> ControlFlow<()>> Driver<F> {
                     syncing: false,
                     checking: false,
                     retry: FIRST_RETRY,
+                    too_old: TOO_OLD_RETRY,
                     applied: VecDeque::new(),
                     started: now,
                 };
@@ -568,6 +572,7 @@ impl<F: FnMut(BookItem) -> ControlFlow<()>> Driver<F> {
             Purpose::Sync => match book.sync.on_snapshot(&depth) {
                 SnapshotOutcome::Live { update_id, .. } => {
                     book.retry = FIRST_RETRY;
+                    book.too_old = TOO_OLD_RETRY;
                     self.notice(BookNotice::Live {
                         symbol: symbol.clone(),
                         update_id,
@@ -576,7 +581,13 @@ impl<F: FnMut(BookItem) -> ControlFlow<()>> Driver<F> {
                         self.emit(&symbol, session);
                     }
                 }
-                SnapshotOutcome::TooOld { .. } => self.request_sync(&symbol, TOO_OLD_RETRY),
+                SnapshotOutcome::TooOld { .. } => {
+                    // Each snapshot weighs 250: wait longer each time the
+                    // REST answer lags the stream.
+                    let delay = book.too_old;
+                    book.too_old = (book.too_old * 2).min(MAX_RETRY);
+                    self.request_sync(&symbol, delay);
+                }
                 SnapshotOutcome::Desynced(reason) => {
                     self.resync(&symbol, reason);
                 }

@@ -4,6 +4,7 @@
 mod api;
 mod balances;
 mod balances_watch;
+mod book;
 mod config;
 mod doctor;
 mod errors;

@@ -484,3 +484,71 @@ async fn diff_depth_applied_to_a_rest_snapshot_reproduces_the_rest_book() {
     assert_eq!(matched, 3, "the local book met the REST book three times");
     sandbox.shutdown().await;
 }
+
+// See: issue 14
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_subscriber_gets_only_fresh_trades_after_an_idle_spell() {
+    let sandbox = start().await;
+    let url = format!("{}/ws/btcusdt@trade", sandbox.ws_stream_url());
+    let mut first = connect(&url).await;
+    next_json(&mut first).await;
+    drop(first);
+    until_open(&sandbox, 0).await;
+    // Nobody listens while ten seconds of market pass (the feed notices it
+    // is idle on its next 100 ms tick, and stops).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sandbox.set_clock_offset_ms(10_000);
+    let connected_at = sandbox.exchange().now_ms();
+    let mut second = connect(&url).await;
+    let trade = next_json(&mut second).await;
+    let trade_time = trade["T"].as_i64().unwrap();
+    // At most one market tick (one second) before the subscription.
+    assert!(
+        trade_time >= connected_at - 1000,
+        "a trade {} ms old: {trade}",
+        connected_at - trade_time
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_falls_behind_is_closed_not_silently_skipped() {
+    let sandbox = start().await;
+    sandbox.set_stream_buffer(1);
+    let mut names = Vec::new();
+    for symbol in ["btcusdt", "ethusdt"] {
+        for kind in [
+            "depth@100ms",
+            "depth5@100ms",
+            "depth10@100ms",
+            "depth20@100ms",
+            "bookTicker",
+            "trade",
+        ] {
+            names.push(format!("{symbol}@{kind}"));
+        }
+    }
+    let url = format!(
+        "{}/stream?streams={}",
+        sandbox.ws_stream_url(),
+        names.join("/")
+    );
+    let mut ws = connect(&url).await;
+    let mut texts = 0;
+    let close = loop {
+        let frame = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .expect("a frame in time");
+        match frame {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(Message::Text(_))) => texts += 1,
+            Some(Ok(_)) => {}
+            other => panic!("the connection ended without a close frame: {other:?}"),
+        }
+        assert!(texts < 100_000, "never closed");
+    };
+    let close = close.expect("a close frame with a code");
+    assert_eq!(u16::from(close.code), 1008, "{close:?}");
+    assert!(close.reason.contains("too slowly"), "{close:?}");
+    sandbox.shutdown().await;
+}

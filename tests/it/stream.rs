@@ -162,25 +162,27 @@ async fn a_forced_drop_loses_no_subscription() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_shutdown_triggers_a_clean_reconnect() {
+async fn server_shutdown_opens_the_new_connection_before_closing_the_old() {
     let sandbox = start().await;
-    let (_streams, mut items) = MarketStreams::connect(market_config(&sandbox), &["btcusdt@trade"])
+    let mut config = market_config(&sandbox);
+    config.rotation_overlap = Duration::from_millis(300);
+    let (_streams, mut items) = MarketStreams::connect(config, &["btcusdt@trade"])
         .await
         .unwrap();
     until(&mut items, is_trade).await;
     sandbox.server_shutdown();
-    until(&mut items, |item| {
-        matches!(item, StreamItem::Notice(Notice::Disconnected { retry_in, .. }) if retry_in.is_zero())
+    // As the 24 h rotation: a new connection first, no disconnection.
+    let notices = until(&mut items, |item| {
+        matches!(item, StreamItem::Notice(Notice::Rotated { connection: 0 }))
     })
     .await;
-    let notices = until(&mut items, is_trade).await;
     assert!(
-        notices.contains(&Notice::Connected {
-            connection: 0,
-            streams: 1
-        }),
+        !notices
+            .iter()
+            .any(|notice| matches!(notice, Notice::Disconnected { .. })),
         "{notices:?}"
     );
+    until(&mut items, is_trade).await;
     sandbox.shutdown().await;
 }
 
@@ -495,4 +497,95 @@ fn mbx_user_stream_prints_events_and_catches_up_after_a_drop() {
         line.contains("subscribed again")
     });
     let _ = user_stream.child.kill();
+}
+
+#[test]
+fn mbx_stream_refuses_a_typo_with_the_nearest_valid_name_before_connecting() {
+    let running = Running::demo();
+    let out = run(running
+        .mbx("stream")
+        .args(["btcusdt@aggtrade", "--count", "1"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("`btcusdt@aggTrade`"), "{}", out.stderr);
+    assert!(!out.stderr.contains("connected"), "{}", out.stderr);
+    let out = run(running
+        .mbx("stream")
+        .args(["nopeusdt@trade", "--count", "1"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("no symbol `NOPEUSDT`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn mbx_stream_raw_prints_frames_verbatim_and_encodes_the_utc8_kline_name() {
+    let running = Running::demo();
+    let out = run(running
+        .mbx("stream")
+        .args(["btcusdt@kline_1m@+08:00", "--raw", "--count", "2"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    for line in lines {
+        // Binance's envelope and field names, not this tool's.
+        assert!(
+            line.starts_with(r#"{"stream":"btcusdt@kline_1m@+08:00","data":{"e":"kline""#),
+            "{line}"
+        );
+    }
+}
+
+/// Every stream name pattern of web-socket-streams.md (the table generated
+/// by `cargo xtask streams`), expanded for BTCUSDT, on one connection to
+/// the sandbox: each delivers typed events, none is dropped or left raw.
+/// `<symbol>@blockTrade` is accepted and silent: the sandbox's market
+/// prints no block trades.
+// See: issue 14
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_stream_name_is_decoded_into_typed_events() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use mbx_domain::stream_name::{DOCUMENTED, expand, parse};
+
+    let sandbox = start().await;
+    let names: Vec<String> = DOCUMENTED
+        .iter()
+        .flat_map(|(_, pattern)| expand(pattern, "btcusdt"))
+        .collect();
+    assert!(names.len() > 50, "{names:?}");
+    for name in &names {
+        parse(name).unwrap_or_else(|err| panic!("{err}"));
+    }
+    let silent: BTreeSet<&str> = ["btcusdt@blockTrade"].into();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (_streams, mut items) = MarketStreams::connect(market_config(&sandbox), &refs)
+        .await
+        .unwrap();
+    let mut typed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut raw: BTreeMap<String, String> = BTreeMap::new();
+    let wanted = names.len() - silent.len();
+    while typed.len() + raw.len() < wanted {
+        match next_item(&mut items).await {
+            StreamItem::Event {
+                stream: Some(stream),
+                event,
+            } => {
+                assert!(!matches!(event, MarketEvent::ServerShutdown(_)), "{stream}");
+                *typed.entry(stream).or_default() += 1;
+            }
+            StreamItem::Raw(event) => {
+                raw.insert(event.stream.clone().unwrap_or_default(), event.payload);
+            }
+            _ => {}
+        }
+    }
+    assert!(raw.is_empty(), "raw, not typed: {raw:?}");
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|name| !typed.contains_key(*name) && !silent.contains(name.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
+    sandbox.shutdown().await;
 }

@@ -391,7 +391,7 @@ fn check_unique(keys: impl Iterator<Item = String>) -> Result<(), String> {
     Ok(())
 }
 
-fn docs_commit(source_md: &str) -> Option<String> {
+pub(crate) fn docs_commit(source_md: &str) -> Option<String> {
     let idx = source_md.find("at commit `")?;
     let rest = &source_md[idx + "at commit `".len()..];
     Some(rest[..rest.find('`')?].to_owned())

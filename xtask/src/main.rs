@@ -10,6 +10,7 @@
 mod compat;
 mod endpoints;
 mod man;
+mod streams;
 mod tidy;
 
 use std::env;
@@ -27,6 +28,8 @@ tasks:
   endpoints DOCS_DIR [--check]
            regenerate mbx-domain's endpoint table from the pinned Binance docs
            (run by hand: the docs are outside the repository)
+  streams DOCS_DIR [--check]
+           regenerate mbx-domain's table of documented stream names
   fuzz [CASES] [--release]
            the fuzz targets of tests/fuzz (sandbox request parsing, client
            frame decoding) with CASES inputs each (default 20000; `cargo test`
@@ -46,6 +49,10 @@ fn main() -> ExitCode {
         Some("endpoints") => {
             let args: Vec<String> = env::args().skip(2).collect();
             endpoints::run(&project_root(), &args)
+        }
+        Some("streams") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            streams::run(&project_root(), &args)
         }
         Some("man") => {
             let args: Vec<String> = env::args().skip(2).collect();

@@ -17,9 +17,9 @@
 //!    [`Delivery::Frames`] every frame also comes verbatim
 //!    ([`StreamItem::Frame`]), for a raw printout or a recording;
 //! 5. when the connection drops, reconnects after a jittered backoff and
-//!    subscribes everything again; on `serverShutdown` it reconnects at once;
+//!    subscribes everything again;
 //! 6. before Binance's 24 h cap ([`MarketStreamConfig::max_connection_age`])
-//!    it rotates without a gap: opens the new connection, reads both for
+//!    and after a `serverShutdown` it rotates without a gap: opens the new connection, reads both for
 //!    [`MarketStreamConfig::rotation_overlap`], then closes the old one,
 //!    dropping the events both delivered.
 
@@ -277,6 +277,21 @@ impl MarketStreams {
     }
 }
 
+/// A stream name for a URL: every byte but letters, digits and
+/// `@ ! _ - . ~` percent-encoded, so `btcusdt@kline_1m@+08:00` keeps its
+/// `+` (a `+` in a query is a space) and a Unicode symbol goes as UTF-8.
+fn encode_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"@!_-.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Lower-cases the symbol part (`BTCUSDT@aggTrade` → `btcusdt@aggTrade`);
 /// Binance's stream names use lower-case symbols. All-market streams
 /// (`!miniTicker@arr`) are kept as they are.
@@ -424,14 +439,15 @@ impl Task {
             if head.is_empty() {
                 (format!("{base}/stream"), 0)
             } else {
+                let encoded: Vec<String> = head.iter().map(|name| encode_name(name)).collect();
                 (
-                    format!("{base}/stream?streams={}", head.join("/")),
+                    format!("{base}/stream?streams={}", encoded.join("/")),
                     head.len(),
                 )
             }
         } else {
             match streams.next() {
-                Some(first) => (format!("{base}/ws/{first}"), 1),
+                Some(first) => (format!("{base}/ws/{}", encode_name(&first)), 1),
                 None => (format!("{base}/ws"), 0),
             }
         };
@@ -487,8 +503,30 @@ impl Task {
                 .min();
             tokio::select! {
                 frame = frames.next() => {
-                    if let Some(end) = self.on_frame(frame, &mut sink, &mut rate, &mut waiting).await {
+                    let Some(end) = self.on_frame(frame, &mut sink, &mut rate, &mut waiting).await else {
+                        continue;
+                    };
+                    // `serverShutdown`: open the new connection before the
+                    // old one closes, as for the 24 h rotation (unless control
+                    // messages are under way: their replies would be lost).
+                    let is_shutdown = matches!(end, End::Reconnect { at_once: true, .. });
+                    if !(is_shutdown && queue.is_empty() && waiting.is_empty()) {
                         break end;
+                    }
+                    is_prepared = false;
+                    match self.rotate(&mut sink, &mut frames).await {
+                        Ok(Some((new_sink, new_frames))) => {
+                            sink = new_sink;
+                            frames = new_frames;
+                            rate = ControlRate::new(self.config.control_messages_per_second);
+                            rotate_at = Instant::now() + self.config.max_connection_age;
+                            if !self.notify(Notice::Rotated { connection: self.index }).await {
+                                break End::Stop;
+                            }
+                        }
+                        // The new connection could not be opened: reconnect as before.
+                        Ok(None) => break end,
+                        Err(end) => break end,
                     }
                 }
                 command = self.commands.recv() => match command {
@@ -1232,13 +1270,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn stream_names_are_percent_encoded_in_urls() {
+        assert_eq!(
+            encode_name("btcusdt@kline_1m@+08:00"),
+            "btcusdt@kline_1m@%2B08%3A00"
+        );
+        assert_eq!(encode_name("!miniTicker@arr"), "!miniTicker@arr");
+        assert_eq!(encode_name("币@trade"), "%E5%B8%81@trade");
+    }
+
     #[tokio::test]
-    async fn server_shutdown_reconnects() {
+    async fn server_shutdown_opens_the_new_connection_before_the_old_one_goes() {
         let (url, mut accepted) = server().await;
-        let (_client, mut events) =
-            within(MarketStreams::connect(config(&url), &["btcusdt@trade"]))
-                .await
-                .unwrap();
+        let mut config = config(&url);
+        config.rotation_overlap = Duration::from_millis(200);
+        let (_client, mut events) = within(MarketStreams::connect(config, &["btcusdt@trade"]))
+            .await
+            .unwrap();
         let mut conn = within(accepted.recv()).await.unwrap();
         reply(
             &mut conn.socket,
@@ -1250,13 +1299,21 @@ mod tests {
             next_event(&mut events).await.1,
             MarketEvent::ServerShutdown(_)
         ));
-        let notice = next_notice(&mut events).await;
-        assert!(
-            matches!(&notice, Notice::Disconnected { retry_in, .. } if retry_in.is_zero()),
-            "{notice:?}"
-        );
-        let again = within(accepted.recv()).await.unwrap();
+        // The new connection opens while the old one is still open.
+        let mut again = within(accepted.recv()).await.unwrap();
         assert_eq!(again.path, "/stream?streams=btcusdt@trade");
+        reply(
+            &mut again.socket,
+            r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":7,"p":"1","q":"1","T":1,"m":false,"M":true}}"#
+                .to_owned(),
+        )
+        .await;
+        let (_, trade) = next_event(&mut events).await;
+        assert!(matches!(trade, MarketEvent::Trade(_)), "{trade:?}");
+        // Then the old one is let go: a rotation, no disconnection.
+        let notice = next_notice(&mut events).await;
+        assert_eq!(notice, Notice::Rotated { connection: 0 });
+        drop(conn);
     }
 
     #[tokio::test]

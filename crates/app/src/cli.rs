@@ -69,6 +69,7 @@ pub enum Command {
     Explain(commands::explain::ExplainArgs),
     Sandbox(commands::sandbox::SandboxArgs),
     Stream(commands::stream::StreamArgs),
+    Book(commands::book::BookArgs),
     UserStream(commands::stream::UserStreamArgs),
     Completions(commands::completions::CompletionsArgs),
 }

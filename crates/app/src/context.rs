@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mbx_adapters_rest::{ClientConfig, RestClient, SystemClock};
-use mbx_adapters_ws::{ApiConfig, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData};
+use mbx_adapters_ws::{
+    ApiConfig, Delivery, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData,
+};
 use mbx_client::backoff::FileBackoffStore;
 use mbx_client::config::{self, LoadedKey, LoadedSigner, Origin, ProcessVars, Resolved, Sources};
 use mbx_client::orders::rules::{
@@ -203,6 +205,15 @@ impl Context {
         &self,
         url_override: Option<&str>,
     ) -> Result<Arc<dyn MarketStreamSource>, CliError> {
+        self.market_streams_delivering(url_override, Delivery::Events)
+    }
+
+    /// Market streams delivering typed events, frames verbatim, or both.
+    pub fn market_streams_delivering(
+        &self,
+        url_override: Option<&str>,
+        delivery: Delivery,
+    ) -> Result<Arc<dyn MarketStreamSource>, CliError> {
         let url = match url_override {
             Some(url) => url.to_owned(),
             None => self.environment().stream_url().ok_or_else(|| {
@@ -213,7 +224,9 @@ impl Context {
                 .with_hint("pass the streams base URL with `--stream-url`, e.g. `wss://data-stream.binance.vision`")
             })?,
         };
-        Ok(Arc::new(WsMarketStreams::new(MarketStreamConfig::new(url))))
+        let mut config = MarketStreamConfig::new(url);
+        config.delivery = delivery;
+        Ok(Arc::new(WsMarketStreams::new(config)))
     }
 
     /// The order use-case, with orders sent over REST, or over the

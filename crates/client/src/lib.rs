@@ -15,6 +15,9 @@
 //!   reconnect (balances and orders), for `mbx user-stream` and
 //!   `mbx balances --watch`;
 //! * [`market_feed`]: market streams live;
+//! * [`book_feed`]: local order books kept live from the diff-depth stream
+//!   and REST snapshots (Binance's procedure), resynchronised on gaps and
+//!   checked against fresh snapshots, for `mbx book`;
 //! * [`orders`]: orders placed safely: pre-flight checks against the
 //!   symbol's filters (rules cached per environment), rounding, one send,
 //!   and an unknown outcome resolved by looking the order up, never by
@@ -44,6 +47,7 @@
 pub mod account_feed;
 pub mod backoff;
 pub mod balances;
+pub mod book_feed;
 pub mod clock;
 pub mod config;
 pub mod doctor;

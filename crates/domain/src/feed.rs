@@ -84,10 +84,21 @@ pub enum Notice {
         retry_in: Duration,
     },
     /// The connection was replaced by a fresh one without a gap (before
-    /// the server's 24 h cap).
+    /// the server's 24 h cap, or after its `serverShutdown`).
     Rotated {
         /// Index of the connection, from 0.
         connection: usize,
+    },
+    /// A stream sent nothing for longer than its documented update
+    /// interval allows (said once per silence; the stream is still
+    /// subscribed).
+    Silent {
+        /// The stream's name.
+        stream: String,
+        /// How long it has been silent.
+        silent_for: Duration,
+        /// Its documented update interval.
+        expected_every: Duration,
     },
     /// A frame was skipped: a binary frame, or a reply to no request.
     Skipped {

@@ -73,6 +73,7 @@ pub mod ports;
 pub mod preflight;
 pub mod rate_limit;
 pub mod stream;
+pub mod stream_name;
 
 pub use error::{
     BinanceError, Category, Cause, ConfigError, Error, Hint, KeyProblem, endpoint_changes_state,

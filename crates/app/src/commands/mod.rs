@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod balances;
+pub mod book;
 pub mod completions;
 pub mod config;
 pub mod doctor;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Config(args) => config::run(&global, args),
         Command::Sandbox(args) => sandbox::run(&global, args),
         Command::Stream(args) => stream::run(&global, args),
+        Command::Book(args) => book::run(&global, args),
         Command::UserStream(args) => stream::run_user_stream(&global, args),
         Command::Completions(args) => completions::run(&global, args),
         Command::Explain(args) => match explain::run(&global, args) {

@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use mbx_adapters_ws::Delivery;
 use mbx_client::account_feed::{AccountFeed, AccountOutput, CountBy};
 use mbx_client::market_feed;
 use mbx_client::session::{Limits, Session};
@@ -27,20 +28,31 @@ use crate::printer::{Printer, written};
 /// Fields may be added. `--format line` prints a readable line per event
 /// instead.
 ///
-/// Stream names are Binance's: `<symbol>@trade`, `<symbol>@aggTrade`,
-/// `<symbol>@kline_<interval>`, `<symbol>@depth5` (10, 20), `<symbol>@depth`,
-/// `<symbol>@depth@100ms`, `<symbol>@bookTicker`, `<symbol>@ticker`.
+/// Stream names are Binance's (web-socket-streams.md): `<symbol>@trade`,
+/// `<symbol>@aggTrade`, `<symbol>@kline_<interval>[@+08:00]`,
+/// `<symbol>@depth5` (10, 20), `<symbol>@depth[@100ms]`,
+/// `<symbol>@bookTicker`, `<symbol>@ticker`, `<symbol>@ticker_<1h|4h|1d>`,
+/// `<symbol>@miniTicker`, `<symbol>@avgPrice`, `<symbol>@referencePrice`,
+/// `<symbol>@blockTrade`, `!miniTicker@arr`, `!ticker_<1h|4h|1d>@arr`.
+/// Names are checked before connecting (a known type, a lowercase symbol
+/// listed in exchangeInfo): a typo is an error naming the nearest valid
+/// name. An event with no type here is printed as
+/// `{"type":"raw","stream":..,"data":<payload>}`, never dropped; `--raw`
+/// prints every frame exactly as Binance sent it.
 /// Streams of the REST target are used: `--sandbox` or a loopback
 /// `--base-url` streams from the sandbox, `--testnet` from the testnet.
 ///
 /// The stream keeps running across reconnects (said on stderr) until
-/// `--count` events, `--duration` or Ctrl-C.
+/// `--count` events, `--duration` or Ctrl-C. A stream silent for twice its
+/// documented update interval (at least 5 s) is said on stderr.
 ///
 /// Examples:
 ///
 ///   mbx stream btcusdt@aggTrade ethusdt@trade --sandbox --count 10
 ///
 ///   mbx stream btcusdt@bookTicker --sandbox --format line --duration 2s
+///
+///   mbx stream btcusdt@kline_1m@+08:00 '!miniTicker@arr' --sandbox --raw --count 2
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct StreamArgs {
@@ -54,6 +66,11 @@ pub struct StreamArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
+
+    /// Print every frame exactly as received (with the
+    /// `{"stream":..,"data":..}` envelope), one per line.
+    #[arg(long, conflicts_with = "format")]
+    raw: bool,
 
     /// Stop after this many events.
     #[arg(long, value_name = "N")]
@@ -98,7 +115,13 @@ pub fn run(global: &GlobalArgs, args: StreamArgs) -> Result<(), CliError> {
 }
 
 async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), CliError> {
-    let source = ctx.market_streams(args.stream_url.as_deref())?;
+    market_feed::check_streams(ctx.market().as_ref(), &args.streams).await?;
+    let delivery = if args.raw {
+        Delivery::Frames
+    } else {
+        Delivery::Events
+    };
+    let source = ctx.market_streams_delivering(args.stream_url.as_deref(), delivery)?;
     let limits = Limits {
         count: args.count,
         duration: args.duration,
@@ -128,6 +151,7 @@ async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), CliError> {
                 printer.notice(&describe_notice(&notice));
                 Ok(())
             }
+            StreamItem::Frame(frame) => printer.line(frame.text.trim_end()),
             _ => Ok(()),
         };
         match res {
@@ -254,7 +278,7 @@ fn taker_side(buyer_is_maker: bool) -> &'static str {
 }
 
 /// A market-stream connection notice as one line for stderr.
-fn describe_notice(notice: &Notice) -> String {
+pub(crate) fn describe_notice(notice: &Notice) -> String {
     match notice {
         Notice::Connected {
             connection,
@@ -275,6 +299,15 @@ fn describe_notice(notice: &Notice) -> String {
             format!("replaced connection {connection} before the 24 h limit")
         }
         Notice::Skipped { reason, .. } => format!("warning: skipped a frame: {reason}"),
+        Notice::Silent {
+            stream,
+            silent_for,
+            expected_every,
+        } => format!(
+            "warning: {stream} has sent nothing for {} s (documented: every {} ms); still subscribed",
+            silent_for.as_secs(),
+            expected_every.as_millis()
+        ),
         other => format!("{other:?}"),
     }
 }

@@ -100,6 +100,18 @@ pub(crate) async fn send_shutdown(socket: &mut WebSocket, event: String) {
         .await;
 }
 
+/// Closes a stream connection that fell too far behind the feed (1008,
+/// policy violation): Binance disconnects a client that does not read its
+/// events fast enough rather than skipping events silently.
+pub(crate) async fn send_too_slow(socket: &mut WebSocket) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1008,
+            reason: Utf8Bytes::from_static("the client reads too slowly"),
+        })))
+        .await;
+}
+
 /// Does what the keep-alive clock asks now: sends a ping, or closes.
 /// Returns `false` when the connection is over.
 pub(crate) async fn keepalive_tick(socket: &mut WebSocket, keepalive: &mut Keepalive) -> bool {

@@ -96,7 +96,8 @@ fn micros(text: &Utf8Bytes) -> Utf8Bytes {
 /// The broadcast channel and the streams somebody listens to.
 #[derive(Debug)]
 pub(crate) struct Feed {
-    tx: broadcast::Sender<Arc<Frame>>,
+    /// Replaced by [`Feed::set_capacity`] (a test knob).
+    tx: Mutex<broadcast::Sender<Arc<Frame>>>,
     active: Mutex<HashMap<String, usize>>,
     running: Mutex<bool>,
     sent: AtomicU64,
@@ -105,7 +106,7 @@ pub(crate) struct Feed {
 impl Default for Feed {
     fn default() -> Feed {
         Feed {
-            tx: broadcast::channel(CAPACITY).0,
+            tx: Mutex::new(broadcast::channel(CAPACITY).0),
             active: Mutex::new(HashMap::new()),
             running: Mutex::new(false),
             sent: AtomicU64::new(0),
@@ -116,7 +117,7 @@ impl Default for Feed {
 impl Feed {
     /// A receiver of every frame; starts the feed task if needed.
     pub(crate) fn receiver(&self, exchange: &Exchange) -> broadcast::Receiver<Arc<Frame>> {
-        let rx = self.tx.subscribe();
+        let rx = lock(&self.tx).subscribe();
         let mut running = lock(&self.running);
         if !*running {
             *running = true;
@@ -124,6 +125,13 @@ impl Feed {
             tokio::spawn(async move { run(exchange).await });
         }
         rx
+    }
+
+    /// Frames kept for a connection that falls behind, from now on: a
+    /// connection further behind is closed. The connections open now are
+    /// closed (their channel ends).
+    pub(crate) fn set_capacity(&self, frames: usize) {
+        *lock(&self.tx) = broadcast::channel(frames.max(1)).0;
     }
 
     /// Counts a connection's interest in `name`.
@@ -157,14 +165,14 @@ impl Feed {
 
     fn publish(&self, stream: &str, raw: String) {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let _ = self.tx.send(Arc::new(Frame::new(Arc::from(stream), raw)));
+        let _ = lock(&self.tx).send(Arc::new(Frame::new(Arc::from(stream), raw)));
     }
 
     /// Stops the task when nobody listens any more (under the same lock
     /// [`Feed::receiver`] takes, so a new listener always finds it running).
     fn stop_if_idle(&self) -> bool {
         let mut running = lock(&self.running);
-        if self.tx.receiver_count() == 0 {
+        if lock(&self.tx).receiver_count() == 0 {
             *running = false;
             return true;
         }
@@ -217,6 +225,10 @@ struct Wanted {
 }
 
 async fn run(exchange: Exchange) {
+    // Catch the market up to now before listening: what it printed while
+    // nobody listened (the task stops when idle) is history, not news, and
+    // a new subscriber must not receive trades seconds old.
+    drop(exchange.advance_engine());
     let mut events = exchange.market_events();
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -241,6 +241,14 @@ impl Sandbox {
         self.exchange.live().server_shutdown();
     }
 
+    /// Frames kept for a stream connection that falls behind (16,384 by
+    /// default); one further behind is closed with a close frame (1008).
+    /// Stream connections open now are closed. A test knob: a small buffer
+    /// makes a slow reader easy to provoke.
+    pub fn set_stream_buffer(&self, frames: usize) {
+        self.exchange.live().feed().set_capacity(frames);
+    }
+
     /// Every stream connection open now loses its next diff-depth event of
     /// `symbol` ([`Live::drop_depth_event`]).
     pub fn drop_depth_event(&self, symbol: &str) {

@@ -22,7 +22,9 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::conn::{Keepalive, MessageRate, Read, capped, keepalive_tick, on_read, send_shutdown};
+use super::conn::{
+    Keepalive, MessageRate, Read, capped, keepalive_tick, on_read, send_shutdown, send_too_slow,
+};
 use super::names::{StreamName, parse_stream};
 use super::{Control, Live};
 use crate::exchange::Exchange;
@@ -193,7 +195,11 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, start: Start) {
                         }
                     }
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "stream connection too slow: closed");
+                    send_too_slow(&mut socket).await;
+                    return;
+                }
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             control = controls.recv() => match control {

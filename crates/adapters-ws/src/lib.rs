@@ -82,6 +82,7 @@ pub mod api;
 mod conn;
 mod error;
 pub mod market;
+pub mod recorded;
 mod orders;
 mod ports;
 pub mod wire;

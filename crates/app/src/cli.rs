@@ -70,5 +70,7 @@ pub enum Command {
     Sandbox(commands::sandbox::SandboxArgs),
     Stream(commands::stream::StreamArgs),
     UserStream(commands::stream::UserStreamArgs),
+    Record(commands::record::RecordArgs),
+    Replay(commands::record::ReplayArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mbx_adapters_rest::{ClientConfig, RestClient, SystemClock};
-use mbx_adapters_ws::{ApiConfig, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData};
+use mbx_adapters_ws::{ApiConfig, Delivery, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData};
 use mbx_client::backoff::FileBackoffStore;
 use mbx_client::config::{self, LoadedKey, LoadedSigner, Origin, ProcessVars, Resolved, Sources};
 use mbx_client::orders::rules::{
@@ -214,6 +214,27 @@ impl Context {
             })?,
         };
         Ok(Arc::new(WsMarketStreams::new(MarketStreamConfig::new(url))))
+    }
+
+    /// Market streams that deliver every frame verbatim (for a recording),
+    /// and their base URL.
+    pub fn market_frames(
+        &self,
+        url_override: Option<&str>,
+    ) -> Result<(Arc<dyn MarketStreamSource>, String), CliError> {
+        let url = match url_override {
+            Some(url) => url.to_owned(),
+            None => self.environment().stream_url().ok_or_else(|| {
+                CliError::from(Error::Config(ConfigError::NoUrl {
+                    what: "WebSocket Streams",
+                    environment: self.environment().to_string(),
+                }))
+                .with_hint("pass the streams base URL with `--stream-url`, e.g. `wss://data-stream.binance.vision`")
+            })?,
+        };
+        let mut config = MarketStreamConfig::new(url.clone());
+        config.delivery = Delivery::Frames;
+        Ok((Arc::new(WsMarketStreams::new(config)), url))
     }
 
     /// The order use-case, with orders sent over REST, or over the

@@ -15,6 +15,10 @@
 //!   reconnect (balances and orders), for `mbx user-stream` and
 //!   `mbx balances --watch`;
 //! * [`market_feed`]: market streams live;
+//! * [`record`]: market streams recorded to disk (every frame with its
+//!   receive time, depth snapshots at the start and after reconnects,
+//!   compressed files of an hour each, a manifest), and [`replay`]: a
+//!   recording read back as the live feed would have delivered it;
 //! * [`orders`]: orders placed safely: pre-flight checks against the
 //!   symbol's filters (rules cached per environment), rounding, one send,
 //!   and an unknown outcome resolved by looking the order up, never by
@@ -50,4 +54,6 @@ pub mod doctor;
 pub mod explain;
 pub mod market_feed;
 pub mod orders;
+pub mod record;
+pub mod replay;
 pub mod session;

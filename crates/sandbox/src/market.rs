@@ -2,12 +2,17 @@
 //! walk that prints one trade per symbol per second, and a synthetic order
 //! book around the walk's price.
 //!
+//! With `--replay` the walk is off: [`Market::replaying`] starts without
+//! history, and [`Market::apply_replay`] takes the recorded trades and the
+//! recorded book (snapshots and diffs) instead; the book is then what the
+//! "synthetic" liquidity serves, so orders match against it.
+//!
 //! Determinism: every random number is `mix(seed, symbol, tick, salt)`, a
 //! pure function, so the same seed gives the same prices, quantities and book
 //! at the same tick index. Tick `t >= 1` happens `t` seconds after start;
 //! ticks `-1439..=0` are a day of history, one per minute, before start.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
@@ -165,6 +170,61 @@ pub struct SymbolMarket {
     /// Increases whenever the book changes; REST `lastUpdateId`.
     pub update_id: u64,
     taken: HashMap<(Side, i64), Decimal>,
+    /// The recorded book, when the market is a replay.
+    replayed: Option<ReplayedBook>,
+}
+
+/// A symbol's book as a recording says it is.
+#[derive(Debug, Clone, Default)]
+struct ReplayedBook {
+    bids: BTreeMap<Decimal, Decimal>,
+    asks: BTreeMap<Decimal, Decimal>,
+    /// The recording's update ID the book is at; `None` before the first
+    /// snapshot (diffs are not applied to no book).
+    recorded_id: Option<u64>,
+}
+
+/// What a recording tells the market (parsed by [`crate::replay`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayEvent {
+    /// A trade printed.
+    Trade {
+        /// The symbol, e.g. `BTCUSDT`.
+        symbol: String,
+        /// Its recorded ID (trade ID, or aggregate trade ID when only
+        /// `@aggTrade` was recorded).
+        id: u64,
+        /// Price.
+        price: Decimal,
+        /// Base quantity.
+        qty: Decimal,
+        /// Whether the buyer was the maker.
+        is_buyer_maker: bool,
+    },
+    /// A REST depth snapshot: the book is replaced.
+    Snapshot {
+        /// The symbol.
+        symbol: String,
+        /// `lastUpdateId`.
+        last_update_id: u64,
+        /// Bids.
+        bids: Vec<Level>,
+        /// Asks.
+        asks: Vec<Level>,
+    },
+    /// A diff-depth event: levels set (quantity 0 removes).
+    Diff {
+        /// The symbol.
+        symbol: String,
+        /// `U`.
+        first_update_id: u64,
+        /// `u`.
+        final_update_id: u64,
+        /// Changed bids.
+        bids: Vec<Level>,
+        /// Changed asks.
+        asks: Vec<Level>,
+    },
 }
 
 /// Every symbol's market.
@@ -197,6 +257,7 @@ impl Market {
                     next_trade_id: 1,
                     update_id: 1,
                     taken: HashMap::new(),
+                    replayed: None,
                 };
                 for tick in -HISTORY_TICKS + 1..=0 {
                     symbol.step(seed, tick, start_ms + tick * HISTORY_TICK_MS);
@@ -208,6 +269,119 @@ impl Market {
             seed,
             start_ms,
             symbols,
+        }
+    }
+
+    /// A market driven by a recording: no history, no walk, and empty
+    /// books until [`Market::apply_replay`] brings the recorded ones.
+    pub fn replaying(start_ms: i64, specs: Vec<SymbolSpec>) -> Market {
+        let symbols = specs
+            .into_iter()
+            .enumerate()
+            .map(|(index, spec)| {
+                let start_ticks = (spec.start_price / spec.tick_size)
+                    .trunc()
+                    .try_into()
+                    .unwrap_or(1_i64);
+                SymbolMarket {
+                    spec,
+                    index: index as u64,
+                    start_ticks,
+                    mid_ticks: start_ticks,
+                    tick: 0,
+                    trades: Vec::new(),
+                    recent: RecentBuckets::default(),
+                    next_trade_id: 1,
+                    update_id: 1,
+                    taken: HashMap::new(),
+                    replayed: Some(ReplayedBook::default()),
+                }
+            })
+            .collect();
+        Market {
+            seed: 0,
+            start_ms,
+            symbols,
+        }
+    }
+
+    /// Whether the market is a replay (no walk).
+    pub fn is_replay(&self) -> bool {
+        self.symbols
+            .first()
+            .is_some_and(|symbol| symbol.replayed.is_some())
+    }
+
+    /// Applies one recorded event at `time`: returns the symbol's index,
+    /// its update ID before, and the trade it printed, or `None` when the
+    /// event changes nothing (a symbol not listed, a trade already seen, a
+    /// diff before the book's snapshot or older than it).
+    pub fn apply_replay(
+        &mut self,
+        event: &ReplayEvent,
+        time: i64,
+    ) -> Option<(usize, u64, Option<Trade>)> {
+        let name = match event {
+            ReplayEvent::Trade { symbol, .. }
+            | ReplayEvent::Snapshot { symbol, .. }
+            | ReplayEvent::Diff { symbol, .. } => symbol,
+        };
+        let index = self.symbols.iter().position(|s| s.spec.symbol == name)?;
+        let symbol = &mut self.symbols[index];
+        let before = symbol.update_id;
+        let book = symbol.replayed.as_mut()?;
+        match event {
+            ReplayEvent::Trade {
+                id,
+                price,
+                qty,
+                is_buyer_maker,
+                ..
+            } => {
+                // Seen already (a reconnect's overlap): IDs only grow.
+                if *id < symbol.next_trade_id {
+                    return None;
+                }
+                symbol.next_trade_id = *id;
+                symbol.mid_ticks = symbol.price_to_ticks(*price);
+                let trade = symbol.push_trade(*price, *qty, time, *is_buyer_maker);
+                Some((index, before, Some(trade)))
+            }
+            ReplayEvent::Snapshot {
+                last_update_id,
+                bids,
+                asks,
+                ..
+            } => {
+                book.bids = bids.iter().copied().collect();
+                book.asks = asks.iter().copied().collect();
+                book.recorded_id = Some(*last_update_id);
+                symbol.update_id = (symbol.update_id + 1).max(*last_update_id);
+                Some((index, before, None))
+            }
+            ReplayEvent::Diff {
+                final_update_id,
+                bids,
+                asks,
+                ..
+            } => {
+                // Binance's rule: drop what the snapshot already has.
+                if book.recorded_id.is_none_or(|at| *final_update_id <= at) {
+                    return None;
+                }
+                for (side, levels) in [(&mut book.bids, bids), (&mut book.asks, asks)] {
+                    for (price, qty) in levels {
+                        if qty.is_zero() {
+                            side.remove(price);
+                        } else {
+                            side.insert(*price, *qty);
+                        }
+                    }
+                }
+                book.recorded_id = Some(*final_update_id);
+                symbol.update_id = (symbol.update_id + 1).max(*final_update_id);
+                Some((index, before, None))
+            }
         }
     }
 
@@ -267,6 +441,12 @@ impl Market {
         let Some(symbol) = self.symbols.get(index) else {
             return Vec::new();
         };
+        if let Some(book) = &symbol.replayed {
+            return match side {
+                Side::Buy => book.bids.iter().rev().map(|(p, q)| (*p, *q)).collect(),
+                Side::Sell => book.asks.iter().map(|(p, q)| (*p, *q)).collect(),
+            };
+        }
         (0..SYNTHETIC_LEVELS)
             .filter_map(|level| {
                 let price_ticks = symbol.level_ticks(side, level);
@@ -340,6 +520,21 @@ impl SymbolMarket {
 
     /// Records that `qty` of the synthetic level at `price` was taken.
     pub fn take_synthetic(&mut self, side: Side, price: Decimal, qty: Decimal) {
+        if let Some(book) = self.replayed.as_mut() {
+            // The recorded level shrinks until the recording sets it again.
+            let levels = match side {
+                Side::Buy => &mut book.bids,
+                Side::Sell => &mut book.asks,
+            };
+            if let Some(left) = levels.get_mut(&price) {
+                *left -= qty;
+                if *left <= Decimal::ZERO {
+                    levels.remove(&price);
+                }
+            }
+            self.update_id += 1;
+            return;
+        }
         let ticks = self.price_to_ticks(price);
         *self.taken.entry((side, ticks)).or_default() += qty;
         self.update_id += 1;

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod explain;
 pub mod order;
 pub mod orders;
+pub mod record;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
@@ -34,6 +35,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Sandbox(args) => sandbox::run(&global, args),
         Command::Stream(args) => stream::run(&global, args),
         Command::UserStream(args) => stream::run_user_stream(&global, args),
+        Command::Record(args) => record::run(&global, args),
+        Command::Replay(args) => record::run_replay(&global, args),
         Command::Completions(args) => completions::run(&global, args),
         Command::Explain(args) => match explain::run(&global, args) {
             Ok(status) => return status,

@@ -13,6 +13,7 @@ mod orders;
 mod output;
 mod preflight;
 mod reconcile;
+mod record;
 mod sandbox;
 mod sandbox_admin;
 mod sandbox_cli;

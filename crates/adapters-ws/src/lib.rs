@@ -82,9 +82,9 @@ pub mod api;
 mod conn;
 mod error;
 pub mod market;
-pub mod recorded;
 mod orders;
 mod ports;
+pub mod recorded;
 pub mod wire;
 
 pub use api::{ApiConfig, ApiReply, WsApi};

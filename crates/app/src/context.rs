@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mbx_adapters_rest::{ClientConfig, RestClient, SystemClock};
-use mbx_adapters_ws::{ApiConfig, Delivery, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData};
+use mbx_adapters_ws::{
+    ApiConfig, Delivery, MarketStreamConfig, WsMarketStreams, WsOrderEntry, WsUserData,
+};
 use mbx_client::backoff::FileBackoffStore;
 use mbx_client::config::{self, LoadedKey, LoadedSigner, Origin, ProcessVars, Resolved, Sources};
 use mbx_client::orders::rules::{

@@ -121,11 +121,14 @@ impl RecordingWriter {
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
         let at = record.at();
         let hour = at.div_euclid(FILE_SPAN_MS);
-        if self.current.as_ref().is_none_or(|segment| hour > segment.hour) {
+        if self
+            .current
+            .as_ref()
+            .is_none_or(|segment| hour > segment.hour)
+        {
             self.rotate(at, hour)?;
         }
-        let mut line =
-            serde_json::to_vec(record).map_err(|err| Error::invalid(err.to_string()))?;
+        let mut line = serde_json::to_vec(record).map_err(|err| Error::invalid(err.to_string()))?;
         line.push(b'\n');
         let path = self.dir.clone();
         let segment = self.current.as_mut().ok_or(Error::Closed)?;
@@ -318,8 +321,9 @@ fn now_ms() -> i64 {
 }
 
 fn millis(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    })
 }
 
 /// Records `options.streams` from `source` (which must deliver frames:
@@ -515,7 +519,9 @@ pub(crate) mod tests {
     fn frame(at: i64, n: u64) -> Record {
         Record::Frame {
             at,
-            text: format!(r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","t":{n},"p":"1.10"}}}}"#),
+            text: format!(
+                r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","t":{n},"p":"1.10"}}}}"#
+            ),
         }
     }
 
@@ -545,7 +551,10 @@ pub(crate) mod tests {
         );
         let records: Vec<u64> = manifest.files.iter().map(|f| f.records).collect();
         assert_eq!(records, [1, 2, 1]);
-        assert_eq!((manifest.frames, manifest.ended_at), (4, Some(12 * hour + 10)));
+        assert_eq!(
+            (manifest.frames, manifest.ended_at),
+            (4, Some(12 * hour + 10))
+        );
         let on_disk: Manifest =
             serde_json::from_slice(&fs::read(dir.join(MANIFEST)).unwrap()).unwrap();
         assert_eq!(on_disk, manifest);
@@ -562,7 +571,10 @@ pub(crate) mod tests {
         let writer = RecordingWriter::create(&dir, manifest()).unwrap();
         writer.finish(1).unwrap();
         let err = RecordingWriter::create(&dir, manifest()).unwrap_err();
-        assert!(err.to_string().contains("already holds a recording"), "{err}");
+        assert!(
+            err.to_string().contains("already holds a recording"),
+            "{err}"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -633,11 +645,14 @@ pub(crate) mod tests {
             .return_once(move |_| Ok(Box::pin(futures_util::stream::iter(items))));
         let mut market = MockMarketData::new();
         let mut next_id = 10;
-        market.expect_depth().times(2).returning(move |symbol, limit| {
-            assert_eq!((symbol, limit), ("BTCUSDT", Some(100)));
-            next_id += 10;
-            Ok(depth(next_id))
-        });
+        market
+            .expect_depth()
+            .times(2)
+            .returning(move |symbol, limit| {
+                assert_eq!((symbol, limit), ("BTCUSDT", Some(100)));
+                next_id += 10;
+                Ok(depth(next_id))
+            });
         let options = RecordOptions {
             dir: dir.clone(),
             host: "ws://127.0.0.1:1".into(),
@@ -653,11 +668,18 @@ pub(crate) mod tests {
         })
         .await
         .unwrap();
-        assert_eq!((manifest.frames, manifest.reconnects, manifest.gaps.len()), (2, 1, 1));
+        assert_eq!(
+            (manifest.frames, manifest.reconnects, manifest.gaps.len()),
+            (2, 1, 1)
+        );
         assert!(manifest.ended_at.is_some());
         assert!(matches!(
             outputs.last(),
-            Some(RecordOutput::Summary(Summary { frames: 2, gaps: 1, .. }))
+            Some(RecordOutput::Summary(Summary {
+                frames: 2,
+                gaps: 1,
+                ..
+            }))
         ));
         let records: Vec<Record> = Recording::open(&dir)
             .unwrap()

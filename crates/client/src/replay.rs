@@ -250,11 +250,20 @@ mod tests {
         let recording = Recording::open(&dir).unwrap();
         let mut seen = Vec::new();
         let mut session = Session::unbounded();
-        follow(&recording, &raw, &mut session, |err| panic!("{err}"), |item| {
-            seen.push(item);
-            ControlFlow::Continue(())
-        });
-        assert_eq!(payloads(&seen), ["connected", "one", "two", "gone", "three"]);
+        follow(
+            &recording,
+            &raw,
+            &mut session,
+            |err| panic!("{err}"),
+            |item| {
+                seen.push(item);
+                ControlFlow::Continue(())
+            },
+        );
+        assert_eq!(
+            payloads(&seen),
+            ["connected", "one", "two", "gone", "three"]
+        );
 
         let limits = Limits {
             count: Some(2),
@@ -262,10 +271,16 @@ mod tests {
         };
         let mut session = Session::new(limits, std::future::pending());
         let mut seen = Vec::new();
-        follow(&recording, &raw, &mut session, |err| panic!("{err}"), |item| {
-            seen.push(item);
-            ControlFlow::Continue(())
-        });
+        follow(
+            &recording,
+            &raw,
+            &mut session,
+            |err| panic!("{err}"),
+            |item| {
+                seen.push(item);
+                ControlFlow::Continue(())
+            },
+        );
         assert_eq!(payloads(&seen), ["connected", "one", "two"]);
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -293,7 +308,10 @@ mod tests {
             },
         );
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].contains(&recording.manifest().files[0].name), "{errors:?}");
+        assert!(
+            errors[0].contains(&recording.manifest().files[0].name),
+            "{errors:?}"
+        );
         assert!(payloads(&seen).ends_with(&["two".into(), "gone".into(), "three".into()]));
         fs::remove_dir_all(&dir).unwrap();
     }

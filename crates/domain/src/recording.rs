@@ -168,20 +168,20 @@ pub struct Gap {
 /// every symbol when no depth stream is asked for; upper case, sorted, once
 /// each. All-market streams (`!ticker@arr`) name no symbol.
 pub fn snapshot_symbols(streams: &[String]) -> Vec<String> {
-    fn symbol_of(name: &String) -> Option<(String, &str)> {
+    fn symbol_of(name: &str) -> Option<(String, &str)> {
         let (symbol, kind) = name.split_once('@')?;
         (!symbol.is_empty() && !symbol.starts_with('!')).then(|| (symbol.to_uppercase(), kind))
     }
     let depth: Vec<String> = streams
         .iter()
-        .filter_map(symbol_of)
+        .filter_map(|name| symbol_of(name))
         .filter(|(_, kind)| kind.starts_with("depth"))
         .map(|(symbol, _)| symbol)
         .collect();
     let mut symbols = if depth.is_empty() {
         streams
             .iter()
-            .filter_map(symbol_of)
+            .filter_map(|name| symbol_of(name))
             .map(|(symbol, _)| symbol)
             .collect()
     } else {
@@ -248,7 +248,11 @@ mod tests {
             ["ETHUSDT"]
         );
         assert_eq!(
-            snapshot_symbols(&names(&["ethusdt@trade", "btcusdt@aggTrade", "!ticker@arr"])),
+            snapshot_symbols(&names(&[
+                "ethusdt@trade",
+                "btcusdt@aggTrade",
+                "!ticker@arr"
+            ])),
             ["BTCUSDT", "ETHUSDT"]
         );
     }
@@ -260,7 +264,10 @@ mod tests {
             text: r#"{"stream":"btcusdt@trade","data":{"e":"trade","p":"1.10"}}"#.to_owned(),
         };
         let text = serde_json::to_string(&record).unwrap();
-        assert!(text.starts_with(r#"{"kind":"frame","at":5,"text":"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"kind":"frame","at":5,"text":"#),
+            "{text}"
+        );
         assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), record);
         let snapshot: Record = serde_json::from_str(
             r#"{"kind":"snapshot","at":7,"symbol":"BTCUSDT","depth":{"lastUpdateId":9,"bids":[["1.10","2"]],"asks":[]}}"#,
@@ -269,7 +276,10 @@ mod tests {
         let Record::Snapshot { depth, .. } = &snapshot else {
             panic!("not a snapshot: {snapshot:?}");
         };
-        assert_eq!((depth.last_update_id, depth.bids[0].price().to_string()), (9, "1.10".to_owned()));
+        assert_eq!(
+            (depth.last_update_id, depth.bids[0].price().to_string()),
+            (9, "1.10".to_owned())
+        );
         assert_eq!(snapshot.at(), 7);
     }
 }

@@ -28,8 +28,8 @@ use crate::error::{ApiError, Error};
 use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::limits::Limiter;
 use crate::market::{Market, default_symbols};
-use crate::replay::Replay;
 use crate::params::{DECIMAL_RANGE, Params, parse_long};
+use crate::replay::Replay;
 
 /// The largest `recvWindow` Binance accepts (rest-api.md § Timing security).
 pub const MAX_RECV_WINDOW_MS: i64 = 60_000;

@@ -182,6 +182,9 @@ struct ReplayedBook {
     /// The recording's update ID the book is at; `None` before the first
     /// snapshot (diffs are not applied to no book).
     recorded_id: Option<u64>,
+    /// The last recorded trade ID applied (a reconnect's overlap repeats
+    /// some).
+    last_trade_id: Option<u64>,
 }
 
 /// What a recording tells the market (parsed by [`crate::replay`]).
@@ -339,10 +342,13 @@ impl Market {
                 ..
             } => {
                 // Seen already (a reconnect's overlap): IDs only grow.
-                if *id < symbol.next_trade_id {
+                if book.last_trade_id.is_some_and(|last| *id <= last) {
                     return None;
                 }
-                symbol.next_trade_id = *id;
+                book.last_trade_id = Some(*id);
+                // The recorded ID, unless the sandbox's own trades (user
+                // orders) have taken it: then the next free one.
+                symbol.next_trade_id = symbol.next_trade_id.max(*id);
                 symbol.mid_ticks = symbol.price_to_ticks(*price);
                 let trade = symbol.push_trade(*price, *qty, time, *is_buyer_maker);
                 Some((index, before, Some(trade)))
@@ -657,6 +663,59 @@ mod tests {
                 assert_eq!(round_to_step(*qty, symbol.spec.step_size), *qty);
             }
         }
+    }
+
+    #[test]
+    fn a_replayed_book_follows_snapshots_and_diffs_and_trades_keep_their_ids() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let mut market = Market::replaying(1_700_000_000_000, default_symbols());
+        let symbol = || "BTCUSDT".to_owned();
+        let diff = |first: u64, last: u64, bid: (&str, &str)| ReplayEvent::Diff {
+            symbol: symbol(),
+            first_update_id: first,
+            final_update_id: last,
+            bids: vec![(d(bid.0), d(bid.1))],
+            asks: vec![],
+        };
+        // No book before the first snapshot: the diff is dropped.
+        assert!(market.apply_replay(&diff(5, 6, ("99", "1")), 1).is_none());
+        let snapshot = ReplayEvent::Snapshot {
+            symbol: symbol(),
+            last_update_id: 10,
+            bids: vec![(d("100"), d("2")), (d("99"), d("3"))],
+            asks: vec![(d("101"), d("1"))],
+        };
+        let (index, _, _) = market.apply_replay(&snapshot, 2).unwrap();
+        // Older than the snapshot: dropped; newer: applied, 0 removes.
+        assert!(market.apply_replay(&diff(9, 10, ("98", "7")), 3).is_none());
+        market.apply_replay(&diff(11, 12, ("100", "0")), 4).unwrap();
+        assert_eq!(
+            market.synthetic_levels(index, Side::Buy),
+            [(d("99"), d("3"))]
+        );
+        assert_eq!(
+            market.synthetic_levels(index, Side::Sell),
+            [(d("101"), d("1"))]
+        );
+        assert_eq!(market.symbols()[index].update_id, 12);
+
+        let trade = |id: u64| ReplayEvent::Trade {
+            symbol: symbol(),
+            id,
+            price: d("100.5"),
+            qty: d("0.1"),
+            is_buyer_maker: false,
+        };
+        let (_, _, printed) = market.apply_replay(&trade(500), 5).unwrap();
+        assert_eq!(printed.map(|t| (t.id, t.price)), Some((500, d("100.5"))));
+        // A repeat (a reconnect's overlap) prints nothing.
+        assert!(market.apply_replay(&trade(500), 6).is_none());
+        // A user's trade took 501: the recorded 501 gets the next free ID.
+        let user = market.symbols[index].push_trade(d("101"), d("1"), 7, true);
+        assert_eq!(user.id, 501);
+        let (_, _, printed) = market.apply_replay(&trade(501), 8).unwrap();
+        assert_eq!(printed.map(|t| t.id), Some(502));
+        assert_eq!(market.symbols()[index].mid(), d("100.5"));
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl Replay {
             .map(str::to_uppercase)
             .collect();
         let start_now = config.start_now;
-        let reader = Reader::new(&files);
+        let reader = Reader::new(files.clone());
         let mut replay = Replay {
             config,
             files,
@@ -195,7 +195,10 @@ impl Replay {
         let due = match self.config.speed {
             Speed::Max => true,
             Speed::Times(n) => {
-                (at - origin) <= now_ms.saturating_sub(started_at).saturating_mul(i64::from(n))
+                (at - origin)
+                    <= now_ms
+                        .saturating_sub(started_at)
+                        .saturating_mul(i64::from(n))
             }
         };
         if due { self.take() } else { None }
@@ -216,7 +219,7 @@ impl Replay {
     /// From the beginning again, at `now_ms`: trade IDs carry on past the
     /// last pass's.
     fn restart(&mut self, now_ms: i64) {
-        self.reader = Reader::new(&self.files);
+        self.reader = Reader::new(self.files.clone());
         self.started_at = Some(now_ms);
         self.origin = None;
         self.latest = i64::MIN;
@@ -317,9 +320,9 @@ impl std::fmt::Debug for Reader {
 }
 
 impl Reader {
-    fn new(files: &[PathBuf]) -> Reader {
+    fn new(files: Vec<PathBuf>) -> Reader {
         Reader {
-            files: files.to_vec().into_iter(),
+            files: files.into_iter(),
             current: None,
             line: String::new(),
         }
@@ -400,7 +403,10 @@ mod tests {
         ));
         let with_trades = HashSet::from(["BTCUSDT".to_owned()]);
         assert_eq!(parse_frame(agg, &with_trades), None);
-        assert_eq!(parse_frame(r#"{"e":"24hrTicker","s":"BTCUSDT"}"#, &none), None);
+        assert_eq!(
+            parse_frame(r#"{"e":"24hrTicker","s":"BTCUSDT"}"#, &none),
+            None
+        );
         assert_eq!(parse_frame("not json", &none), None);
     }
 

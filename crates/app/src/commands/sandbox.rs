@@ -209,12 +209,15 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
         Some(path) => ConfigFile::read(path).map_err(config_error)?,
         None => ConfigFile::default(),
     };
-    let replay = args.replay.clone().map(|dir| mbx_sandbox::replay::ReplayConfig {
-        dir,
-        speed: args.speed.unwrap_or(mbx_sandbox::replay::Speed::Times(1)),
-        looped: args.looped,
-        start_now: args.start_now,
-    });
+    let replay = args
+        .replay
+        .clone()
+        .map(|dir| mbx_sandbox::replay::ReplayConfig {
+            dir,
+            speed: args.speed.unwrap_or(mbx_sandbox::replay::Speed::Times(1)),
+            looped: args.looped,
+            start_now: args.start_now,
+        });
     let resolved = file.resolve(&overrides(args)).map_err(config_error)?;
     let (mut config, mut lines) = (resolved.config, resolved.summary);
     if let Some(replay) = &replay {

@@ -106,15 +106,18 @@ async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), CliError> {
     let mut session = Session::new(limits, ctrl_c());
     let printer = &ctx.printer;
     let mut failed = None;
-    market_feed::follow(source.as_ref(), &args.streams, &mut session, |item| {
-        match print_item(printer, args.format, item) {
+    market_feed::follow(
+        source.as_ref(),
+        &args.streams,
+        &mut session,
+        |item| match print_item(printer, args.format, item) {
             Ok(()) => ControlFlow::Continue(()),
             Err(err) => {
                 failed = Some(err);
                 ControlFlow::Break(())
             }
-        }
-    })
+        },
+    )
     .await?;
     match failed {
         Some(err) => written(Err(err)),

@@ -487,6 +487,7 @@ async fn on_notice(
 pub(crate) mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    use futures_util::StreamExt as _;
     use mbx_domain::feed::ReceivedFrame;
     use mbx_domain::model::{Depth, Level};
     use mbx_domain::ports::{MockMarketData, MockMarketStreamSource};
@@ -607,6 +608,51 @@ pub(crate) mod tests {
             bids: vec![Level("1.00".parse().unwrap(), "2".parse().unwrap())],
             asks: vec![Level("1.10".parse().unwrap(), "3".parse().unwrap())],
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_summary_every_interval_and_one_at_the_end() {
+        let dir = temp_dir("summary");
+        let items = futures_util::stream::iter(vec![StreamItem::Frame(ReceivedFrame {
+            stream: None,
+            text: "frame".into(),
+            received_at: UNIX_EPOCH + Duration::from_millis(1),
+        })])
+        .chain(futures_util::stream::pending());
+        let mut source = MockMarketStreamSource::new();
+        source
+            .expect_subscribe()
+            .return_once(move |_| Ok(Box::pin(items)));
+        let options = RecordOptions {
+            dir: dir.clone(),
+            host: "ws://127.0.0.1:1".into(),
+            streams: vec!["btcusdt@trade".into()],
+            summary_every: Duration::from_secs(60),
+            snapshot_limit: 100,
+        };
+        let limits = Limits {
+            count: None,
+            duration: Some(Duration::from_secs(150)),
+        };
+        let mut session = Session::new(limits, std::future::pending());
+        let mut summaries = Vec::new();
+        record(
+            &source,
+            &MockMarketData::new(),
+            &options,
+            &mut session,
+            |output| {
+                if let RecordOutput::Summary(summary) = output {
+                    summaries.push((summary.frames, summary.frames_since));
+                }
+                ControlFlow::Continue(())
+            },
+        )
+        .await
+        .unwrap();
+        // At 60 s, at 120 s, and the last one when the session ends.
+        assert_eq!(summaries, [(1, 1), (1, 0), (1, 0)]);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

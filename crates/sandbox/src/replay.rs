@@ -410,6 +410,92 @@ mod tests {
         assert_eq!(parse_frame("not json", &none), None);
     }
 
+    /// A recording of a snapshot and two trades, written as `mbx record`
+    /// writes it.
+    fn recording(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("mbx-sandbox-replay-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let trade = |id: u64, at: i64| {
+            let text = format!(
+                r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","E":1,"s":"BTCUSDT","t":{id},"p":"100","q":"1","T":1,"m":true,"M":true}}}}"#
+            );
+            serde_json::json!({"kind": "frame", "at": at, "text": text}).to_string()
+        };
+        let lines = [
+            r#"{"kind":"connected","at":1000,"connection":0}"#.to_owned(),
+            r#"{"kind":"snapshot","at":1000,"symbol":"BTCUSDT","depth":{"lastUpdateId":5,"bids":[["99","1"]],"asks":[["101","1"]]}}"#.to_owned(),
+            trade(1, 1000),
+            trade(2, 3000),
+        ];
+        let text = lines.join("\n") + "\n";
+        let compressed = zstd::encode_all(text.as_bytes(), 3).unwrap();
+        std::fs::write(dir.join("0000-19700101T00.ndjson.zst"), compressed).unwrap();
+        let mut manifest = Manifest::new(
+            "ws://127.0.0.1:1".into(),
+            vec!["btcusdt@trade".into()],
+            vec!["BTCUSDT".into()],
+            1000,
+        );
+        manifest.files.push(mbx_domain::recording::FileEntry {
+            name: "0000-19700101T00.ndjson.zst".into(),
+            first_at: 1000,
+            last_at: 3000,
+            records: 4,
+        });
+        std::fs::write(dir.join(MANIFEST), serde_json::to_vec(&manifest).unwrap()).unwrap();
+        dir
+    }
+
+    fn trade_id(event: Option<ReplayEvent>) -> Option<u64> {
+        match event? {
+            ReplayEvent::Trade { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_clock_waits_for_its_start_and_runs_at_the_asked_speed() {
+        let dir = recording("speed");
+        let config = ReplayConfig {
+            dir: dir.clone(),
+            speed: Speed::Times(2),
+            looped: false,
+            start_now: false,
+        };
+        let mut replay = Replay::open(config).unwrap();
+        // Before the start only the leading snapshot is due.
+        assert!(matches!(
+            replay.next_due(0),
+            Some(ReplayEvent::Snapshot { .. })
+        ));
+        assert_eq!(replay.next_due(1_000_000), None);
+        replay.start(50_000);
+        assert_eq!(trade_id(replay.next_due(50_000)), Some(1));
+        // The second trade is 2 s later in the recording: 1 s at speed 2.
+        assert_eq!(replay.next_due(50_999), None);
+        assert_eq!(trade_id(replay.next_due(51_000)), Some(2));
+        assert_eq!(replay.next_due(99_000), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_loop_plays_again_with_trade_ids_carrying_on() {
+        let dir = recording("loop");
+        let config = ReplayConfig {
+            dir: dir.clone(),
+            speed: Speed::Max,
+            looped: true,
+            start_now: true,
+        };
+        let mut replay = Replay::open(config).unwrap();
+        replay.start(0);
+        let ids: Vec<Option<u64>> = (0..6).map(|_| trade_id(replay.next_due(0))).collect();
+        assert_eq!(ids, [None, Some(1), Some(2), None, Some(3), Some(4)]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn speeds() {
         assert_eq!("1".parse(), Ok(Speed::Times(1)));

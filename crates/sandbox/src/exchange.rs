@@ -261,15 +261,14 @@ impl Exchange {
         if let Some(replay) = replay.as_mut() {
             // The recording's leading snapshots: the book is there before
             // the replay clock starts. Nobody listens yet.
-            if replay.config().start_now {
-                replay.start(start_ms);
-            }
             let mut ignored = Vec::new();
             while let Some(event) = replay.next_due(start_ms) {
                 engine.apply_replay(&event, start_ms, &mut ignored);
-                if ignored.len() > 10_000 {
-                    ignored.clear();
-                }
+            }
+            // With `--start-now` the clock runs from launch; the events
+            // are applied as requests and the stream feed step the market.
+            if replay.config().start_now {
+                replay.start(start_ms);
             }
         }
         let (market_events, _) = broadcast::channel(4096);

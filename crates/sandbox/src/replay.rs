@@ -128,9 +128,8 @@ impl Replay {
             .filter_map(|name| name.strip_suffix("@trade"))
             .map(str::to_uppercase)
             .collect();
-        let start_now = config.start_now;
         let reader = Reader::new(files.clone());
-        let mut replay = Replay {
+        Ok(Replay {
             config,
             files,
             reader,
@@ -142,11 +141,7 @@ impl Replay {
             playing: false,
             ids: HashMap::new(),
             applied: 0,
-        };
-        if start_now {
-            replay.playing = true;
-        }
-        Ok(replay)
+        })
     }
 
     /// The configuration.

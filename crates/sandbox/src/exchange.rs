@@ -27,7 +27,7 @@ use crate::engine::{Amended, Commission, Engine, Fill, NewList, NewOrder, Order,
 use crate::error::{ApiError, Error};
 use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::limits::Limiter;
-use crate::market::{Market, default_symbols};
+use crate::market::{Market, default_symbols, recorded_spec};
 use crate::params::{DECIMAL_RANGE, Params, parse_long};
 use crate::replay::Replay;
 
@@ -249,8 +249,18 @@ impl Exchange {
             .clamp(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS);
         let start_ms = system_ms() + offset;
         let mut replay = config.replay.clone().map(Replay::open).transpose()?;
-        let market = match replay {
-            Some(_) => Market::replaying(start_ms, default_symbols()),
+        let market = match &replay {
+            Some(replay) => {
+                let mut specs = default_symbols();
+                for symbol in replay.symbols() {
+                    if !specs.iter().any(|spec| spec.symbol == symbol.as_str())
+                        && let Some(spec) = recorded_spec(symbol)
+                    {
+                        specs.push(spec);
+                    }
+                }
+                Market::replaying(start_ms, specs)
+            }
             None => Market::new(config.seed, start_ms, default_symbols()),
         };
         let commission = Commission {

@@ -134,6 +134,40 @@ pub fn default_symbols() -> Vec<SymbolSpec> {
 /// percent-encoded in URLs.
 pub const UNICODE_SYMBOL: &str = "这是测试币456";
 
+/// The rules of a symbol the sandbox does not list, met in a recording
+/// (`--replay`): base and quote split at a known quote asset's name, and
+/// filters loose enough for any recorded price and quantity (steps of
+/// 0.00000001). `None` when no known quote asset ends the name. The names
+/// are leaked once per replayed symbol: specs hold `&'static str`, and a
+/// sandbox lists its symbols for its whole life.
+pub fn recorded_spec(symbol: &str) -> Option<SymbolSpec> {
+    const QUOTES: [&str; 12] = [
+        "FDUSD", "USDT", "USDC", "TUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL", "JPY", "DAI",
+    ];
+    let quote = QUOTES
+        .iter()
+        .find(|quote| symbol.len() > quote.len() && symbol.ends_with(**quote))?;
+    let base = &symbol[..symbol.len() - quote.len()];
+    let leak = |text: &str| -> &'static str { Box::leak(text.to_owned().into_boxed_str()) };
+    let d = |text: &str| text.parse::<Decimal>().expect("valid decimal literal");
+    Some(SymbolSpec {
+        symbol: leak(symbol),
+        base: leak(base),
+        quote: leak(quote),
+        start_price: d("1"),
+        tick_size: d("0.00000001"),
+        min_price: d("0.00000001"),
+        max_price: d("100000000"),
+        step_size: d("0.00000001"),
+        min_qty: d("0.00000001"),
+        max_qty: d("900000000"),
+        market_max_qty: d("90000000"),
+        min_notional: d("0.00000001"),
+        max_notional: d("900000000000"),
+        level_qty: d("1"),
+    })
+}
+
 /// A public trade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trade {
@@ -716,6 +750,30 @@ mod tests {
         let (_, _, printed) = market.apply_replay(&trade(501), 8).unwrap();
         assert_eq!(printed.map(|t| t.id), Some(502));
         assert_eq!(market.symbols()[index].mid(), d("100.5"));
+    }
+
+    #[test]
+    fn a_recorded_symbol_the_sandbox_does_not_list_gets_loose_rules() {
+        let spec = recorded_spec("SOLFDUSD").unwrap();
+        assert_eq!(
+            (spec.symbol, spec.base, spec.quote),
+            ("SOLFDUSD", "SOL", "FDUSD")
+        );
+        assert!(recorded_spec("USDT").is_none());
+        assert!(recorded_spec("WHATEVER").is_none());
+        let mut specs = default_symbols();
+        specs.push(spec);
+        let mut market = Market::replaying(1, specs);
+        let trade = ReplayEvent::Trade {
+            symbol: "SOLFDUSD".to_owned(),
+            id: 7,
+            price: "187.123456".parse().unwrap(),
+            qty: "0.001".parse().unwrap(),
+            is_buyer_maker: true,
+        };
+        let (index, _, printed) = market.apply_replay(&trade, 2).unwrap();
+        assert_eq!(printed.map(|t| t.id), Some(7));
+        assert_eq!(market.symbols()[index].mid().to_string(), "187.123456");
     }
 
     #[test]

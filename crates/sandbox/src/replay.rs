@@ -77,6 +77,7 @@ pub struct Replay {
     files: Vec<PathBuf>,
     reader: Reader,
     trade_symbols: HashSet<String>,
+    symbols: Vec<String>,
     /// Sandbox time when the replay clock started.
     started_at: Option<i64>,
     /// Recording time that maps to `started_at`.
@@ -128,8 +129,19 @@ impl Replay {
             .filter_map(|name| name.strip_suffix("@trade"))
             .map(str::to_uppercase)
             .collect();
+        let mut symbols: Vec<String> = manifest
+            .streams
+            .iter()
+            .filter_map(|name| name.split_once('@'))
+            .map(|(symbol, _)| symbol.to_uppercase())
+            .filter(|symbol| !symbol.is_empty() && !symbol.starts_with('!'))
+            .chain(manifest.snapshot_symbols.iter().cloned())
+            .collect();
+        symbols.sort();
+        symbols.dedup();
         let reader = Reader::new(files.clone());
         Ok(Replay {
+            symbols,
             config,
             files,
             reader,
@@ -142,6 +154,12 @@ impl Replay {
             ids: HashMap::new(),
             applied: 0,
         })
+    }
+
+    /// The symbols the recording names (its streams' and snapshots'),
+    /// upper case, sorted.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
     }
 
     /// The configuration.

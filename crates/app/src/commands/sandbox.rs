@@ -46,8 +46,8 @@ use crate::printer::{Printer, written};
 /// orders match against the recorded book, the same way every time. The
 /// replay clock starts when the first market-data client subscribes (so
 /// nothing is missed at `--speed max`), or at launch with `--start-now`;
-/// `--loop` plays it again at the end. Only the sandbox's own symbols are
-/// replayed (the others in a recording are skipped).
+/// `--loop` plays it again at the end. A recorded symbol the sandbox does
+/// not list is added with loose rules (steps of 0.00000001).
 ///
 /// Ctrl-C (or SIGTERM) stops it; `--duration 30m` stops it after that long,
 /// for a CI job that must not leave a server behind. The usual session is

@@ -15,6 +15,7 @@ mod orders;
 mod output;
 mod preflight;
 mod reconcile;
+mod record;
 mod sandbox;
 mod sandbox_admin;
 mod sandbox_cli;

@@ -96,6 +96,8 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
             // WebSocket message and frame size limits.
             "tungstenite",
             "futures-util",
+            // `--replay DIR`: reads the recordings `mbx record` writes.
+            "zstd",
         ],
     ),
     (
@@ -114,6 +116,8 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
             "toml",
             "tracing",
             "zeroize",
+            // Recordings (`record`, `replay`): zstd-compressed NDJSON files.
+            "zstd",
         ],
     ),
     (

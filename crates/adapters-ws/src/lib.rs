@@ -84,6 +84,7 @@ mod error;
 pub mod market;
 mod orders;
 mod ports;
+pub mod recorded;
 pub mod wire;
 
 pub use api::{ApiConfig, ApiReply, WsApi};

@@ -71,5 +71,7 @@ pub enum Command {
     Stream(commands::stream::StreamArgs),
     Book(commands::book::BookArgs),
     UserStream(commands::stream::UserStreamArgs),
+    Record(commands::record::RecordArgs),
+    Replay(commands::record::ReplayArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -214,19 +214,35 @@ impl Context {
         url_override: Option<&str>,
         delivery: Delivery,
     ) -> Result<Arc<dyn MarketStreamSource>, CliError> {
-        let url = match url_override {
-            Some(url) => url.to_owned(),
+        let mut config = MarketStreamConfig::new(self.stream_url(url_override)?);
+        config.delivery = delivery;
+        Ok(Arc::new(WsMarketStreams::new(config)))
+    }
+
+    /// Market streams that deliver every frame verbatim (for a recording),
+    /// and their base URL.
+    pub fn market_frames(
+        &self,
+        url_override: Option<&str>,
+    ) -> Result<(Arc<dyn MarketStreamSource>, String), CliError> {
+        let url = self.stream_url(url_override)?;
+        let source = self.market_streams_delivering(Some(&url), Delivery::Frames)?;
+        Ok((source, url))
+    }
+
+    /// The WebSocket Streams base URL: `url_override`, else the
+    /// environment's.
+    fn stream_url(&self, url_override: Option<&str>) -> Result<String, CliError> {
+        match url_override {
+            Some(url) => Ok(url.to_owned()),
             None => self.environment().stream_url().ok_or_else(|| {
                 CliError::from(Error::Config(ConfigError::NoUrl {
                     what: "WebSocket Streams",
                     environment: self.environment().to_string(),
                 }))
                 .with_hint("pass the streams base URL with `--stream-url`, e.g. `wss://data-stream.binance.vision`")
-            })?,
-        };
-        let mut config = MarketStreamConfig::new(url);
-        config.delivery = delivery;
-        Ok(Arc::new(WsMarketStreams::new(config)))
+            }),
+        }
     }
 
     /// The order use-case, with orders sent over REST, or over the

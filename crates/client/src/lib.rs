@@ -18,6 +18,10 @@
 //! * [`book_feed`]: local order books kept live from the diff-depth stream
 //!   and REST snapshots (Binance's procedure), resynchronised on gaps and
 //!   checked against fresh snapshots, for `mbx book`;
+//! * [`record`]: market streams recorded to disk (every frame with its
+//!   receive time, depth snapshots at the start and after reconnects,
+//!   compressed files of an hour each, a manifest), and [`replay`]: a
+//!   recording read back as the live feed would have delivered it;
 //! * [`orders`]: orders placed safely: pre-flight checks against the
 //!   symbol's filters (rules cached per environment), rounding, one send,
 //!   and an unknown outcome resolved by looking the order up, never by
@@ -54,4 +58,6 @@ pub mod doctor;
 pub mod explain;
 pub mod market_feed;
 pub mod orders;
+pub mod record;
+pub mod replay;
 pub mod session;

@@ -72,6 +72,7 @@ pub mod order_book;
 pub mod ports;
 pub mod preflight;
 pub mod rate_limit;
+pub mod recording;
 pub mod stream;
 pub mod stream_name;
 

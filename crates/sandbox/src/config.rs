@@ -26,6 +26,9 @@ pub struct SandboxConfig {
     pub limits: RateLimitConfig,
     /// Concurrent connections and the header-read timeout.
     pub server: ServerLimits,
+    /// Drive the market by a recording instead of the seeded walk
+    /// (`--replay DIR`).
+    pub replay: Option<crate::replay::ReplayConfig>,
 }
 
 impl SandboxConfig {
@@ -49,6 +52,7 @@ impl SandboxConfig {
             clock_offset_ms: 0,
             limits: RateLimitConfig::binance(),
             server: ServerLimits::standard(),
+            replay: None,
         }
     }
 }

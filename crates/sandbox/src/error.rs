@@ -34,6 +34,14 @@ pub enum Error {
         /// The text given.
         text: String,
     },
+    /// The recording given to `--replay` cannot be used.
+    #[error("cannot replay {}: {reason}", dir.display())]
+    Replay {
+        /// The recording directory.
+        dir: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file could not be read: the configuration file or a public key.
     #[error("cannot read {}: {source}", path.display())]
     ReadFile {

@@ -27,8 +27,9 @@ use crate::engine::{Amended, Commission, Engine, Fill, NewList, NewOrder, Order,
 use crate::error::{ApiError, Error};
 use crate::events::{AccountEvent, Event, MarketEvent};
 use crate::limits::Limiter;
-use crate::market::{Market, default_symbols};
+use crate::market::{Market, default_symbols, recorded_spec};
 use crate::params::{DECIMAL_RANGE, Params, parse_long};
+use crate::replay::Replay;
 
 /// The largest `recvWindow` Binance accepts (rest-api.md § Timing security).
 pub const MAX_RECV_WINDOW_MS: i64 = 60_000;
@@ -222,6 +223,8 @@ struct Inner {
     market_events: broadcast::Sender<MarketEvent>,
     account_events: broadcast::Sender<AccountEvent>,
     live: crate::ws::Live,
+    /// The recording driving the market (`--replay`), if any.
+    replay: Option<Mutex<Replay>>,
 }
 
 /// The exchange: cheap to clone, shared by every request.
@@ -245,12 +248,39 @@ impl Exchange {
             .clock_offset_ms
             .clamp(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS);
         let start_ms = system_ms() + offset;
-        let market = Market::new(config.seed, start_ms, default_symbols());
+        let mut replay = config.replay.clone().map(Replay::open).transpose()?;
+        let market = match &replay {
+            Some(replay) => {
+                let mut specs = default_symbols();
+                for symbol in replay.symbols() {
+                    if !specs.iter().any(|spec| spec.symbol == symbol.as_str())
+                        && let Some(spec) = recorded_spec(symbol)
+                    {
+                        specs.push(spec);
+                    }
+                }
+                Market::replaying(start_ms, specs)
+            }
+            None => Market::new(config.seed, start_ms, default_symbols()),
+        };
         let commission = Commission {
             maker: Decimal::new(1, 3),
             taker: Decimal::new(1, 3),
         };
         let mut engine = Engine::new(market, commission);
+        if let Some(replay) = replay.as_mut() {
+            // The recording's leading snapshots: the book is there before
+            // the replay clock starts. Nobody listens yet.
+            let mut ignored = Vec::new();
+            while let Some(event) = replay.next_due(start_ms) {
+                engine.apply_replay(&event, start_ms, &mut ignored);
+            }
+            // With `--start-now` the clock runs from launch; the events
+            // are applied as requests and the stream feed step the market.
+            if replay.config().start_now {
+                replay.start(start_ms);
+            }
+        }
         let (market_events, _) = broadcast::channel(4096);
         let (account_events, _) = broadcast::channel(4096);
         let mut keys = HashMap::new();
@@ -297,6 +327,7 @@ impl Exchange {
                 market_events,
                 account_events,
                 live: crate::ws::Live::default(),
+                replay: replay.map(Mutex::new),
             }),
         })
     }
@@ -416,8 +447,26 @@ impl Exchange {
     /// (publishing the trades and book changes that produced).
     pub fn advance_engine(&self) -> EngineGuard<'_> {
         let mut engine = self.engine();
-        engine.advance(self.now_ms());
+        let now = self.now_ms();
+        engine.advance(now);
+        if let Some(replay) = &self.inner.replay {
+            let mut replay = lock(replay);
+            // The replay clock starts with the first market-data subscriber,
+            // so nothing is played to nobody.
+            if !replay.is_started() && self.live().feed().ever_subscribed() {
+                replay.start(now);
+            }
+            engine.replay(&mut replay, now);
+        }
         engine
+    }
+
+    /// Recorded events applied so far (`--replay`), `None` without one.
+    pub fn replayed(&self) -> Option<u64> {
+        self.inner
+            .replay
+            .as_ref()
+            .map(|replay| lock(replay).applied())
     }
 
     /// The rate limiter.
@@ -606,6 +655,18 @@ impl EngineGuard<'_> {
     pub fn advance(&mut self, now_ms: i64) {
         let mut publisher = Publisher(self.inner);
         self.engine.advance_into(now_ms, &mut publisher);
+    }
+
+    /// Applies what the recording has due at `now_ms` (at most
+    /// [`crate::replay::MAX_BATCH`] events), publishing as it goes.
+    pub fn replay(&mut self, replay: &mut Replay, now_ms: i64) {
+        let mut publisher = Publisher(self.inner);
+        for _ in 0..crate::replay::MAX_BATCH {
+            let Some(event) = replay.next_due(now_ms) else {
+                break;
+            };
+            self.engine.apply_replay(&event, now_ms, &mut publisher);
+        }
     }
 
     /// Places an order ([`Engine::place`]).

@@ -61,6 +61,7 @@ pub mod params;
 #[cfg(test)]
 mod readme;
 pub mod reference;
+pub mod replay;
 mod serve;
 pub mod stats;
 pub mod time_unit;

@@ -2,12 +2,17 @@
 //! walk that prints one trade per symbol per second, and a synthetic order
 //! book around the walk's price.
 //!
+//! With `--replay` the walk is off: [`Market::replaying`] starts without
+//! history, and [`Market::apply_replay`] takes the recorded trades and the
+//! recorded book (snapshots and diffs) instead; the book is then what the
+//! "synthetic" liquidity serves, so orders match against it.
+//!
 //! Determinism: every random number is `mix(seed, symbol, tick, salt)`, a
 //! pure function, so the same seed gives the same prices, quantities and book
 //! at the same tick index. Tick `t >= 1` happens `t` seconds after start;
 //! ticks `-1439..=0` are a day of history, one per minute, before start.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
@@ -129,6 +134,40 @@ pub fn default_symbols() -> Vec<SymbolSpec> {
 /// percent-encoded in URLs.
 pub const UNICODE_SYMBOL: &str = "这是测试币456";
 
+/// The rules of a symbol the sandbox does not list, met in a recording
+/// (`--replay`): base and quote split at a known quote asset's name, and
+/// filters loose enough for any recorded price and quantity (steps of
+/// 0.00000001). `None` when no known quote asset ends the name. The names
+/// are leaked once per replayed symbol: specs hold `&'static str`, and a
+/// sandbox lists its symbols for its whole life.
+pub fn recorded_spec(symbol: &str) -> Option<SymbolSpec> {
+    const QUOTES: [&str; 12] = [
+        "FDUSD", "USDT", "USDC", "TUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL", "JPY", "DAI",
+    ];
+    let quote = QUOTES
+        .iter()
+        .find(|quote| symbol.len() > quote.len() && symbol.ends_with(**quote))?;
+    let base = &symbol[..symbol.len() - quote.len()];
+    let leak = |text: &str| -> &'static str { Box::leak(text.to_owned().into_boxed_str()) };
+    let d = |text: &str| text.parse::<Decimal>().expect("valid decimal literal");
+    Some(SymbolSpec {
+        symbol: leak(symbol),
+        base: leak(base),
+        quote: leak(quote),
+        start_price: d("1"),
+        tick_size: d("0.00000001"),
+        min_price: d("0.00000001"),
+        max_price: d("100000000"),
+        step_size: d("0.00000001"),
+        min_qty: d("0.00000001"),
+        max_qty: d("900000000"),
+        market_max_qty: d("90000000"),
+        min_notional: d("0.00000001"),
+        max_notional: d("900000000000"),
+        level_qty: d("1"),
+    })
+}
+
 /// A public trade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trade {
@@ -165,6 +204,64 @@ pub struct SymbolMarket {
     /// Increases whenever the book changes; REST `lastUpdateId`.
     pub update_id: u64,
     taken: HashMap<(Side, i64), Decimal>,
+    /// The recorded book, when the market is a replay.
+    replayed: Option<ReplayedBook>,
+}
+
+/// A symbol's book as a recording says it is.
+#[derive(Debug, Clone, Default)]
+struct ReplayedBook {
+    bids: BTreeMap<Decimal, Decimal>,
+    asks: BTreeMap<Decimal, Decimal>,
+    /// The recording's update ID the book is at; `None` before the first
+    /// snapshot (diffs are not applied to no book).
+    recorded_id: Option<u64>,
+    /// The last recorded trade ID applied (a reconnect's overlap repeats
+    /// some).
+    last_trade_id: Option<u64>,
+}
+
+/// What a recording tells the market (parsed by [`crate::replay`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayEvent {
+    /// A trade printed.
+    Trade {
+        /// The symbol, e.g. `BTCUSDT`.
+        symbol: String,
+        /// Its recorded ID (trade ID, or aggregate trade ID when only
+        /// `@aggTrade` was recorded).
+        id: u64,
+        /// Price.
+        price: Decimal,
+        /// Base quantity.
+        qty: Decimal,
+        /// Whether the buyer was the maker.
+        is_buyer_maker: bool,
+    },
+    /// A REST depth snapshot: the book is replaced.
+    Snapshot {
+        /// The symbol.
+        symbol: String,
+        /// `lastUpdateId`.
+        last_update_id: u64,
+        /// Bids.
+        bids: Vec<Level>,
+        /// Asks.
+        asks: Vec<Level>,
+    },
+    /// A diff-depth event: levels set (quantity 0 removes).
+    Diff {
+        /// The symbol.
+        symbol: String,
+        /// `U`.
+        first_update_id: u64,
+        /// `u`.
+        final_update_id: u64,
+        /// Changed bids.
+        bids: Vec<Level>,
+        /// Changed asks.
+        asks: Vec<Level>,
+    },
 }
 
 /// Every symbol's market.
@@ -197,6 +294,7 @@ impl Market {
                     next_trade_id: 1,
                     update_id: 1,
                     taken: HashMap::new(),
+                    replayed: None,
                 };
                 for tick in -HISTORY_TICKS + 1..=0 {
                     symbol.step(seed, tick, start_ms + tick * HISTORY_TICK_MS);
@@ -208,6 +306,122 @@ impl Market {
             seed,
             start_ms,
             symbols,
+        }
+    }
+
+    /// A market driven by a recording: no history, no walk, and empty
+    /// books until [`Market::apply_replay`] brings the recorded ones.
+    pub fn replaying(start_ms: i64, specs: Vec<SymbolSpec>) -> Market {
+        let symbols = specs
+            .into_iter()
+            .enumerate()
+            .map(|(index, spec)| {
+                let start_ticks = (spec.start_price / spec.tick_size)
+                    .trunc()
+                    .try_into()
+                    .unwrap_or(1_i64);
+                SymbolMarket {
+                    spec,
+                    index: index as u64,
+                    start_ticks,
+                    mid_ticks: start_ticks,
+                    tick: 0,
+                    trades: Vec::new(),
+                    recent: RecentBuckets::default(),
+                    next_trade_id: 1,
+                    update_id: 1,
+                    taken: HashMap::new(),
+                    replayed: Some(ReplayedBook::default()),
+                }
+            })
+            .collect();
+        Market {
+            seed: 0,
+            start_ms,
+            symbols,
+        }
+    }
+
+    /// Whether the market is a replay (no walk).
+    pub fn is_replay(&self) -> bool {
+        self.symbols
+            .first()
+            .is_some_and(|symbol| symbol.replayed.is_some())
+    }
+
+    /// Applies one recorded event at `time`: returns the symbol's index,
+    /// its update ID before, and the trade it printed, or `None` when the
+    /// event changes nothing (a symbol not listed, a trade already seen, a
+    /// diff before the book's snapshot or older than it).
+    pub fn apply_replay(
+        &mut self,
+        event: &ReplayEvent,
+        time: i64,
+    ) -> Option<(usize, u64, Option<Trade>)> {
+        let name = match event {
+            ReplayEvent::Trade { symbol, .. }
+            | ReplayEvent::Snapshot { symbol, .. }
+            | ReplayEvent::Diff { symbol, .. } => symbol,
+        };
+        let index = self.symbols.iter().position(|s| s.spec.symbol == name)?;
+        let symbol = &mut self.symbols[index];
+        let before = symbol.update_id;
+        let book = symbol.replayed.as_mut()?;
+        match event {
+            ReplayEvent::Trade {
+                id,
+                price,
+                qty,
+                is_buyer_maker,
+                ..
+            } => {
+                // Seen already (a reconnect's overlap): IDs only grow.
+                if book.last_trade_id.is_some_and(|last| *id <= last) {
+                    return None;
+                }
+                book.last_trade_id = Some(*id);
+                // The recorded ID, unless the sandbox's own trades (user
+                // orders) have taken it: then the next free one.
+                symbol.next_trade_id = symbol.next_trade_id.max(*id);
+                symbol.mid_ticks = symbol.price_to_ticks(*price);
+                let trade = symbol.push_trade(*price, *qty, time, *is_buyer_maker);
+                Some((index, before, Some(trade)))
+            }
+            ReplayEvent::Snapshot {
+                last_update_id,
+                bids,
+                asks,
+                ..
+            } => {
+                book.bids = bids.iter().copied().collect();
+                book.asks = asks.iter().copied().collect();
+                book.recorded_id = Some(*last_update_id);
+                symbol.update_id = (symbol.update_id + 1).max(*last_update_id);
+                Some((index, before, None))
+            }
+            ReplayEvent::Diff {
+                final_update_id,
+                bids,
+                asks,
+                ..
+            } => {
+                // Binance's rule: drop what the snapshot already has.
+                if book.recorded_id.is_none_or(|at| *final_update_id <= at) {
+                    return None;
+                }
+                for (side, levels) in [(&mut book.bids, bids), (&mut book.asks, asks)] {
+                    for (price, qty) in levels {
+                        if qty.is_zero() {
+                            side.remove(price);
+                        } else {
+                            side.insert(*price, *qty);
+                        }
+                    }
+                }
+                book.recorded_id = Some(*final_update_id);
+                symbol.update_id = (symbol.update_id + 1).max(*final_update_id);
+                Some((index, before, None))
+            }
         }
     }
 
@@ -267,6 +481,12 @@ impl Market {
         let Some(symbol) = self.symbols.get(index) else {
             return Vec::new();
         };
+        if let Some(book) = &symbol.replayed {
+            return match side {
+                Side::Buy => book.bids.iter().rev().map(|(p, q)| (*p, *q)).collect(),
+                Side::Sell => book.asks.iter().map(|(p, q)| (*p, *q)).collect(),
+            };
+        }
         (0..SYNTHETIC_LEVELS)
             .filter_map(|level| {
                 let price_ticks = symbol.level_ticks(side, level);
@@ -340,6 +560,21 @@ impl SymbolMarket {
 
     /// Records that `qty` of the synthetic level at `price` was taken.
     pub fn take_synthetic(&mut self, side: Side, price: Decimal, qty: Decimal) {
+        if let Some(book) = self.replayed.as_mut() {
+            // The recorded level shrinks until the recording sets it again.
+            let levels = match side {
+                Side::Buy => &mut book.bids,
+                Side::Sell => &mut book.asks,
+            };
+            if let Some(left) = levels.get_mut(&price) {
+                *left -= qty;
+                if *left <= Decimal::ZERO {
+                    levels.remove(&price);
+                }
+            }
+            self.update_id += 1;
+            return;
+        }
         let ticks = self.price_to_ticks(price);
         *self.taken.entry((side, ticks)).or_default() += qty;
         self.update_id += 1;
@@ -462,6 +697,83 @@ mod tests {
                 assert_eq!(round_to_step(*qty, symbol.spec.step_size), *qty);
             }
         }
+    }
+
+    #[test]
+    fn a_replayed_book_follows_snapshots_and_diffs_and_trades_keep_their_ids() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let mut market = Market::replaying(1_700_000_000_000, default_symbols());
+        let symbol = || "BTCUSDT".to_owned();
+        let diff = |first: u64, last: u64, bid: (&str, &str)| ReplayEvent::Diff {
+            symbol: symbol(),
+            first_update_id: first,
+            final_update_id: last,
+            bids: vec![(d(bid.0), d(bid.1))],
+            asks: vec![],
+        };
+        // No book before the first snapshot: the diff is dropped.
+        assert!(market.apply_replay(&diff(5, 6, ("99", "1")), 1).is_none());
+        let snapshot = ReplayEvent::Snapshot {
+            symbol: symbol(),
+            last_update_id: 10,
+            bids: vec![(d("100"), d("2")), (d("99"), d("3"))],
+            asks: vec![(d("101"), d("1"))],
+        };
+        let (index, _, _) = market.apply_replay(&snapshot, 2).unwrap();
+        // Older than the snapshot: dropped; newer: applied, 0 removes.
+        assert!(market.apply_replay(&diff(9, 10, ("98", "7")), 3).is_none());
+        market.apply_replay(&diff(11, 12, ("100", "0")), 4).unwrap();
+        assert_eq!(
+            market.synthetic_levels(index, Side::Buy),
+            [(d("99"), d("3"))]
+        );
+        assert_eq!(
+            market.synthetic_levels(index, Side::Sell),
+            [(d("101"), d("1"))]
+        );
+        assert_eq!(market.symbols()[index].update_id, 12);
+
+        let trade = |id: u64| ReplayEvent::Trade {
+            symbol: symbol(),
+            id,
+            price: d("100.5"),
+            qty: d("0.1"),
+            is_buyer_maker: false,
+        };
+        let (_, _, printed) = market.apply_replay(&trade(500), 5).unwrap();
+        assert_eq!(printed.map(|t| (t.id, t.price)), Some((500, d("100.5"))));
+        // A repeat (a reconnect's overlap) prints nothing.
+        assert!(market.apply_replay(&trade(500), 6).is_none());
+        // A user's trade took 501: the recorded 501 gets the next free ID.
+        let user = market.symbols[index].push_trade(d("101"), d("1"), 7, true);
+        assert_eq!(user.id, 501);
+        let (_, _, printed) = market.apply_replay(&trade(501), 8).unwrap();
+        assert_eq!(printed.map(|t| t.id), Some(502));
+        assert_eq!(market.symbols()[index].mid(), d("100.5"));
+    }
+
+    #[test]
+    fn a_recorded_symbol_the_sandbox_does_not_list_gets_loose_rules() {
+        let spec = recorded_spec("SOLFDUSD").unwrap();
+        assert_eq!(
+            (spec.symbol, spec.base, spec.quote),
+            ("SOLFDUSD", "SOL", "FDUSD")
+        );
+        assert!(recorded_spec("USDT").is_none());
+        assert!(recorded_spec("WHATEVER").is_none());
+        let mut specs = default_symbols();
+        specs.push(spec);
+        let mut market = Market::replaying(1, specs);
+        let trade = ReplayEvent::Trade {
+            symbol: "SOLFDUSD".to_owned(),
+            id: 7,
+            price: "187.123456".parse().unwrap(),
+            qty: "0.001".parse().unwrap(),
+            is_buyer_maker: true,
+        };
+        let (index, _, printed) = market.apply_replay(&trade, 2).unwrap();
+        assert_eq!(printed.map(|t| t.id), Some(7));
+        assert_eq!(market.symbols()[index].mid().to_string(), "187.123456");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod order;
 pub mod order_list;
 pub mod orders;
+pub mod record;
 pub mod sandbox;
 pub mod sign;
 pub mod stream;
@@ -37,6 +38,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Stream(args) => stream::run(&global, args),
         Command::Book(args) => book::run(&global, args),
         Command::UserStream(args) => stream::run_user_stream(&global, args),
+        Command::Record(args) => record::run(&global, args),
+        Command::Replay(args) => record::run_replay(&global, args),
         Command::Completions(args) => completions::run(&global, args),
         Command::Explain(args) => match explain::run(&global, args) {
             Ok(status) => return status,

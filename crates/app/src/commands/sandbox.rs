@@ -39,6 +39,16 @@ use crate::printer::{Printer, written};
 ///   secret = "mySecret1"            # or public_key_file = "ed25519.pub.pem"
 ///   read_only = false
 ///
+/// `--replay DIR` drives the market by a recording of `mbx record`
+/// instead of the seeded walk: the recorded trades (same IDs, prices and
+/// quantities) and the recorded book (snapshots, then diffs), with depth,
+/// tickers and klines derived from them, over REST and every stream;
+/// orders match against the recorded book, the same way every time. The
+/// replay clock starts when the first market-data client subscribes (so
+/// nothing is missed at `--speed max`), or at launch with `--start-now`;
+/// `--loop` plays it again at the end. A recorded symbol the sandbox does
+/// not list is added with loose rules (steps of 0.00000001).
+///
 /// Ctrl-C (or SIGTERM) stops it; `--duration 30m` stops it after that long,
 /// for a CI job that must not leave a server behind. The usual session is
 /// `mbx sandbox --port 9900` in one terminal and any Binance client pointed
@@ -51,6 +61,8 @@ use crate::printer::{Printer, written};
 ///   mbx sandbox --port 0 --balances BTC=2,USDT=50000 --seed 42 --json --duration 1s
 ///
 ///   MBX_SANDBOX_API_SECRET=test-secret mbx sandbox --port 0 --api-key testKey --read-only --duration 1s
+///
+///   mbx record btcusdt@trade btcusdt@depth --out rec --sandbox --duration 3s 2>/dev/null && mbx sandbox --port 0 --replay rec --speed max --start-now --duration 2s
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct SandboxArgs {
@@ -121,6 +133,22 @@ pub struct SandboxArgs {
     /// Stop after this long, as Ctrl-C would, e.g. `30s`, `30m`, `2h`
     #[arg(long, value_name = "DURATION", value_parser = crate::commands::parse_duration)]
     duration: Option<std::time::Duration>,
+
+    /// Drive the market by this recording (`mbx record --out DIR`)
+    #[arg(long, value_name = "DIR")]
+    replay: Option<PathBuf>,
+
+    /// Replay speed: a multiple of real time (1, 10) or `max` [default: 1]
+    #[arg(long, value_name = "SPEED", requires = "replay")]
+    speed: Option<mbx_sandbox::replay::Speed>,
+
+    /// Play the recording again from the start when it ends
+    #[arg(long = "loop", requires = "replay")]
+    looped: bool,
+
+    /// Start the replay clock at launch, not at the first subscriber
+    #[arg(long, requires = "replay")]
+    start_now: bool,
 }
 
 fn parse_fault(text: &str) -> Result<mbx_sandbox::Fault, String> {
@@ -181,8 +209,29 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
         Some(path) => ConfigFile::read(path).map_err(config_error)?,
         None => ConfigFile::default(),
     };
+    let replay = args
+        .replay
+        .clone()
+        .map(|dir| mbx_sandbox::replay::ReplayConfig {
+            dir,
+            speed: args.speed.unwrap_or(mbx_sandbox::replay::Speed::Times(1)),
+            looped: args.looped,
+            start_now: args.start_now,
+        });
     let resolved = file.resolve(&overrides(args)).map_err(config_error)?;
-    let (config, lines) = (resolved.config, resolved.summary);
+    let (mut config, mut lines) = (resolved.config, resolved.summary);
+    if let Some(replay) = &replay {
+        lines.push(format!(
+            "market     replaying {} ({})",
+            replay.dir.display(),
+            if replay.start_now {
+                "started"
+            } else {
+                "starts with the first stream subscriber"
+            }
+        ));
+    }
+    config.replay = replay;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -330,6 +379,9 @@ fn start_hint(err: &mbx_sandbox::Error) -> &'static str {
         }
         mbx_sandbox::Error::BadKey { .. } => {
             "register the public key as SPKI PEM (`openssl pkey -in key.pem -pubout`), not the private key"
+        }
+        mbx_sandbox::Error::Replay { .. } => {
+            "give `--replay` the directory `mbx record --out` wrote (it holds manifest.json)"
         }
         mbx_sandbox::Error::BadBalance { .. } => {
             "write each balance as a decimal string, e.g. `balances = { BTC = \"1.5\" }` in `--config`, or `--balances BTC=1.5`"

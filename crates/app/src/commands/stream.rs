@@ -88,7 +88,7 @@ pub struct StreamArgs {
 
 /// How events are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     /// One JSON object per line.
     Json,
     /// One readable line per event.
@@ -129,43 +129,57 @@ async fn follow(ctx: &Context, args: &StreamArgs) -> Result<(), CliError> {
     let mut session = Session::new(limits, ctrl_c());
     let printer = &ctx.printer;
     let mut failed = None;
-    market_feed::follow(source.as_ref(), &args.streams, &mut session, |item| {
-        let res = match item {
-            StreamItem::Event { stream, event } => {
-                let text = match args.format {
-                    Format::Json => json_line(stream.as_deref(), &event),
-                    Format::Line => readable_line(stream.as_deref(), &event),
-                };
-                printer.line(&text)
-            }
-            // A payload with no type here (a stream Binance added): printed as it came.
-            StreamItem::Raw(raw) => {
-                if let Some(error) = &raw.error {
-                    printer.warn(&format!(
-                        "a frame did not decode ({error}); printed as received"
-                    ));
-                }
-                printer.line(&raw_line(raw.stream.as_deref(), &raw.payload))
-            }
-            StreamItem::Notice(notice) => {
-                printer.notice(&describe_notice(&notice));
-                Ok(())
-            }
-            StreamItem::Frame(frame) => printer.line(frame.text.trim_end()),
-            _ => Ok(()),
-        };
-        match res {
+    market_feed::follow(
+        source.as_ref(),
+        &args.streams,
+        &mut session,
+        |item| match print_item(printer, args.format, item) {
             Ok(()) => ControlFlow::Continue(()),
             Err(err) => {
                 failed = Some(err);
                 ControlFlow::Break(())
             }
-        }
-    })
+        },
+    )
     .await?;
     match failed {
         Some(err) => written(Err(err)),
         None => Ok(()),
+    }
+}
+
+/// Prints one market-stream item as `mbx stream` does: events and raw
+/// payloads on stdout, notices on stderr (shared with `mbx replay`, which
+/// prints a recording the same way).
+pub(crate) fn print_item(
+    printer: &Printer,
+    format: Format,
+    item: StreamItem,
+) -> std::io::Result<()> {
+    match item {
+        StreamItem::Event { stream, event } => {
+            let text = match format {
+                Format::Json => json_line(stream.as_deref(), &event),
+                Format::Line => readable_line(stream.as_deref(), &event),
+            };
+            printer.line(&text)
+        }
+        // A payload with no type here (a stream Binance added): printed as it came.
+        StreamItem::Raw(raw) => {
+            if let Some(error) = &raw.error {
+                printer.warn(&format!(
+                    "a frame did not decode ({error}); printed as received"
+                ));
+            }
+            printer.line(&raw_line(raw.stream.as_deref(), &raw.payload))
+        }
+        StreamItem::Notice(notice) => {
+            printer.notice(&describe_notice(&notice));
+            Ok(())
+        }
+        // `--raw`: Binance's frame byte for byte.
+        StreamItem::Frame(frame) => printer.line(frame.text.trim_end()),
+        _ => Ok(()),
     }
 }
 

@@ -54,7 +54,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub use self::sor::Allocation;
 use crate::error::ApiError;
 use crate::events::{AccountEvent, Event, MarketEvent, Prevention};
-use crate::market::{Level, Market, round_to_step};
+use crate::market::{Level, Market, ReplayEvent, round_to_step};
 use crate::model::{
     ExpiryReason, OrderStatus, OrderType, Side, StpMode, TimeInForce, WorkingFloor,
 };
@@ -688,6 +688,10 @@ impl Engine {
     /// all at once.
     pub fn advance_into(&mut self, now_ms: i64, sink: &mut impl Extend<Event>) {
         self.keep_history();
+        if self.market.is_replay() {
+            // A replay moves only by the recording ([`Engine::apply_replay`]).
+            return;
+        }
         let due = self.market.due_tick(now_ms);
         let from = self.market.current_tick();
         // After a long pause only the last day of ticks is simulated.
@@ -710,6 +714,32 @@ impl Engine {
             }
             sink.extend(events);
         }
+    }
+
+    /// Applies one recorded event ([`Market::apply_replay`]) at `now_ms`:
+    /// the trade it printed, resting orders the trade's price went through
+    /// filled by the house (as the walk does), triggers, and the book
+    /// change, handed to `sink`.
+    pub fn apply_replay(
+        &mut self,
+        event: &ReplayEvent,
+        now_ms: i64,
+        sink: &mut impl Extend<Event>,
+    ) {
+        let Some((index, before, trade)) = self.market.apply_replay(event, now_ms) else {
+            return;
+        };
+        let mut events = Vec::new();
+        if let Some(trade) = trade {
+            let symbol = self.market.symbols()[index].spec.symbol.to_owned();
+            events.push(Event::Market(MarketEvent::Trade { symbol, trade }));
+            if self.synthetic {
+                self.cross_resting(index, now_ms, &mut events);
+            }
+        }
+        self.sweep(index, now_ms, &mut events);
+        events.extend(self.book_event(index, before, now_ms));
+        sink.extend(events);
     }
 
     /// Places an order for `uid`: the order, its fills and the events, in

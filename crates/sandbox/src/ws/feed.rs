@@ -15,7 +15,7 @@
 //! documented local-order-book procedure) therefore reproduces the book.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -101,6 +101,8 @@ pub(crate) struct Feed {
     active: Mutex<HashMap<String, usize>>,
     running: Mutex<bool>,
     sent: AtomicU64,
+    /// Whether any stream was ever subscribed (starts a replay's clock).
+    subscribed: AtomicBool,
 }
 
 impl Default for Feed {
@@ -110,6 +112,7 @@ impl Default for Feed {
             active: Mutex::new(HashMap::new()),
             running: Mutex::new(false),
             sent: AtomicU64::new(0),
+            subscribed: AtomicBool::new(false),
         }
     }
 }
@@ -136,6 +139,7 @@ impl Feed {
 
     /// Counts a connection's interest in `name`.
     pub(crate) fn add(&self, name: &str) {
+        self.subscribed.store(true, Ordering::Relaxed);
         *lock(&self.active).entry(name.to_owned()).or_default() += 1;
     }
 
@@ -148,6 +152,11 @@ impl Feed {
                 active.remove(name);
             }
         }
+    }
+
+    /// Whether any stream was ever subscribed.
+    pub(crate) fn ever_subscribed(&self) -> bool {
+        self.subscribed.load(Ordering::Relaxed)
     }
 
     /// Frames published so far.

@@ -414,16 +414,7 @@ async fn place_with(
     // A real-money order needs a yes; without a terminal to ask on, refuse
     // before anything (not even the symbol's rules) is fetched. Connecting
     // the context sends nothing.
-    let asks = ctx.environment().is_real_money() && !args.yes && !args.test;
-    if asks && !std::io::stdin().is_terminal() {
-        return Err(CliError::usage(
-            format!(
-                "refusing to place a real-money order on {} without confirmation: there is no terminal to ask on; nothing was sent",
-                ctx.environment()
-            ),
-            Some("pass `--yes` to confirm in a script, or run it on a terminal"),
-        ));
-    }
+    let asks = must_ask(ctx, args.yes || args.test, "place a real-money order")?;
     ctx.credentials()?;
     let ws = match args.ws {
         true => Some(ctx.ws_orders(args.ws_api_url.as_deref()).await?),
@@ -552,6 +543,22 @@ fn describe(prepared: &Prepared) -> String {
         ));
     }
     text
+}
+
+/// Refuses a real-money action before anything is fetched when there is
+/// no terminal to ask on; says whether to ask.
+pub(crate) fn must_ask(ctx: &Context, yes: bool, what: &str) -> Result<bool, CliError> {
+    let asks = ctx.environment().is_real_money() && !yes;
+    if asks && !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            format!(
+                "refusing to {what} on {} without confirmation: there is no terminal to ask on; nothing was sent",
+                ctx.environment()
+            ),
+            Some("pass `--yes` to confirm in a script, or run it on a terminal"),
+        ));
+    }
+    Ok(asks)
 }
 
 /// Asks on the terminal; anything but `y` or `yes` sends nothing.

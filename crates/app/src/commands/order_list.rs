@@ -2,8 +2,6 @@
 //! sending, never sent twice), `mbx order list status|cancel` and
 //! `mbx order amend` (keep priority), over `mbx_client::orders`.
 
-use std::io::IsTerminal as _;
-
 use mbx_client::orders::{
     AmendDone, Confirmation, ListRequest, OrderRequest, PlaceError, PlacedList, PreparedList,
 };
@@ -13,7 +11,7 @@ use mbx_domain::model::{
 
 use crate::cli::GlobalArgs;
 use crate::commands::order::{
-    ORDER_COLUMNS, RoundArg, StpArg, TifArg, TypeArg, confirm, place_error_with,
+    ORDER_COLUMNS, RoundArg, StpArg, TifArg, TypeArg, confirm, must_ask, place_error_with,
 };
 use crate::context::{self, ConnectArgs, Context};
 use crate::error::CliError;
@@ -365,12 +363,36 @@ fn other(side: Side) -> Side {
     }
 }
 
-/// The list's shared flags, applied to `request`.
-fn with_common(mut request: ListRequest, common: &ListCommon) -> ListRequest {
-    request.list_client_order_id = common.list_client_id.clone();
-    request.self_trade_prevention_mode = common.stp.map(StpArg::mode);
-    request.rounding = common.round.map(RoundArg::rounding);
-    request
+/// A list of `kind` on `symbol` with the shared flags applied.
+fn list_request(
+    kind: ListKind,
+    symbol: String,
+    legs: Vec<(LegRole, OrderRequest)>,
+    common: &ListCommon,
+) -> ListRequest {
+    ListRequest {
+        kind,
+        symbol,
+        legs,
+        list_client_order_id: common.list_client_id.clone(),
+        self_trade_prevention_mode: common.stp.map(StpArg::mode),
+        rounding: common.round.map(RoundArg::rounding),
+    }
+}
+
+/// The pending orders' side (the working order's other side unless given)
+/// and quantity (the working one's unless given; none for OPO/OPOCO, whose
+/// pending orders sell or buy what the working order filled).
+fn pending_side_and_quantity(
+    side: Side,
+    pending_side: Option<SideArg>,
+    quantity: Decimal,
+    pending_quantity: Option<Decimal>,
+    opo: bool,
+) -> (Side, Option<Decimal>) {
+    let pending_side = pending_side.map_or(other(side), SideArg::side);
+    let pending_quantity = (!opo).then(|| pending_quantity.unwrap_or(quantity));
+    (pending_side, pending_quantity)
 }
 
 pub(crate) fn run_oco(global: &GlobalArgs, args: OcoArgs) -> Result<(), CliError> {
@@ -378,122 +400,95 @@ pub(crate) fn run_oco(global: &GlobalArgs, args: OcoArgs) -> Result<(), CliError
     let side = args.side.side();
     let quantity = Some(args.quantity);
     // The types have no default; clap requires them.
-    let request = ListRequest {
-        kind: ListKind::Oco,
-        legs: vec![
-            (
-                LegRole::Above,
-                args.above
-                    .request(&symbol, side, quantity, OrderType::LimitMaker),
-            ),
-            (
-                LegRole::Below,
-                args.below
-                    .request(&symbol, side, quantity, OrderType::StopLoss),
-            ),
-        ],
-        symbol,
-        list_client_order_id: None,
-        self_trade_prevention_mode: None,
-        rounding: None,
-    };
-    place(
-        global,
-        &args.connect,
-        &args.common,
-        with_common(request, &args.common),
-    )
+    let legs = vec![
+        (
+            LegRole::Above,
+            args.above
+                .request(&symbol, side, quantity, OrderType::LimitMaker),
+        ),
+        (
+            LegRole::Below,
+            args.below
+                .request(&symbol, side, quantity, OrderType::StopLoss),
+        ),
+    ];
+    let request = list_request(ListKind::Oco, symbol, legs, &args.common);
+    place(global, &args.connect, &args.common, request)
 }
 
 pub(crate) fn run_oto(global: &GlobalArgs, args: OtoArgs) -> Result<(), CliError> {
     let symbol = args.symbol.to_ascii_uppercase();
     let side = args.side.side();
-    let pending_side = args.pending_side.map_or(other(side), SideArg::side);
-    let pending_quantity = match args.opo {
-        true => None,
-        false => Some(args.pending_quantity.unwrap_or(args.quantity)),
+    let (pending_side, pending_quantity) = pending_side_and_quantity(
+        side,
+        args.pending_side,
+        args.quantity,
+        args.pending_quantity,
+        args.opo,
+    );
+    let legs = vec![
+        (
+            LegRole::Working,
+            args.working
+                .request(&symbol, side, Some(args.quantity), OrderType::Limit),
+        ),
+        (
+            LegRole::Pending,
+            args.pending
+                .request(&symbol, pending_side, pending_quantity, OrderType::Market),
+        ),
+    ];
+    let kind = if args.opo {
+        ListKind::Opo
+    } else {
+        ListKind::Oto
     };
-    let request = ListRequest {
-        kind: if args.opo {
-            ListKind::Opo
-        } else {
-            ListKind::Oto
-        },
-        legs: vec![
-            (
-                LegRole::Working,
-                args.working
-                    .request(&symbol, side, Some(args.quantity), OrderType::Limit),
-            ),
-            (
-                LegRole::Pending,
-                args.pending
-                    .request(&symbol, pending_side, pending_quantity, OrderType::Market),
-            ),
-        ],
-        symbol,
-        list_client_order_id: None,
-        self_trade_prevention_mode: None,
-        rounding: None,
-    };
-    place(
-        global,
-        &args.connect,
-        &args.common,
-        with_common(request, &args.common),
-    )
+    let request = list_request(kind, symbol, legs, &args.common);
+    place(global, &args.connect, &args.common, request)
 }
 
 pub(crate) fn run_otoco(global: &GlobalArgs, args: OtocoArgs) -> Result<(), CliError> {
     let symbol = args.symbol.to_ascii_uppercase();
     let side = args.side.side();
-    let pending_side = args.pending_side.map_or(other(side), SideArg::side);
-    let pending_quantity = match args.opo {
-        true => None,
-        false => Some(args.pending_quantity.unwrap_or(args.quantity)),
+    let (pending_side, pending_quantity) = pending_side_and_quantity(
+        side,
+        args.pending_side,
+        args.quantity,
+        args.pending_quantity,
+        args.opo,
+    );
+    let legs = vec![
+        (
+            LegRole::Working,
+            args.working
+                .request(&symbol, side, Some(args.quantity), OrderType::Limit),
+        ),
+        (
+            LegRole::PendingAbove,
+            args.pending_above.request(
+                &symbol,
+                pending_side,
+                pending_quantity,
+                OrderType::LimitMaker,
+            ),
+        ),
+        (
+            LegRole::PendingBelow,
+            args.pending_below.request(
+                &symbol,
+                pending_side,
+                pending_quantity,
+                OrderType::StopLoss,
+            ),
+        ),
+    ];
+    let kind = if args.opo {
+        ListKind::Opoco
+    } else {
+        ListKind::Otoco
     };
-    let request = ListRequest {
-        kind: if args.opo {
-            ListKind::Opoco
-        } else {
-            ListKind::Otoco
-        },
-        legs: vec![
-            (
-                LegRole::Working,
-                args.working
-                    .request(&symbol, side, Some(args.quantity), OrderType::Limit),
-            ),
-            (
-                LegRole::PendingAbove,
-                args.pending_above.request(
-                    &symbol,
-                    pending_side,
-                    pending_quantity,
-                    OrderType::LimitMaker,
-                ),
-            ),
-            (
-                LegRole::PendingBelow,
-                args.pending_below.request(
-                    &symbol,
-                    pending_side,
-                    pending_quantity,
-                    OrderType::StopLoss,
-                ),
-            ),
-        ],
-        symbol,
-        list_client_order_id: None,
-        self_trade_prevention_mode: None,
-        rounding: None,
-    };
-    place(
-        global,
-        &args.connect,
-        &args.common,
-        with_common(request, &args.common),
-    )
+    let request = list_request(kind, symbol, legs, &args.common);
+    place(global, &args.connect, &args.common, request)
 }
 
 fn place(
@@ -508,22 +503,6 @@ fn place(
         ctx.finish().await;
         res
     })
-}
-
-/// Refuses a real-money action before anything is fetched when there is
-/// no terminal to ask on; says whether to ask.
-fn must_ask(ctx: &Context, yes: bool, what: &str) -> Result<bool, CliError> {
-    let asks = ctx.environment().is_real_money() && !yes;
-    if asks && !std::io::stdin().is_terminal() {
-        return Err(CliError::usage(
-            format!(
-                "refusing to {what} on {} without confirmation: there is no terminal to ask on; nothing was sent",
-                ctx.environment()
-            ),
-            Some("pass `--yes` to confirm in a script, or run it on a terminal"),
-        ));
-    }
-    Ok(asks)
 }
 
 async fn place_with(

@@ -34,13 +34,13 @@ impl NumberText {
         }
         // u64 arithmetic where it fits: 128-bit division is a library call.
         if let Ok(mut small) = u64::try_from(mantissa) {
-            while scale > 0 && small % 10 == 0 {
+            while scale > 0 && small.is_multiple_of(10) {
                 small /= 10;
                 scale -= 1;
             }
             text.digits_u64(small, scale);
         } else {
-            while scale > 0 && mantissa % 10 == 0 {
+            while scale > 0 && mantissa.is_multiple_of(10) {
                 mantissa /= 10;
                 scale -= 1;
             }

@@ -86,7 +86,7 @@ fn small_is_on_step(value: Decimal, step: Decimal) -> Option<bool> {
     };
     let (value, step) = (widen(value)?, widen(step)?);
     // `step` is above zero, so its mantissa is not zero.
-    Some(value % step == 0)
+    Some(value.is_multiple_of(step))
 }
 
 /// Rounds `value` to at most `decimals` decimals (an asset's precision),
@@ -117,7 +117,7 @@ pub fn decimals(value: Decimal) -> u32 {
     match u64::try_from(value.mantissa().unsigned_abs()) {
         Ok(0) => 0,
         Ok(mut mantissa) => {
-            while scale > 0 && mantissa % 10 == 0 {
+            while scale > 0 && mantissa.is_multiple_of(10) {
                 mantissa /= 10;
                 scale -= 1;
             }

@@ -3,7 +3,7 @@
 //! placed, listed, queried and canceled; a leg that breaks a filter refused
 //! before sending, by name; amendments that keep the order; and a list or
 //! an amendment whose answer is lost (the sandbox's `lost-answer` fault),
-//! reported once and made once.
+//! reported once and made once; an amendment over the WebSocket API.
 // See: issue "Trading, safely"
 
 use std::time::Duration;
@@ -493,6 +493,75 @@ fn an_amendment_whose_answer_is_lost_is_found_and_made_once() {
     let amendments = json(&out);
     assert_eq!(amendments.as_array().unwrap().len(), 1, "{amendments}");
     assert_eq!(amendments[0]["newClientOrderId"], new_id.as_str());
+}
+
+#[test]
+fn an_amendment_over_the_web_socket_api_keeps_the_order() {
+    let running = Running::demo();
+    let out = mbx_order(
+        &running,
+        &[
+            "order",
+            "buy",
+            "BTCUSDT",
+            "0.002",
+            "--price",
+            "50000",
+            "--client-id",
+            "e2e-ws-amend-1",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let order_id = json(&out)["order"]["orderId"].as_u64().unwrap();
+    let out = mbx_order(
+        &running,
+        &[
+            "order",
+            "amend",
+            "BTCUSDT",
+            "--client-id",
+            "e2e-ws-amend-1",
+            "--quantity",
+            "0.0015",
+            "--ws",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let amended = json(&out);
+    assert_eq!(amended["outcome"], "amended");
+    assert_eq!(amended["confirmation"], "answered");
+    let order = &amended["amendment"]["amendedOrder"];
+    assert_eq!(order["orderId"].as_u64(), Some(order_id), "same order");
+    assert_eq!(order["qty"], "0.00150000");
+    assert_eq!(order["origClientOrderId"], "e2e-ws-amend-1");
+    let log = running.log();
+    let over_ws = log
+        .iter()
+        .filter(|entry| entry.1 == "/ws-api/v3/order.amend.keepPriority")
+        .count();
+    assert_eq!(over_ws, 1, "sent once over the WebSocket API: {log:?}");
+    assert_eq!(
+        requests(&running, "PUT", "/api/v3/order/amend/keepPriority"),
+        0,
+        "nothing over REST"
+    );
+    let out = mbx_order(
+        &running,
+        &[
+            "order",
+            "status",
+            "BTCUSDT",
+            "--id",
+            &order_id.to_string(),
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let status = json(&out);
+    assert_eq!(status[0]["origQty"], "0.00150000");
+    assert_eq!(status[0]["status"], "NEW");
 }
 
 #[test]

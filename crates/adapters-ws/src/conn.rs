@@ -116,12 +116,21 @@ pub(crate) fn check_url(url: &str) -> Result<Uri, Error> {
     })
 }
 
+/// Bytes read from the socket at a time (see [`connect`]).
+const READ_BUFFER_BYTES: usize = 16 * 1024;
+
 pub(crate) async fn connect(url: &str) -> Result<Socket, Error> {
     // tungstenite does not follow redirects; `error::connect` turns one
     // into `Error::Redirected` so nothing is sent to the new location.
-    let (socket, _response) = tokio_tungstenite::connect_async(url)
-        .await
-        .map_err(|source| crate::error::connect(url, source))?;
+    // tungstenite zeroes its whole read buffer before every read, even one
+    // that finds nothing; its default 128 KiB made each wake-up of a
+    // connection a 128 KiB `memset`. Larger messages are read in parts.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES);
+    let (socket, _response) =
+        tokio_tungstenite::connect_async_with_config(url, Some(config), false)
+            .await
+            .map_err(|source| crate::error::connect(url, source))?;
     Ok(socket)
 }
 

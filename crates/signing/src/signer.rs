@@ -112,6 +112,11 @@ impl Signature {
             Repr::Base64(text) => text,
         }
     }
+
+    /// Whether the text is hex digits, which are sent as they are.
+    pub(crate) fn is_hex(&self) -> bool {
+        matches!(self.repr, Repr::Hex(_))
+    }
 }
 
 impl fmt::Display for Signature {

@@ -353,6 +353,15 @@ pub(crate) struct AmendArgs {
     /// Do not ask for confirmation on production.
     #[arg(long, short = 'y')]
     yes: bool,
+
+    /// Send over a WebSocket API session (`order.amend.keepPriority`)
+    /// instead of REST.
+    #[arg(long)]
+    ws: bool,
+
+    /// With `--ws`: the WebSocket API URL, when it cannot be derived.
+    #[arg(long, value_name = "URL", requires = "ws")]
+    ws_api_url: Option<String>,
 }
 
 /// The other side.
@@ -747,9 +756,13 @@ pub(crate) fn run_amend(global: &GlobalArgs, args: AmendArgs) -> Result<(), CliE
             if asks {
                 confirm(&what, &ctx.environment().to_string())?;
             }
+            let ws = match args.ws {
+                true => Some(ctx.ws_orders(args.ws_api_url.as_deref()).await?),
+                false => None,
+            };
             ctx.printer.notice(&format!("amending: {what}"));
             let done = ctx
-                .trading(None)
+                .trading(ws)
                 .amend(&symbol, &order, args.quantity)
                 .await
                 .map_err(|err| amend_error(err, &symbol))?;

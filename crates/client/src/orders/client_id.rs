@@ -13,8 +13,8 @@ use mbx_domain::Error;
 /// The longest id Binance takes.
 const MAX_LEN: usize = 36;
 
-/// `mbx-` and 20 letters and digits drawn from 128 unpredictable bits, so
-/// two orders never share one by chance.
+/// `mbx-` and 20 letters and digits drawn from 128 unpredictable bits (two
+/// 64-bit draws), so two orders never share one by chance.
 ///
 /// The bits come from the standard library's randomly keyed SipHash
 /// (`RandomState`, keyed from the operating system's randomness) over the
@@ -40,12 +40,17 @@ pub fn generate() -> String {
         hasher.write_u32(process);
         hasher.finish()
     };
-    let mut bits = (u128::from(draw(1)) << 64) | u128::from(draw(2));
     let mut id = String::with_capacity(24);
     id.push_str("mbx-");
-    for _ in 0..20 {
-        id.push(char::from(ALPHABET[(bits % 62) as usize]));
-        bits /= 62;
+    // Ten letters from each 64-bit draw (62^10 < 2^64): 64-bit division by
+    // a constant is a multiplication, where the 128-bit division this used
+    // was a library call per letter, the largest cost left in the id.
+    for lane in [1, 2] {
+        let mut bits = draw(lane);
+        for _ in 0..10 {
+            id.push(char::from(ALPHABET[(bits % 62) as usize]));
+            bits /= 62;
+        }
     }
     id
 }

@@ -11,6 +11,7 @@ mod exchange;
 mod market;
 mod order;
 mod order_list;
+mod text;
 
 pub use account::{Account, ApiRestrictions, Balance, CommissionRates};
 pub use exchange::{

@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 
 use super::{
-    Check, Context, Field, FilterFailure, OpenOrderCounts, Report, Rounding, Rule, Unchecked,
-    decimals, filters, is_on_step, quantity_step, round_to_decimals, round_to_step,
+    Check, Context, Field, FilterFailure, FilterList, OpenOrderCounts, Report, Rounding, Rule,
+    Unchecked, decimals, filters, is_on_step, quantity_step, round_to_decimals, round_to_step,
 };
 use crate::model::{
     AssetFilter, ExchangeFilter, NewOrder, OrderType, Side, SymbolFilter, SymbolInfo, SymbolStatus,
@@ -39,10 +39,10 @@ struct Checker<'a> {
     symbol: &'a SymbolInfo,
     order: &'a NewOrder,
     context: &'a Context,
-    /// Walked by index (`let filter = self.filters[index]`), so that a check
-    /// records failures while it walks them without copying the list: the
-    /// copies were an allocation per check per order.
-    filters: Vec<&'a SymbolFilter>,
+    /// Walked by index (`let filter = self.filters.at(index)`), so that a
+    /// check records failures while it walks them without copying the
+    /// list: the copies were an allocation per check per order.
+    filters: FilterList<'a>,
     report: Report,
 }
 
@@ -305,7 +305,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn decimal_fields(&self) -> Vec<(Field, Decimal)> {
+    /// The decimal fields the order sends, by value (no list is built: this
+    /// runs several times per order).
+    fn decimal_fields(&self) -> impl Iterator<Item = (Field, Decimal)> + use<> {
         let order = self.order;
         [
             (Field::Price, order.price),
@@ -316,7 +318,6 @@ impl<'a> Checker<'a> {
         ]
         .into_iter()
         .filter_map(|(field, value)| Some((field, value?)))
-        .collect()
     }
 
     fn precision(&mut self) {
@@ -358,14 +359,11 @@ impl<'a> Checker<'a> {
         step: Decimal,
     ) {
         let max_on = max > Decimal::ZERO;
-        let lowest = round_to_step(min, step, Rounding::Up);
-        let highest = if max_on {
-            round_to_step(max, step, Rounding::Down)
-        } else {
-            None
-        };
         let inside = |candidate: &Decimal| *candidate >= min && (!max_on || *candidate <= max);
+        // The suggestions are computed only for a failure: a passing order
+        // pays for the comparisons and the grid check alone.
         if value < min {
+            let lowest = round_to_step(min, step, Rounding::Up);
             let suggestions = lowest.filter(inside).into_iter().collect();
             self.fail(
                 check,
@@ -375,6 +373,7 @@ impl<'a> Checker<'a> {
                 suggestions,
             );
         } else if max_on && value > max {
+            let highest = round_to_step(max, step, Rounding::Down);
             let suggestions = highest.filter(inside).into_iter().collect();
             self.fail(
                 check,
@@ -405,7 +404,7 @@ impl<'a> Checker<'a> {
             (Field::StopPrice, self.order.stop_price),
         ];
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             if let SymbolFilter::PriceFilter {
                 min_price,
                 max_price,
@@ -433,7 +432,7 @@ impl<'a> Checker<'a> {
             return;
         };
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             let (check, down, up, mins) = match *filter {
                 SymbolFilter::PercentPrice {
                     multiplier_up,
@@ -544,7 +543,7 @@ impl<'a> Checker<'a> {
     fn lot_size(&mut self) {
         let order = self.order;
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             match *filter {
                 SymbolFilter::LotSize {
                     min_qty,
@@ -644,7 +643,7 @@ impl<'a> Checker<'a> {
             return;
         }
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             let (check, min, max, mins) = match *filter {
                 SymbolFilter::MinNotional {
                     min_notional,
@@ -711,7 +710,6 @@ impl<'a> Checker<'a> {
 
     fn field_value(&self, field: Field) -> Option<Decimal> {
         self.decimal_fields()
-            .into_iter()
             .find_map(|(known, value)| (known == field).then_some(value))
     }
 
@@ -770,7 +768,7 @@ impl<'a> Checker<'a> {
             return;
         }
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             let SymbolFilter::IcebergParts { limit } = *filter else {
                 continue;
             };
@@ -821,7 +819,7 @@ impl<'a> Checker<'a> {
                 )
         );
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             let SymbolFilter::TrailingDelta {
                 min_trailing_above_delta,
                 max_trailing_above_delta,
@@ -865,7 +863,7 @@ impl<'a> Checker<'a> {
         let iceberg = order.iceberg_qty.is_some_and(|qty| qty > Decimal::ZERO);
         let mut limits: Vec<(Check, u32, CountOf)> = Vec::new();
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             match *filter {
                 SymbolFilter::MaxNumOrders { max_num_orders } => {
                     limits.push((Check::MaxNumOrders, max_num_orders, |c| c.symbol_orders));
@@ -943,7 +941,7 @@ impl<'a> Checker<'a> {
             return;
         }
         for index in 0..self.filters.len() {
-            let filter = self.filters[index];
+            let filter = self.filters.at(index);
             let SymbolFilter::MaxPosition { max_position } = *filter else {
                 continue;
             };

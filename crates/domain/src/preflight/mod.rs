@@ -366,31 +366,66 @@ pub fn round_quantity(
 
 /// The symbol's filters with the account's `myFilters` replacing those of
 /// the same type.
-fn filters<'a>(symbol: &'a SymbolInfo, mine: Option<&'a MyFilters>) -> Vec<&'a SymbolFilter> {
+fn filters<'a>(symbol: &'a SymbolInfo, mine: Option<&'a MyFilters>) -> FilterList<'a> {
     let own: &[SymbolFilter] = mine.map(|m| m.symbol_filters.as_slice()).unwrap_or(&[]);
+    if own.is_empty() {
+        // The common case borrows the symbol's list: no copy per order.
+        return FilterList::Symbol(&symbol.filters);
+    }
     let replaced = |filter: &SymbolFilter| {
         own.iter()
             .any(|mine| mem::discriminant(mine) == mem::discriminant(filter))
     };
-    symbol
-        .filters
-        .iter()
-        .filter(|filter| !replaced(filter))
-        .chain(own)
-        .collect()
+    FilterList::Merged(
+        symbol
+            .filters
+            .iter()
+            .filter(|filter| !replaced(filter))
+            .chain(own)
+            .collect(),
+    )
+}
+
+/// The filters an order is checked against, walked by index.
+enum FilterList<'a> {
+    /// The symbol's own filters (no `myFilters` for this symbol).
+    Symbol(&'a [SymbolFilter]),
+    /// The symbol's filters with the account's replacing theirs.
+    Merged(Vec<&'a SymbolFilter>),
+}
+
+impl<'a> FilterList<'a> {
+    fn len(&self) -> usize {
+        match self {
+            FilterList::Symbol(filters) => filters.len(),
+            FilterList::Merged(filters) => filters.len(),
+        }
+    }
+
+    /// The filter at `index` (below [`FilterList::len`]).
+    fn at(&self, index: usize) -> &'a SymbolFilter {
+        match self {
+            FilterList::Symbol(filters) => &filters[index],
+            FilterList::Merged(filters) => filters[index],
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a SymbolFilter> + '_ {
+        (0..self.len()).map(|index| self.at(index))
+    }
 }
 
 /// The quantity grid: `LOT_SIZE`'s step, or for MARKET orders
 /// `MARKET_LOT_SIZE`'s when it is a coarser multiple of it.
-fn quantity_step(filters: &[&SymbolFilter], order_type: OrderType) -> Decimal {
+fn quantity_step(filters: &FilterList<'_>, order_type: OrderType) -> Decimal {
     let mut step = Decimal::ZERO;
-    for filter in filters {
+    for filter in filters.iter() {
         if let SymbolFilter::LotSize { step_size, .. } = filter {
             step = *step_size;
         }
     }
     if order_type == OrderType::Market {
-        for filter in filters {
+        for filter in filters.iter() {
             if let SymbolFilter::MarketLotSize { step_size, .. } = filter
                 && *step_size > step
                 && is_on_step(*step_size, step)

@@ -21,10 +21,19 @@ use tokio::time::Instant;
 
 use super::{MAX_MESSAGE_BYTES, WsTiming};
 
+/// Bytes read from the socket at a time. tungstenite zeroes this much of
+/// its buffer before every read, even one that finds nothing (its default
+/// is 128 KiB): with the default, every wake-up of a session (an event to
+/// forward, a timer) cost a 128 KiB `memset`, the largest user-space cost
+/// the profile of a loopback order showed (benches/orders.rs). Requests are
+/// small; a larger message is still read whole, in several reads.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 /// The upgrade with the sandbox's size caps on incoming messages and frames.
 pub(crate) fn capped(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
 }
 
 /// What a read from the client gave.

@@ -46,6 +46,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use crate::market_feed::Silence;
 use crate::session::{Session, Wake};
 
 /// The largest snapshot Binance serves (`limit=5000`, weight 250).
@@ -194,7 +195,10 @@ pub fn depth_stream(symbol: &str) -> String {
 /// one is an error, where its stream would only be silent). Snapshots
 /// come from `market` (`GET /api/v3/depth`); a failed one is
 /// retried with backoff when the error is retryable, and ends the feed
-/// with that error otherwise (an unknown symbol, for one).
+/// with that error otherwise (an unknown symbol, for one). A depth stream
+/// silent for twice its documented interval (at least 5 s) yields a
+/// [`Notice::Silent`], once per silence,
+/// as [`market_feed::follow`](crate::market_feed::follow) does.
 ///
 /// ```no_run
 /// use std::ops::ControlFlow;
@@ -235,6 +239,8 @@ pub async fn follow(
     let names: Vec<String> = symbols.iter().map(|symbol| depth_stream(symbol)).collect();
     let mut feed = streams.subscribe(&names).await?;
     let mut driver = Driver::new(symbols, options, sink);
+    // As for `mbx stream`: a depth stream silent for long is said once.
+    let mut silence = Silence::new(&names, Instant::now());
     let mut fetches: FuturesUnordered<Fetch<'_>> = FuturesUnordered::new();
     let now = Instant::now();
     let mut next_check = options.check_every.map(|every| now + every);
@@ -243,20 +249,34 @@ pub async fn follow(
         Emit::EveryUpdate => None,
     };
     while !driver.stopped {
-        let timer = match (next_check, next_emit) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let timer = [next_check, next_emit, silence.next_due()]
+            .into_iter()
+            .flatten()
+            .min();
         let wake = tokio::select! {
             Some(fetched) = fetches.next(), if !fetches.is_empty() => Step::Fetched(fetched),
             wake = session.wait(&mut feed, timer) => Step::Wake(wake),
         };
         match wake {
             Step::Fetched(fetched) => driver.on_fetched(fetched, session)?,
-            Step::Wake(Wake::Item(Some(item))) => driver.on_item(item, session),
+            Step::Wake(Wake::Item(Some(item))) => {
+                let stream = match &item {
+                    StreamItem::Event { stream, .. } => Some(stream.as_deref()),
+                    StreamItem::Raw(raw) => Some(raw.stream.as_deref()),
+                    StreamItem::Frame(frame) => Some(frame.stream.as_deref()),
+                    _ => None,
+                };
+                if let Some(stream) = stream {
+                    silence.heard(stream, Instant::now());
+                }
+                driver.on_item(item, session);
+            }
             Step::Wake(Wake::Item(None) | Wake::Done) => break,
             Step::Wake(Wake::Timer) => {
                 let now = Instant::now();
+                for notice in silence.due(now) {
+                    driver.notice(BookNotice::Stream(notice));
+                }
                 if let Some(at) = next_check.filter(|at| *at <= now) {
                     driver.start_checks();
                     next_check = options.check_every.map(|every| at.max(now) + every);
@@ -1140,6 +1160,37 @@ mod tests {
             // The first view on the clock is of the whole book so far: no view per diff.
             assert_eq!(h.updates().len(), 1);
             assert_eq!(h.updates()[0].last_update_id, 103);
+        })
+        .await;
+        assert!(res.is_none(), "{res:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_depth_stream_is_said_once() {
+        let res = with_driver(vec![Ok(book_100())], no_checks(), |mut h| async move {
+            h.send(diff(101, 101, &[], &[]));
+            h.update(101).await;
+            let silent = |item: &BookItem| {
+                matches!(
+                    item,
+                    BookItem::Notice(BookNotice::Stream(Notice::Silent { .. }))
+                )
+            };
+            // Paused time: the driver's timer fires as soon as all wait.
+            let item = tokio::time::timeout(Duration::from_secs(3600), h.until(silent))
+                .await
+                .expect("a silence notice");
+            match item {
+                BookItem::Notice(BookNotice::Stream(Notice::Silent { stream, .. })) => {
+                    assert_eq!(stream, "btcusdt@depth@100ms");
+                }
+                other => panic!("{other:?}"),
+            }
+            // Once per silence; a new diff ends it and the book goes on.
+            let again = tokio::time::timeout(Duration::from_secs(3600), h.until(silent)).await;
+            assert!(again.is_err(), "said twice: {again:?}");
+            h.send(diff(102, 102, &[], &[]));
+            h.update(102).await;
         })
         .await;
         assert!(res.is_none(), "{res:?}");

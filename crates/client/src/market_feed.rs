@@ -74,16 +74,16 @@ pub async fn check_streams(
 
 /// A silence worth a notice: twice the documented interval, and never
 /// less than this (a quiet market sends less than its interval).
-const MIN_SILENCE: Duration = Duration::from_secs(5);
+pub(crate) const MIN_SILENCE: Duration = Duration::from_secs(5);
 
 /// When each interval-paced stream was last heard of.
-struct Silence {
+pub(crate) struct Silence {
     /// Stream name → (threshold, last heard, already said).
     streams: HashMap<String, (Duration, Duration, Instant, bool)>,
 }
 
 impl Silence {
-    fn new(streams: &[String], now: Instant) -> Silence {
+    pub(crate) fn new(streams: &[String], now: Instant) -> Silence {
         let streams = streams
             .iter()
             .filter_map(|name| {
@@ -95,7 +95,7 @@ impl Silence {
         Silence { streams }
     }
 
-    fn heard(&mut self, stream: Option<&str>, now: Instant) {
+    pub(crate) fn heard(&mut self, stream: Option<&str>, now: Instant) {
         match stream {
             Some(stream) => {
                 if let Some(entry) = self.streams.get_mut(stream) {
@@ -115,7 +115,7 @@ impl Silence {
     }
 
     /// When the next notice may be due.
-    fn next_due(&self) -> Option<Instant> {
+    pub(crate) fn next_due(&self) -> Option<Instant> {
         self.streams
             .values()
             .filter(|entry| !entry.3)
@@ -124,7 +124,7 @@ impl Silence {
     }
 
     /// The notices due now, each once per silence.
-    fn due(&mut self, now: Instant) -> Vec<Notice> {
+    pub(crate) fn due(&mut self, now: Instant) -> Vec<Notice> {
         let mut notices = Vec::new();
         for (name, (threshold, every, last, said)) in &mut self.streams {
             if !*said && now >= *last + *threshold {

@@ -181,12 +181,25 @@ async fn follow(ctx: &Context, args: &BookArgs) -> Result<(), CliError> {
         return written(Err(err));
     }
     if output == Output::Snapshot && !shown {
-        return Err(CliError::from(mbx_domain::Error::invalid(format!(
-            "the book of {} was not synced before the end",
-            args.symbol
-        ))));
+        return Err(not_synced(&args.symbol, args.duration));
     }
     Ok(())
+}
+
+/// `--json` ended (`--duration` or Ctrl-C) before the book was live: the
+/// market data did not arrive in time, a network failure (exit 3, worth
+/// retrying), not a usage error.
+fn not_synced(symbol: &str, duration: Option<Duration>) -> CliError {
+    let within = duration.map_or_else(String::new, |duration| {
+        format!(" within --duration {} ms", duration.as_millis())
+    });
+    let error = mbx_domain::Error::Transport {
+        endpoint: format!("WS {}@depth", symbol.to_ascii_lowercase()),
+        cause: mbx_domain::Cause::new(format!("the book of {symbol} did not sync{within}")),
+    };
+    CliError::from(error).with_hint(
+        "the diff-depth stream or the depth snapshot (`GET /api/v3/depth`) did not arrive in time: give it a longer --duration, or check the stream URL (--stream-url) and the network",
+    )
 }
 
 /// A notice as one line for stderr; `None` for the routine ones.
@@ -309,6 +322,25 @@ mod tests {
     use mbx_domain::model::Level;
 
     use super::*;
+
+    #[test]
+    fn a_book_not_synced_in_time_is_a_network_error_with_a_hint() {
+        let err = not_synced("BTCUSDT", Some(Duration::from_secs(2)));
+        let json: serde_json::Value = serde_json::from_str(&err.to_json()).unwrap();
+        assert_eq!(json["category"], "network");
+        assert_eq!(json["retryable"], true);
+        let msg = json["msg"].as_str().unwrap();
+        assert!(msg.contains("btcusdt@depth"), "{msg}");
+        assert!(
+            msg.contains("did not sync within --duration 2000 ms"),
+            "{msg}"
+        );
+        assert!(
+            json["hint"].as_str().unwrap().contains("--duration"),
+            "{json}"
+        );
+        assert_eq!(err.exit_status(), crate::exit::ExitStatus::Network);
+    }
 
     #[test]
     fn the_view_puts_bids_and_asks_side_by_side() {

@@ -240,6 +240,13 @@ impl OrderBook {
     }
 
     fn check_not_crossed(&self) -> Result<(), Desync> {
+        // Both sides keyed (the common case): their keys are the prices in
+        // the same units, so an uncrossed book needs no decimal comparison.
+        if let (Some(bid), Some(ask)) = (self.bids.best_units(), self.asks.best_units())
+            && bid < ask
+        {
+            return Ok(());
+        }
         match (self.bids.best(), self.asks.best()) {
             (Some(bid), Some(ask)) if bid.price >= ask.price => Err(Desync::Crossed {
                 best_bid: bid.price,

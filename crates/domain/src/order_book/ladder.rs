@@ -120,6 +120,19 @@ impl Ladder {
         self.iter().next()
     }
 
+    /// The best price in units of 10⁻⁸ when the side is keyed (`None`
+    /// when empty or wide): the crossed-book check after every diff compares
+    /// these instead of looking the levels up and comparing decimals.
+    pub(super) fn best_units(&self) -> Option<u64> {
+        match &self.store {
+            Store::Keyed { keys, .. } => keys.last().map(|&key| match self.side {
+                BookSide::Bid => key,
+                BookSide::Ask => u64::MAX - key,
+            }),
+            Store::Wide { .. } => None,
+        }
+    }
+
     /// Sets one level: removes it at quantity zero, ignores a zero for a
     /// price the side does not have, inserts or overwrites otherwise.
     pub(super) fn set(&mut self, level: &Level) -> Result<(), Desync> {

@@ -27,17 +27,8 @@ const TABLE_PATH: &str = "crates/domain/src/endpoints/table.rs";
 
 /// Runs the task with the arguments after `endpoints`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let mut docs = None;
-    let mut check = false;
-    for arg in args {
-        match arg.as_str() {
-            "--check" => check = true,
-            other if docs.is_none() => docs = Some(other.to_owned()),
-            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
-        }
-    }
-    let docs = docs.ok_or_else(|| format!("missing DOCS_DIR\n\n{USAGE}"))?;
-    let docs = Path::new(&docs);
+    let (docs, check) = crate::docs_table::parse_args(args, USAGE)?;
+    let docs = docs.as_path();
     let read = |name: &str| {
         fs::read_to_string(docs.join(name))
             .map_err(|err| format!("cannot read {}: {err}", docs.join(name).display()))
@@ -49,30 +40,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         .and_then(|text| docs_commit(&text))
         .unwrap_or_else(|| "unknown".to_owned());
     let text = render(&rest, &ws, &commit);
-    let target = root.join(TABLE_PATH);
-    if check {
-        let committed = fs::read_to_string(&target).unwrap_or_default();
-        if committed != text {
-            return Err(format!(
-                "{TABLE_PATH} is not what the docs in {} give; run `cargo xtask endpoints {}` and commit the result",
-                docs.display(),
-                docs.display()
-            ));
-        }
-        eprintln!(
-            "xtask endpoints: {TABLE_PATH} is up to date ({} REST endpoints, {} WebSocket API methods)",
-            rest.len(),
-            ws.len()
-        );
-        return Ok(());
-    }
-    fs::write(&target, text).map_err(|err| format!("cannot write {TABLE_PATH}: {err}"))?;
-    eprintln!(
-        "xtask endpoints: wrote {TABLE_PATH} ({} REST endpoints, {} WebSocket API methods)",
+    let summary = format!(
+        "{} REST endpoints, {} WebSocket API methods",
         rest.len(),
         ws.len()
     );
-    Ok(())
+    crate::docs_table::write_or_check(root, "endpoints", TABLE_PATH, docs, &text, check, &summary)
 }
 
 /// Usage of this task, for errors.

@@ -8,6 +8,7 @@
 //! library crates with warnings denied, and `tidy`.
 
 mod compat;
+mod docs_table;
 mod endpoints;
 mod man;
 mod streams;

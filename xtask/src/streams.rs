@@ -16,17 +16,9 @@ const TABLE_PATH: &str = "crates/domain/src/stream_name/documented.rs";
 
 /// Runs the task with the arguments after `streams`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let mut docs = None;
-    let mut check = false;
-    for arg in args {
-        match arg.as_str() {
-            "--check" => check = true,
-            other if docs.is_none() => docs = Some(other.to_owned()),
-            other => return Err(format!("unexpected argument `{other}`")),
-        }
-    }
-    let docs = docs.ok_or("missing DOCS_DIR: cargo xtask streams DOCS_DIR [--check]")?;
-    let docs = Path::new(&docs);
+    let (docs, check) =
+        crate::docs_table::parse_args(args, "cargo xtask streams DOCS_DIR [--check]")?;
+    let docs = docs.as_path();
     let path = docs.join("web-socket-streams.md");
     let text = fs::read_to_string(&path)
         .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
@@ -39,24 +31,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         return Err("no `**Stream Name**` line in web-socket-streams.md".to_owned());
     }
     let rendered = render(&rows, &commit);
-    let target = root.join(TABLE_PATH);
-    if check {
-        let committed = fs::read_to_string(&target).unwrap_or_default();
-        if committed != rendered {
-            return Err(format!(
-                "{TABLE_PATH} is not what the docs give; run `cargo xtask streams {}` and commit it",
-                docs.display()
-            ));
-        }
-        eprintln!(
-            "xtask streams: {TABLE_PATH} is up to date ({} names)",
-            rows.len()
-        );
-        return Ok(());
-    }
-    fs::write(&target, rendered).map_err(|err| format!("cannot write {TABLE_PATH}: {err}"))?;
-    eprintln!("xtask streams: wrote {TABLE_PATH} ({} names)", rows.len());
-    Ok(())
+    let summary = format!("{} names", rows.len());
+    crate::docs_table::write_or_check(
+        root, "streams", TABLE_PATH, docs, &rendered, check, &summary,
+    )
 }
 
 /// `(section heading, name pattern)` for every documented stream name.

@@ -366,6 +366,12 @@ pub mod book {
             .collect();
         let naive: Vec<(String, String)> = strings.bids.into_iter().rev().collect();
         assert_eq!(ours, naive);
+        let ours: Vec<(String, String)> = book
+            .asks()
+            .map(|level| (level.price.to_string(), level.quantity.to_string()))
+            .collect();
+        let naive: Vec<(String, String)> = strings.asks.into_iter().collect();
+        assert_eq!(ours, naive);
         assert_eq!(book.asks().len(), decimals.asks.len());
         assert_eq!(
             book.best_ask().map(|level| level.price),

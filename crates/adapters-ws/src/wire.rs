@@ -2675,6 +2675,21 @@ mod tests {
             same_outcome(&level)?;
         }
 
+        /// Decimals in and around Binance's layout (1 to 7 integer digits,
+        /// 8 decimals), which the scanner reads with word loads, never
+        /// differ from `dec`, scale included.
+        #[test]
+        fn binance_layout_decimals_agree_with_dec(text in "-?[0-9]{0,9}\\.?[0-9]{6,10}[0-9a.\\-]?") {
+            let level = format!(r#"{{"lastUpdateId":1,"bids":[["{text}","{text}"]],"asks":[]}}"#);
+            if let Some(book) = fast::partial_depth_levels(&level) {
+                let expected = dec("p", &text).unwrap();
+                for got in [book.bids[0].price, book.bids[0].quantity] {
+                    prop_assert_eq!((got, got.scale(), got.to_string()), (expected, expected.scale(), expected.to_string()));
+                }
+            }
+            same_outcome(&level)?;
+        }
+
         #[test]
         fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
             let text = String::from_utf8_lossy(&bytes);
@@ -2773,7 +2788,7 @@ mod tests {
         /// accepts what they reject.
         #[test]
         fn typed_path_agrees_with_wire_path(
-            idx in 0usize..10,
+            idx in 0usize..11,
             at in any::<prop::sample::Index>(),
             byte in prop_oneof![Just(b'"'), Just(b'\\'), Just(b' '), Just(b'0'), Just(b'-'), Just(b'.'), Just(b'e'), Just(b'}'), Just(b']'), Just(b','), any::<u8>()],
             edit in 0u8..4,
@@ -2790,6 +2805,8 @@ mod tests {
                 r#"{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[],"a":[["1.5","2"],["1.6","0.00"]]}"#.to_owned(),
                 TRADE.to_owned(),
                 combined(r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","a":2,"p":"98234.51000000","q":"0.00512000","f":3,"l":4,"T":5,"m":true,"M":true}"#),
+                // Binance's layout, which the word-at-a-time readers take.
+                combined(r#"{"e":"depthUpdate","E":1732550400123,"s":"BTCUSDT","U":61234567890,"u":61234567912,"b":[["98234.51000000","0.00512000"],["7.50000000","1234567.00000001"]],"a":[["98234.52000000","0.00000000"]]}"#),
             ];
             let mut bytes = samples[idx].as_bytes().to_vec();
             let at = at.index(bytes.len());

@@ -63,6 +63,8 @@ pub(super) fn agg_trade_domain(text: &str) -> Option<domain::AggTrade> {
     })
 }
 
+// Inlined into each caller so the decimal reader inlines too.
+#[inline(always)]
 fn agg_trade_fields<'a, D>(
     text: &'a str,
     value: impl Fn(&mut Cursor<'a>) -> Option<D>,
@@ -129,6 +131,7 @@ pub(super) fn trade_domain(text: &str) -> Option<domain::Trade> {
     })
 }
 
+#[inline(always)]
 fn trade_fields<'a, D>(
     text: &'a str,
     value: impl Fn(&mut Cursor<'a>) -> Option<D>,
@@ -304,6 +307,7 @@ impl<'a> Cursor<'a> {
         &self.text.as_bytes()[self.pos..]
     }
 
+    #[inline(always)]
     fn literal(&mut self, literal: &str) -> Option<()> {
         self.rest().starts_with(literal.as_bytes()).then(|| {
             self.pos += literal.len();
@@ -311,14 +315,29 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string with no escapes and no control characters, without its quotes.
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
             return None;
         }
-        let len = rest[1..]
-            .iter()
-            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+        let body = &rest[1..];
+        // Eight bytes at a time (symbols and stream names are 6 to 30
+        // bytes), the tail byte by byte.
+        let mut len = 0;
+        while let Some(chunk) = body.get(len..len + 8) {
+            let found = special_bytes(u64::from_le_bytes(chunk.try_into().ok()?));
+            if found != 0 {
+                len += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            len += 8;
+        }
+        if body.get(len..len + 8).is_none() {
+            len += body[len..]
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+        }
         if rest[1 + len] != b'"' {
             return None;
         }
@@ -335,14 +354,25 @@ impl<'a> Cursor<'a> {
         let rest = self.rest();
         let mut n_digits = 0;
         let mut value: u64 = 0;
-        // Timestamps and IDs have 10 to 13 digits: eight at a time first
-        // (at most 16 digits this way, far from overflowing).
+        // Timestamps and IDs have 10 to 13 digits: a word at a time, its
+        // leading digits (at most 16 digits this way, far from
+        // overflowing), then byte by byte.
         while n_digits < 16 {
-            let Some(eight) = rest.get(n_digits..n_digits + 8).and_then(eight_digits) else {
+            let Some(chunk) = rest.get(n_digits..n_digits + 8) else {
                 break;
             };
-            value = value * 100_000_000 + eight;
-            n_digits += 8;
+            let word = u64::from_le_bytes(chunk.try_into().ok()?);
+            let n_leading = (non_digits(word).trailing_zeros() / 8) as usize;
+            if n_leading == 0 {
+                break;
+            }
+            // The digits moved to the top bytes, zeros below them.
+            value = value * POWERS_OF_TEN[n_leading]
+                + combine_eight(word.wrapping_sub(THREES) << (8 * (8 - n_leading)));
+            n_digits += n_leading;
+            if n_leading < 8 {
+                break;
+            }
         }
         while let Some(digit) = rest.get(n_digits).and_then(|byte| byte.checked_sub(b'0')) {
             if digit > 9 {
@@ -375,6 +405,7 @@ impl<'a> Cursor<'a> {
         i64::try_from(self.u64()?).ok()
     }
 
+    #[inline(always)]
     fn bool(&mut self) -> Option<bool> {
         if self.literal("true").is_some() {
             Some(true)
@@ -419,7 +450,19 @@ impl<'a> Cursor<'a> {
     }
 
     /// `["<price>","<quantity>"]` as exact decimals.
+    #[inline(always)]
     fn level(&mut self) -> Option<Level> {
+        if let Some((level, len)) = binance_level(self.rest()) {
+            self.pos += len;
+            return Some(level);
+        }
+        self.any_level()
+    }
+
+    /// [`Cursor::level`] for layouts other than Binance's, kept out of line
+    /// so the common path stays small.
+    #[inline(never)]
+    fn any_level(&mut self) -> Option<Level> {
         self.literal("[")?;
         let price = self.decimal()?;
         self.literal(",")?;
@@ -435,6 +478,17 @@ impl<'a> Cursor<'a> {
     /// this accepts.
     #[inline(always)]
     fn decimal(&mut self) -> Option<Decimal> {
+        if let Some((value, len)) = binance_decimal(self.rest()) {
+            self.pos += len;
+            return Some(value);
+        }
+        self.any_decimal()
+    }
+
+    /// [`Cursor::decimal`] for layouts other than Binance's, kept out of
+    /// line so the common path stays small.
+    #[inline(never)]
+    fn any_decimal(&mut self) -> Option<Decimal> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
             return None;
@@ -479,9 +533,100 @@ impl<'a> Cursor<'a> {
         ))
     }
 
+    #[inline(always)]
     fn end(&mut self) -> Option<()> {
         (self.rest() == b"}").then_some(())
     }
+}
+
+/// `"<1 to 7 digits>.<8 digits>"` (the opening quote at `rest[0]`), the
+/// layout of every price and quantity Binance sends, read with two word
+/// loads: the value and the length up to and including the closing quote.
+/// `None` for anything else; the general reader decides then, and gives
+/// the same value and scale for what this accepts.
+#[inline(always)]
+fn binance_decimal(rest: &[u8]) -> Option<(Decimal, usize)> {
+    if rest.first() != Some(&b'"') {
+        return None;
+    }
+    let int_word = u64::from_le_bytes(rest.get(1..9)?.try_into().ok()?);
+    // The first byte that is not a digit ends the integer part.
+    let n_int = (non_digits(int_word).trailing_zeros() / 8) as usize;
+    if n_int == 0 || n_int == 8 || rest[1 + n_int] != b'.' {
+        return None;
+    }
+    let fraction = eight_digits(rest.get(2 + n_int..10 + n_int)?)?;
+    if rest.get(10 + n_int) != Some(&b'"') {
+        return None;
+    }
+    // The integer digits moved to the top bytes, zeros below them: leading
+    // zeros for the eight-digit conversion. The bytes after them may have
+    // borrowed in the subtraction; they are shifted out.
+    let integer = combine_eight(int_word.wrapping_sub(THREES) << (8 * (8 - n_int)));
+    // At most 7 + 8 digits: far below 2^64.
+    let mantissa = integer * 100_000_000 + fraction;
+    Some((
+        Decimal::from_parts(mantissa as u32, (mantissa >> 32) as u32, 0, false, 8),
+        11 + n_int,
+    ))
+}
+
+/// `["<price>","<quantity>"]` with both in [`binance_decimal`]'s layout:
+/// the level and its length. `None` for anything else.
+#[inline(always)]
+fn binance_level(rest: &[u8]) -> Option<(Level, usize)> {
+    if rest.first() != Some(&b'[') {
+        return None;
+    }
+    let (price, price_len) = binance_decimal(&rest[1..])?;
+    let comma = 1 + price_len;
+    if rest.get(comma) != Some(&b',') {
+        return None;
+    }
+    let (quantity, quantity_len) = binance_decimal(&rest[comma + 1..])?;
+    let close = comma + 1 + quantity_len;
+    if rest.get(close) != Some(&b']') {
+        return None;
+    }
+    Some((Level { price, quantity }, close + 1))
+}
+
+/// `0x30` in every byte.
+const THREES: u64 = 0x3030_3030_3030_3030;
+
+/// `10^n` for `n` in `0..=8`.
+const POWERS_OF_TEN: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// A word with a non-zero byte where `word`'s byte is not an ASCII digit
+/// (exact for the lowest such byte; text from a `&str` never holds the bytes
+/// 0xFA–0xFF whose carry could spill into the next byte).
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
+    let high = 0xF0F0_F0F0_F0F0_F0F0;
+    ((word & high) ^ THREES) | ((word.wrapping_add(0x0606_0606_0606_0606) & high) ^ THREES)
+}
+
+/// A word with the top bit set in the byte of each `"`, `\` or control
+/// character of `word` (exact for the lowest: a false positive needs a
+/// borrow from a true one below it).
+#[inline(always)]
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & TOPS;
+    zero_byte(word ^ 0x2222_2222_2222_2222)
+        | zero_byte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+        | (word.wrapping_sub(0x2020_2020_2020_2020) & !word & TOPS)
 }
 
 /// Reads ASCII digits at `*idx` onto `mantissa`, at most `max` of them
@@ -518,21 +663,72 @@ fn combine_eight(values: u64) -> u64 {
 
 /// Eight ASCII digits as a number, in a few word operations (the
 /// well-known SWAR conversion); `None` unless all eight are digits.
-#[inline]
+#[inline(always)]
 fn eight_digits(bytes: &[u8]) -> Option<u64> {
     let word = u64::from_le_bytes(bytes.try_into().ok()?);
     // Every byte is 0x30..=0x39: high nibble 3, and adding 6 keeps it 3.
-    let high = 0xF0F0_F0F0_F0F0_F0F0;
-    let threes = 0x3030_3030_3030_3030;
-    if word & high != threes || word.wrapping_add(0x0606_0606_0606_0606) & high != threes {
+    if non_digits(word) != 0 {
         return None;
     }
-    Some(combine_eight(word - threes))
+    Some(combine_eight(word - THREES))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binance_decimals_in_two_words() {
+        for (text, expected) in [
+            ("\"98234.51000000\"", Some(("98234.51000000", 16))),
+            ("\"0.00512000\",", Some(("0.00512000", 12))),
+            ("\"1234567.00000001\"", Some(("1234567.00000001", 18))),
+            ("\"007.10000000\"", Some(("7.10000000", 14))),
+        ] {
+            let got = binance_decimal(text.as_bytes()).map(|(value, len)| (value.to_string(), len));
+            assert_eq!(
+                got,
+                expected.map(|(value, len)| (value.to_owned(), len)),
+                "{text}"
+            );
+        }
+        for text in [
+            "\"12345678.00000000\"",
+            "\".10000000\"",
+            "\"1.1000000\"",
+            "\"1.100000000\"",
+            "\"-1.10000000\"",
+            "\"1.10000000",
+            "\"1,10000000\"",
+            "\"1.1000a000\"",
+        ] {
+            assert_eq!(binance_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn strings_end_at_the_first_quote_escape_or_control_byte() {
+        for n in 0..40 {
+            for (special, accepted) in [(b'"', true), (b'\\', false), (b'\n', false), (0x1F, false)]
+            {
+                let mut text = vec![b'"'];
+                text.extend((0..n).map(|idx| b"aZ@_0~\x7f "[idx % 8]));
+                text.push(special);
+                text.extend_from_slice(b"xyz\"");
+                let text = String::from_utf8(text).unwrap();
+                let mut cursor = Cursor::new(&text);
+                let got = cursor.string();
+                if accepted {
+                    assert_eq!(got, Some(&text[1..1 + n]), "{text:?}");
+                    assert_eq!(cursor.pos, n + 2);
+                } else {
+                    assert_eq!(got, None, "{text:?}");
+                }
+            }
+            let text = format!("\"{}é\"", "b".repeat(n));
+            assert_eq!(Cursor::new(&text).string(), Some(&text[1..text.len() - 1]));
+        }
+    }
 
     #[test]
     fn eight_digits_at_once() {

@@ -38,11 +38,13 @@ use super::ladder::{Ladder, check_level};
 /// # Ok::<(), mbx_domain::order_book::Desync>(())
 /// ```
 ///
-/// Each side is a `Vec` sorted worst price first and best price last, with
-/// integer sort keys beside it: most changes happen near the best price,
-/// where inserting or removing moves few elements and a search galloping
-/// from the best end costs a few integer comparisons. Measured against
-/// `BTreeMap` books in `benches/order_book.rs` (BENCHMARKS.md).
+/// Each side keeps the levels near its best price in slots indexed by
+/// price tick, so a change there is one division and one store, and the
+/// levels further away in an ordered map; only quantities are stored, and
+/// prices are rebuilt from integer keys with the side's decimals (the most
+/// any of its prices had: Binance's 8), so the levels are read by value.
+/// Measured against `BTreeMap` books in `benches/order_book.rs`
+/// (BENCHMARKS.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderBook {
     symbol: String,
@@ -123,24 +125,26 @@ impl OrderBook {
         self.last_update_id
     }
 
-    /// Bids, best (highest price) first.
-    pub fn bids(&self) -> impl ExactSizeIterator<Item = &Level> + DoubleEndedIterator + Clone {
+    /// Bids, best (highest price) first, by value (prices are rebuilt with
+    /// the side's decimals).
+    pub fn bids(&self) -> impl ExactSizeIterator<Item = Level> + DoubleEndedIterator + Clone + '_ {
         self.bids.iter()
     }
 
-    /// Asks, best (lowest price) first.
-    pub fn asks(&self) -> impl ExactSizeIterator<Item = &Level> + DoubleEndedIterator + Clone {
+    /// Asks, best (lowest price) first, by value (prices are rebuilt with
+    /// the side's decimals).
+    pub fn asks(&self) -> impl ExactSizeIterator<Item = Level> + DoubleEndedIterator + Clone + '_ {
         self.asks.iter()
     }
 
     /// The highest bid.
     pub fn best_bid(&self) -> Option<Level> {
-        self.bids.best().copied()
+        self.bids.best()
     }
 
     /// The lowest ask.
     pub fn best_ask(&self) -> Option<Level> {
-        self.asks.best().copied()
+        self.asks.best()
     }
 
     /// Best ask minus best bid.
@@ -187,15 +191,15 @@ impl OrderBook {
         compare_side(
             BookSide::Bid,
             self.bids.iter(),
-            bids.iter().rev(),
-            bids.first(),
+            bids.iter().rev().copied(),
+            bids.first().copied(),
             &mut differences,
         );
         compare_side(
             BookSide::Ask,
             self.asks.iter(),
-            asks.iter().rev(),
-            asks.first(),
+            asks.iter().rev().copied(),
+            asks.first().copied(),
             &mut differences,
         );
         differences
@@ -310,17 +314,17 @@ fn sort_ladder(side: BookSide, mut ladder: Vec<Level>) -> Vec<Level> {
 /// Merges two sides (best first) over the prices down to `worst`, the
 /// snapshot's worst level, and records each disagreement. Returns how many
 /// distinct prices were looked at.
-fn compare_side<'a>(
+fn compare_side(
     side: BookSide,
-    local: impl Iterator<Item = &'a Level>,
-    expected: impl Iterator<Item = &'a Level>,
-    worst: Option<&Level>,
+    local: impl Iterator<Item = Level>,
+    expected: impl Iterator<Item = Level>,
+    worst: Option<Level>,
     differences: &mut Vec<LevelDifference>,
 ) -> usize {
     // The worst price the snapshot knows about; with no level at all, the
     // whole side is known (empty).
     let limit = worst.map(|level| level.price);
-    let in_range = |level: &&Level| match (limit, side) {
+    let in_range = |level: &Level| match (limit, side) {
         (None, _) => true,
         (Some(limit), BookSide::Bid) => level.price >= limit,
         (Some(limit), BookSide::Ask) => level.price <= limit,
@@ -403,7 +407,7 @@ mod tests {
     }
 
     fn sides(book: &OrderBook) -> (Vec<String>, Vec<String>) {
-        let show = |level: &Level| format!("{}x{}", level.price, level.quantity);
+        let show = |level: Level| format!("{}x{}", level.price, level.quantity);
         (
             book.bids().map(show).collect(),
             book.asks().map(show).collect(),
@@ -459,9 +463,10 @@ mod tests {
         check(
             &[("10.5", "1"), ("7", "1"), ("8.5", "1")],
             &[("10.9", "4"), ("14", "4"), ("12.5", "4")],
+            // Shown with the most decimals each side has seen.
             (
-                &["10.5x1", "10x1", "9x2", "8.5x1", "8x3", "7x1"],
-                &["10.9x4", "11x1", "12x2", "12.5x4", "13x3", "14x4"],
+                &["10.5x1", "10.0x1", "9.0x2", "8.5x1", "8.0x3", "7.0x1"],
+                &["10.9x4", "11.0x1", "12.0x2", "12.5x4", "13.0x3", "14.0x4"],
             ),
         );
     }
@@ -471,7 +476,8 @@ mod tests {
         check(
             &[("10.00", "0"), ("9.0", "7")],
             &[],
-            (&["9x7", "8x3"], &["11x1", "12x2", "13x3"]),
+            // Prices are shown with the most decimals the side has seen.
+            (&["9.0x7", "8.0x3"], &["11x1", "12x2", "13x3"]),
         );
     }
 

@@ -510,7 +510,7 @@ mod tests {
 
     fn shown(sync: &BookSync) -> Option<(u64, String)> {
         let book = sync.book()?;
-        let side = |levels: Vec<&Level>| {
+        let side = |levels: Vec<Level>| {
             levels
                 .iter()
                 .map(|level| format!("{}x{}", level.price, level.quantity))
@@ -593,7 +593,10 @@ mod tests {
                 dropped: 1
             }
         );
-        assert_eq!(shown(&sync), Some((102, " | 11x1 11.5x3 12x2".to_owned())));
+        assert_eq!(
+            shown(&sync),
+            Some((102, " | 11.0x1 11.5x3 12.0x2".to_owned()))
+        );
         assert_eq!(sync.buffered(), 0);
     }
 
@@ -653,7 +656,7 @@ mod tests {
         );
         assert_eq!(
             shown(&sync),
-            Some((103, "9.5x4 9x2 | 11x2 12x2".to_owned()))
+            Some((103, "9.5x4 9.0x2 | 11x2 12x2".to_owned()))
         );
         // The same diff again, and an older one: ignored.
         for (stale, final_update_id) in [
@@ -678,7 +681,7 @@ mod tests {
         ));
         assert_eq!(
             shown(&sync),
-            Some((105, "9.5x5 9x2 | 11x2 12x2".to_owned()))
+            Some((105, "9.5x5 9.0x2 | 11x2 12x2".to_owned()))
         );
     }
 
@@ -932,7 +935,7 @@ mod tests {
         }
 
         fn equals(&self, book: &OrderBook) -> bool {
-            let pairs = |levels: Vec<&Level>| -> Vec<(Decimal, Decimal)> {
+            let pairs = |levels: Vec<Level>| -> Vec<(Decimal, Decimal)> {
                 levels.iter().map(|l| (l.price, l.quantity)).collect()
             };
             let bids: Vec<_> = self.bids.iter().rev().map(|(p, q)| (*p, *q)).collect();

@@ -460,7 +460,8 @@ impl Exchange {
     /// (publishing the trades and book changes that produced).
     ///
     /// A `--speed max` replay is left to the stream feed while it runs
-    /// ([`Exchange::pump_replay`]): a request then never applies recorded
+    /// (it applies the recording in short batches paced by its slowest
+    /// connection): a request then never applies recorded
     /// events itself, so it neither waits for them nor outruns the
     /// subscribers.
     pub fn advance_engine(&self) -> EngineGuard<'_> {

@@ -16,7 +16,8 @@
 //! `u` + 1). Meanwhile a keep-alive HTTP connection asks
 //! `GET /api/v3/depth?symbol=BTCUSDT&limit=5` every 10 ms: its latency
 //! during the replay is printed next to the same request's latency on the
-//! idle sandbox just before.
+//! idle sandbox just before; a WebSocket API connection does the same with
+//! `depth` requests.
 //!
 //! Run: `cargo bench -p mbx-benches --bench replay_stream`. Figures: BENCHMARKS.md.
 
@@ -83,6 +84,9 @@ async fn run() {
     let mut idle_p50 = Vec::new();
     let mut busy_p50 = Vec::new();
     let mut busy_max = Vec::new();
+    let mut ws_idle_p50 = Vec::new();
+    let mut ws_busy_p50 = Vec::new();
+    let mut ws_busy_max = Vec::new();
     for run in 1..=RUNS {
         let plain_rate = plain_read(&plain);
         let result = replay_once(&rec).await;
@@ -99,11 +103,20 @@ async fn run() {
             ms(result.busy.p50),
             ms(result.busy.max),
         );
+        println!(
+            "     ws api {:.2} ms idle, {:.2}/{:.2} ms during the replay",
+            ms(result.ws_idle.p50),
+            ms(result.ws_busy.p50),
+            ms(result.ws_busy.max),
+        );
         rates.push(rate);
         plains.push(plain_rate);
         idle_p50.push(ms(result.idle.p50));
         busy_p50.push(ms(result.busy.p50));
         busy_max.push(ms(result.busy.max));
+        ws_idle_p50.push(ms(result.ws_idle.p50));
+        ws_busy_p50.push(ms(result.ws_busy.p50));
+        ws_busy_max.push(ms(result.ws_busy.max));
     }
     let (rate, plain_rate) = (median(&mut rates), median(&mut plains));
     println!(
@@ -112,6 +125,12 @@ async fn run() {
         median(&mut idle_p50),
         median(&mut busy_p50),
         median(&mut busy_max),
+    );
+    println!(
+        "median: WebSocket API depth p50 {:.2} ms idle, {:.2} ms during the replay (max {:.2} ms)",
+        median(&mut ws_idle_p50),
+        median(&mut ws_busy_p50),
+        median(&mut ws_busy_max),
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -161,6 +180,8 @@ struct RunResult {
     trades: usize,
     idle: Latency,
     busy: Latency,
+    ws_idle: Latency,
+    ws_busy: Latency,
 }
 
 #[derive(Default)]
@@ -207,8 +228,13 @@ async fn replay_once(rec: &Path) -> RunResult {
     let addr = sandbox.local_addr();
     // The same REST request on the idle sandbox first.
     let idle = Latency::of(probe(addr, Duration::from_millis(500), None).await);
+    let ws_api = sandbox.ws_api_url();
+    let ws_idle = Latency::of(probe_ws_api(ws_api.clone(), Duration::from_millis(500), None).await);
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let ws_done = done_rx.clone();
     let prober = tokio::spawn(async move { probe(addr, PATIENCE, Some(done_rx)).await });
+    let ws_prober =
+        tokio::spawn(async move { probe_ws_api(ws_api, PATIENCE, Some(ws_done)).await });
 
     let expected = trade_ids(FRAMES);
     let final_u = last_update_id(FRAMES);
@@ -263,6 +289,7 @@ async fn replay_once(rec: &Path) -> RunResult {
     };
     let _ = done_tx.send(true);
     let busy = Latency::of(prober.await.expect("prober"));
+    let ws_busy = Latency::of(ws_prober.await.expect("ws prober"));
     drop(ws);
     sandbox.shutdown().await;
     RunResult {
@@ -271,7 +298,45 @@ async fn replay_once(rec: &Path) -> RunResult {
         trades,
         idle,
         busy,
+        ws_idle,
+        ws_busy,
     }
+}
+
+/// A WebSocket API `depth` request (BTCUSDT, 5 levels) every 10 ms on one
+/// connection, for `length` or until `done` says so; the latencies.
+async fn probe_ws_api(
+    url: String,
+    length: Duration,
+    mut done: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Vec<Duration> {
+    use futures_util::SinkExt as _;
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("ws api");
+    let mut latencies = Vec::new();
+    let end = Instant::now() + length;
+    let mut id = 0_u64;
+    while Instant::now() < end && !done.as_mut().is_some_and(|done| *done.borrow_and_update()) {
+        id += 1;
+        let request =
+            format!(r#"{{"id":{id},"method":"depth","params":{{"symbol":"BTCUSDT","limit":5}}}}"#);
+        let sent = Instant::now();
+        ws.send(Message::Text(request.into())).await.expect("send");
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    assert!(text.as_str().contains(r#""status":200"#), "{text}");
+                    break;
+                }
+                Some(Ok(_)) => {}
+                other => panic!("ws api ended: {other:?}"),
+            }
+        }
+        latencies.push(sent.elapsed());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    latencies
 }
 
 /// `GET /api/v3/depth?symbol=BTCUSDT&limit=5` every 10 ms on one keep-alive

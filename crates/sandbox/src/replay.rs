@@ -27,7 +27,6 @@ use std::path::{Path, PathBuf};
 use mbx_domain::model::{ExchangeInfo, SymbolFilter, SymbolInfo};
 use mbx_domain::recording::{MANIFEST, Manifest, Record};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use crate::error::Error;
 use crate::market::{Level, ReplayEvent, SymbolSpec, default_symbols, recorded_spec};
@@ -381,47 +380,115 @@ fn spec_of(info: &SymbolInfo) -> Option<SymbolSpec> {
 /// only for symbols with no `@trade` recorded) or a diff-depth event.
 /// Anything else (tickers, klines, partial depth: the sandbox derives its
 /// own) is `None`.
+///
+/// Decoded straight into a borrowed struct (no `serde_json::Value` tree):
+/// this runs once per recorded frame and bounds a `--speed max` replay.
 pub fn parse_frame(text: &str, trade_symbols: &HashSet<String>) -> Option<ReplayEvent> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let payload = match (value.get("stream"), value.get("data")) {
-        (Some(_), Some(data)) => data,
-        _ => &value,
+    let combined = text.trim_start().starts_with("{\"stream\"");
+    let payload = if combined {
+        serde_json::from_str::<Envelope<'_>>(text).ok()?.data
+    } else {
+        serde_json::from_str::<Payload<'_>>(text).ok()?
     };
-    let symbol = payload.get("s")?.as_str()?.to_owned();
-    let decimal = |key: &str| payload.get(key)?.as_str()?.parse::<Decimal>().ok();
-    let number = |key: &str| payload.get(key)?.as_u64();
+    let symbol = payload.s.to_owned();
+    let decimal = |text: Option<&str>| text?.parse::<Decimal>().ok();
     let trade = |id: u64| {
         Some(ReplayEvent::Trade {
             symbol: symbol.clone(),
             id,
-            price: decimal("p")?,
-            qty: decimal("q")?,
-            is_buyer_maker: payload.get("m")?.as_bool()?,
+            price: decimal(payload.p)?,
+            qty: decimal(payload.q)?,
+            is_buyer_maker: payload.m?,
         })
     };
-    match payload.get("e")?.as_str()? {
-        "trade" => trade(number("t")?),
-        "aggTrade" if !trade_symbols.contains(&symbol) => trade(number("a")?),
+    match payload.e {
+        "trade" => trade(payload.t?),
+        "aggTrade" if !trade_symbols.contains(&symbol) => match payload.a? {
+            IdOrLevels::Id(id) => trade(id),
+            IdOrLevels::Levels(_) => None,
+        },
         "depthUpdate" => Some(ReplayEvent::Diff {
-            first_update_id: number("U")?,
-            final_update_id: number("u")?,
-            bids: levels(payload.get("b")?)?,
-            asks: levels(payload.get("a")?)?,
+            first_update_id: payload.first?,
+            final_update_id: payload.last?,
+            bids: levels(payload.b?)?,
+            asks: levels(payload.a?)?,
             symbol,
         }),
         _ => None,
     }
 }
 
-fn levels(value: &Value) -> Option<Vec<Level>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|level| {
-            let price = level.get(0)?.as_str()?.parse().ok()?;
-            let qty = level.get(1)?.as_str()?.parse().ok()?;
-            Some((price, qty))
-        })
+/// `{"stream":..,"data":..}`.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Payload<'a>,
+}
+
+/// The fields of a trade, aggregate trade or diff-depth event (the others
+/// are ignored; an event of another kind whose fields have other types
+/// fails to decode, which means `None` all the same).
+#[derive(serde::Deserialize)]
+struct Payload<'a> {
+    e: &'a str,
+    s: &'a str,
+    t: Option<u64>,
+    /// The aggregate trade ID, or the asks of a diff.
+    #[serde(borrow, default)]
+    a: Option<IdOrLevels<'a>>,
+    /// The bids of a diff.
+    #[serde(borrow, default)]
+    b: Option<IdOrLevels<'a>>,
+    p: Option<&'a str>,
+    q: Option<&'a str>,
+    m: Option<bool>,
+    #[serde(rename = "U")]
+    first: Option<u64>,
+    #[serde(rename = "u")]
+    last: Option<u64>,
+}
+
+/// `a` is a number in `aggTrade` and a list of levels in `depthUpdate`.
+enum IdOrLevels<'a> {
+    Id(u64),
+    Levels(Vec<(&'a str, &'a str)>),
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for IdOrLevels<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = IdOrLevels<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an ID or a list of [price, quantity] levels")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<Self::Value, E> {
+                Ok(IdOrLevels::Id(id))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut levels = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(level) = seq.next_element::<(&'de str, &'de str)>()? {
+                    levels.push(level);
+                }
+                Ok(IdOrLevels::Levels(levels))
+            }
+        }
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
+fn levels(side: IdOrLevels<'_>) -> Option<Vec<Level>> {
+    let IdOrLevels::Levels(side) = side else {
+        return None;
+    };
+    side.into_iter()
+        .map(|(price, qty)| Some((price.parse().ok()?, qty.parse().ok()?)))
         .collect()
 }
 
@@ -531,6 +598,18 @@ mod tests {
             parse_frame(r#"{"e":"24hrTicker","s":"BTCUSDT"}"#, &none),
             None
         );
+        // Other events use `a` and `b` for prices: not the market's.
+        let ticker = r#"{"stream":"btcusdt@ticker","data":{"e":"24hrTicker","E":1,"s":"BTCUSDT","b":"1.0","a":"1.1","p":"0.1","q":"5"}}"#;
+        assert_eq!(parse_frame(ticker, &none), None);
+        // A combined diff, `data` decoded the same way.
+        let combined = format!(r#"{{"stream":"btcusdt@depth","data":{diff}}}"#);
+        assert!(matches!(
+            parse_frame(&combined, &none),
+            Some(ReplayEvent::Diff {
+                final_update_id: 7,
+                ..
+            })
+        ));
         assert_eq!(parse_frame("not json", &none), None);
     }
 

@@ -392,3 +392,86 @@ mod tests {
         );
     }
 }
+
+/// A synthetic recording for the replay benches: one depth snapshot, then
+/// four combined `@trade` frames per combined `@depth@100ms` diff of
+/// 20 + 20 levels, around the same prices, each with its own trade or
+/// update ID (so a lost event is seen).
+pub mod recording {
+    use mbx_domain::model::{Depth, Level};
+    use mbx_domain::recording::{Manifest, Record};
+
+    use crate::frames::{TRADE, depth_update};
+
+    /// The recording's start (ms).
+    pub const T0: i64 = 1_732_550_400_000;
+    /// The snapshot's `lastUpdateId`; the first diff follows it.
+    const FIRST_UPDATE_ID: u64 = 61_234_567_890;
+    /// The first trade ID.
+    const FIRST_TRADE_ID: u64 = 4_398_046_511;
+
+    /// The manifest: BTCUSDT's `@trade` and `@depth@100ms`, its snapshot.
+    pub fn manifest() -> Manifest {
+        Manifest::new(
+            "ws://127.0.0.1:1".to_owned(),
+            vec!["btcusdt@trade".to_owned(), "btcusdt@depth@100ms".to_owned()],
+            vec!["BTCUSDT".to_owned()],
+            T0,
+        )
+    }
+
+    /// The records: a snapshot of 100 + 100 levels around the diffs'
+    /// prices, then `frames` frames one millisecond apart (every fifth a
+    /// diff, the others trades).
+    pub fn records(frames: usize) -> Vec<Record> {
+        let level = |price: String| Level(price.parse().unwrap(), "0.5".parse().unwrap());
+        let snapshot = Record::Snapshot {
+            at: T0,
+            symbol: "BTCUSDT".to_owned(),
+            depth: Depth {
+                last_update_id: FIRST_UPDATE_ID - 1,
+                bids: (0..100)
+                    .map(|n| level(format!("{}.50", 98234 - n)))
+                    .collect(),
+                asks: (0..100)
+                    .map(|n| level(format!("{}.50", 98235 + n)))
+                    .collect(),
+            },
+        };
+        let depth = depth_update(20);
+        let mut records = vec![snapshot];
+        for n in 0..frames {
+            let at = T0 + n as i64;
+            let text = if n % 5 == 4 {
+                // Each diff follows the previous one.
+                let id = diff_first_id(n / 5);
+                depth
+                    .replace("61234567890", &id.to_string())
+                    .replace("61234567912", &(id + 22).to_string())
+            } else {
+                let trade = TRADE.replace("4398046511", &trade_id(n).to_string());
+                format!(r#"{{"stream":"btcusdt@trade","data":{trade}}}"#)
+            };
+            records.push(Record::Frame { at, text });
+        }
+        records
+    }
+
+    fn diff_first_id(k: usize) -> u64 {
+        FIRST_UPDATE_ID + k as u64 * 23
+    }
+
+    fn trade_id(n: usize) -> u64 {
+        FIRST_TRADE_ID + n as u64
+    }
+
+    /// The trade IDs of [`records`]`(frames)`, in order.
+    pub fn trade_ids(frames: usize) -> Vec<u64> {
+        (0..frames).filter(|n| n % 5 != 4).map(trade_id).collect()
+    }
+
+    /// The `u` of the last diff of [`records`]`(frames)`.
+    pub fn last_update_id(frames: usize) -> u64 {
+        diff_first_id(frames / 5 - 1) + 22
+    }
+}

@@ -258,3 +258,37 @@ fn mbx_book_of_an_unknown_symbol_is_an_error() {
     let error: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(error["code"], -1121, "{error}");
 }
+
+/// A diff-depth stream that never sends a diff (a replayed recording of
+/// trades only: its book never changes), so the book cannot sync:
+/// `mbx book --json` gives up at `--duration` as a network error (exit 3,
+/// worth retrying) with a hint, not as a usage error nor silently.
+#[test]
+fn mbx_book_json_that_cannot_sync_in_time_is_a_network_error_with_a_hint() {
+    let dir = crate::record::scratch("book-never-syncs");
+    let rec = dir.join("rec");
+    crate::record::synthetic_recording(&rec, 5);
+    let mut config = SandboxConfig::demo();
+    config.replay = Some(mbx_sandbox::replay::ReplayConfig {
+        dir: rec,
+        speed: mbx_sandbox::replay::Speed::Max,
+        looped: false,
+        start_now: true,
+    });
+    let running = crate::balances::Running::start(config);
+    let out = run(running
+        .mbx("book")
+        .args(["BTCUSDT", "--json", "--duration", "2s"]));
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let error: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(error["category"], "network", "{error}");
+    assert_eq!(error["retryable"], true, "{error}");
+    let msg = error["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("the book of BTCUSDT did not sync within --duration 2000 ms"),
+        "{msg}"
+    );
+    let hint = error["hint"].as_str().unwrap();
+    assert!(hint.contains("longer --duration"), "{hint}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,8 @@
 //! Recording market streams to disk (`mbx record`): every frame exactly as
 //! received with its local receive time, a REST depth snapshot per symbol
 //! at the start and after every reconnect, in zstd-compressed NDJSON files
-//! of one hour each, and a manifest kept current
+//! of one hour each, the recorded symbols' `exchangeInfo` (their filters)
+//! taken at the start, and a manifest kept current
 //! ([`mbx_domain::recording`] is the format).
 //!
 //! Memory stays bounded however long it runs: records go straight to the
@@ -17,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mbx_domain::Error;
 use mbx_domain::feed::{Notice, StreamItem};
+use mbx_domain::model::ExchangeInfo;
 use mbx_domain::ports::{MarketData, MarketStreamSource};
 use mbx_domain::recording::{
     self, FILE_SPAN_MS, FileEntry, Gap, MANIFEST, Manifest, Record, data_file_name,
@@ -192,6 +194,19 @@ impl RecordingWriter {
         Ok(reconnect)
     }
 
+    /// Keeps the recorded symbols' `exchangeInfo` in
+    /// [`recording::EXCHANGE_INFO`] and names it in the manifest.
+    pub fn write_exchange_info(&mut self, info: &ExchangeInfo) -> Result<(), Error> {
+        let path = self.dir.join(recording::EXCHANGE_INFO);
+        let tmp = self.dir.join(format!("{}.tmp", recording::EXCHANGE_INFO));
+        let text =
+            serde_json::to_vec_pretty(info).map_err(|err| Error::invalid(err.to_string()))?;
+        fs::write(&tmp, text).map_err(|err| file_error(&tmp, &err))?;
+        fs::rename(&tmp, &path).map_err(|err| file_error(&path, &err))?;
+        self.manifest.exchange_info = Some(recording::EXCHANGE_INFO.to_owned());
+        self.write_manifest()
+    }
+
     /// Makes everything written so far readable from the files (a zstd
     /// block boundary) and writes the manifest.
     pub fn flush(&mut self) -> Result<(), Error> {
@@ -294,6 +309,12 @@ pub enum RecordOutput {
     SnapshotFailed {
         /// The symbol.
         symbol: String,
+        /// Why.
+        reason: String,
+    },
+    /// `GET /api/v3/exchangeInfo` failed at the start: the recording has
+    /// no filters of its symbols (a replay serves loose ones).
+    ExchangeInfoFailed {
         /// Why.
         reason: String,
     },
@@ -452,6 +473,23 @@ async fn on_notice(
         Notice::Connected { connection, .. } => {
             let reconnect = writer.connected(*connection, now_ms())?;
             // The first connection of the recording, or any reconnect.
+            if !*snapshots_taken {
+                // The filters of every recorded symbol, once, at the start.
+                let all = recording::stream_symbols(&options.streams);
+                if !all.is_empty() {
+                    match market.exchange_info(&all).await {
+                        Ok(info) => writer.write_exchange_info(&info)?,
+                        Err(err) => {
+                            let failed = RecordOutput::ExchangeInfoFailed {
+                                reason: err.to_string(),
+                            };
+                            if report(failed).is_break() {
+                                return Ok(ControlFlow::Break(()));
+                            }
+                        }
+                    }
+                }
+            }
             if reconnect || !*snapshots_taken {
                 *snapshots_taken = true;
                 for symbol in symbols {
@@ -506,6 +544,13 @@ pub(crate) mod tests {
         ));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    fn exchange_info() -> ExchangeInfo {
+        serde_json::from_str(
+            r#"{"timezone":"UTC","serverTime":1,"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC","quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01","maxPrice":"1000000","tickSize":"0.01"}]}]}"#,
+        )
+        .unwrap()
     }
 
     fn manifest() -> Manifest {
@@ -699,6 +744,10 @@ pub(crate) mod tests {
                 next_id += 10;
                 Ok(depth(next_id))
             });
+        market.expect_exchange_info().times(1).returning(|symbols| {
+            assert_eq!(symbols, ["BTCUSDT"]);
+            Ok(exchange_info())
+        });
         let options = RecordOptions {
             dir: dir.clone(),
             host: "ws://127.0.0.1:1".into(),
@@ -719,6 +768,14 @@ pub(crate) mod tests {
             (2, 1, 1)
         );
         assert!(manifest.ended_at.is_some());
+        // The filters, kept beside the data and named in the manifest.
+        assert_eq!(
+            manifest.exchange_info.as_deref(),
+            Some(recording::EXCHANGE_INFO)
+        );
+        let kept: ExchangeInfo =
+            serde_json::from_slice(&fs::read(dir.join(recording::EXCHANGE_INFO)).unwrap()).unwrap();
+        assert_eq!(kept, exchange_info());
         assert!(matches!(
             outputs.last(),
             Some(RecordOutput::Summary(Summary {

@@ -21,6 +21,11 @@ pub const FORMAT: &str = "mbx-recording";
 pub const VERSION: u32 = 1;
 /// The end of every data file's name.
 pub const DATA_SUFFIX: &str = ".ndjson.zst";
+/// The file, inside a recording directory, holding the answer of
+/// `GET /api/v3/exchangeInfo` for the recorded symbols (an
+/// [`crate::model::ExchangeInfo`] as JSON), taken when recording started;
+/// named by [`Manifest::exchange_info`].
+pub const EXCHANGE_INFO: &str = "exchange-info.json";
 /// A data file covers at most this much receive time (one hour).
 pub const FILE_SPAN_MS: i64 = 3_600_000;
 
@@ -108,6 +113,12 @@ pub struct Manifest {
     pub reconnects: u64,
     /// Every interval in which a connection was down.
     pub gaps: Vec<Gap>,
+    /// The file holding the recorded symbols' `exchangeInfo` (their real
+    /// filters), normally [`EXCHANGE_INFO`]; `None` when the request failed
+    /// or in recordings made before it was recorded (the field is then
+    /// absent, and such recordings still read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_info: Option<String>,
 }
 
 impl Manifest {
@@ -131,6 +142,7 @@ impl Manifest {
             bytes: 0,
             reconnects: 0,
             gaps: Vec::new(),
+            exchange_info: None,
         }
     }
 }
@@ -192,6 +204,21 @@ pub fn snapshot_symbols(streams: &[String]) -> Vec<String> {
     symbols
 }
 
+/// Every symbol `streams` names (not the all-market `!...` streams), upper
+/// case, sorted, once each: whose `exchangeInfo` a recording keeps.
+pub fn stream_symbols(streams: &[String]) -> Vec<String> {
+    let mut symbols: Vec<String> = streams
+        .iter()
+        .filter_map(|name| name.split_once('@'))
+        .map(|(symbol, _)| symbol)
+        .filter(|symbol| !symbol.is_empty() && !symbol.starts_with('!'))
+        .map(str::to_uppercase)
+        .collect();
+    symbols.sort();
+    symbols.dedup();
+    symbols
+}
+
 /// The name of the `sequence`-th data file (from 0), whose first record was
 /// received at `at` (ms since the epoch): `0000-20260101T13.ndjson.zst`
 /// (UTC hour), so names sort in recording order.
@@ -233,6 +260,28 @@ mod tests {
             data_file_name(12, 951_782_400_000),
             "0012-20000229T00.ndjson.zst"
         );
+    }
+
+    #[test]
+    fn a_manifest_without_exchange_info_still_reads_and_the_symbols_of_streams() {
+        let mut manifest = Manifest::new("ws://h".into(), vec!["btcusdt@trade".into()], vec![], 1);
+        let mut value = serde_json::to_value(&manifest).unwrap();
+        // Written before the field existed: absent, not null.
+        assert!(value.get("exchangeInfo").is_none(), "{value}");
+        value.as_object_mut().unwrap().remove("exchangeInfo");
+        let read: Manifest = serde_json::from_value(value).unwrap();
+        assert_eq!(read.exchange_info, None);
+        manifest.exchange_info = Some(EXCHANGE_INFO.to_owned());
+        let value = serde_json::to_value(&manifest).unwrap();
+        assert_eq!(value["exchangeInfo"], EXCHANGE_INFO);
+        let names = [
+            "ethusdt@depth",
+            "btcusdt@trade",
+            "!ticker@arr",
+            "btcusdt@kline_1m",
+        ];
+        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(stream_symbols(&names), ["BTCUSDT", "ETHUSDT"]);
     }
 
     #[test]

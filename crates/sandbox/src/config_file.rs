@@ -17,6 +17,11 @@
 //! api_key = "myKey1"
 //! secret = "mySecret1"            # or public_key_file = "ed25519.pub.pem"
 //! read_only = false
+//! [replay]
+//! dir = "rec"                     # a recording of `mbx record --out rec`
+//! speed = "max"                   # or 1, 10: a multiple of real time
+//! loop = false
+//! start_now = false
 //! ```
 //!
 //! Every key is optional; an unknown key is an error. Merge rules, in
@@ -38,6 +43,11 @@
 //! 5. `read_only` makes every key read-only; otherwise a key is read-only
 //!    only if the file says so.
 //! 6. `balances` (`ASSET=AMOUNT,...`) replaces the first account's balances.
+//! 7. `[replay]` drives the market by a recording: `dir` (relative to the
+//!    working directory), `speed` (default 1), `loop`, `start_now`. The
+//!    overrides' `replay` and `speed` replace the file's, their `looped`
+//!    and `start_now` add to it; `speed`, `loop` or `start_now` with no
+//!    directory in either is an error.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -53,6 +63,7 @@ use crate::config::{
     RateLimitConfig, SandboxConfig,
 };
 use crate::error::Error;
+use crate::replay::{ReplayConfig, Speed};
 use crate::serve::ServerLimits;
 
 /// The configuration file as written. Every field is optional.
@@ -73,6 +84,48 @@ pub struct ConfigFile {
     /// Accounts replacing the demo account.
     #[serde(default)]
     pub accounts: Vec<AccountFile>,
+    /// A recording to drive the market by.
+    pub replay: Option<ReplayFile>,
+}
+
+/// `[replay]`: what `--replay DIR [--speed S] [--loop] [--start-now]` says.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ReplayFile {
+    /// The recording directory (`mbx record --out`).
+    pub dir: Option<PathBuf>,
+    /// `"max"` or a multiple of real time (`1`, `10`, or the same as text).
+    pub speed: Option<SpeedFile>,
+    /// Play the recording again from the start when it ends.
+    #[serde(default, rename = "loop")]
+    pub looped: bool,
+    /// Start the replay clock at launch, not at the first subscriber.
+    #[serde(default)]
+    pub start_now: bool,
+}
+
+/// A replay speed as written: `10` or `"10"` or `"max"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SpeedFile {
+    /// A multiple of real time.
+    Times(u32),
+    /// `"max"`, or a number as text.
+    Text(String),
+}
+
+impl SpeedFile {
+    fn speed(&self) -> Result<Speed, Error> {
+        let parsed = match self {
+            SpeedFile::Times(n) => n.to_string().parse(),
+            SpeedFile::Text(text) => text.parse(),
+        };
+        parsed.map_err(|message: String| Error::ConfigSyntax {
+            path: None,
+            message: format!("[replay] speed: {message}"),
+        })
+    }
 }
 
 /// `[limits]`: each one given replaces Binance's value.
@@ -162,6 +215,14 @@ pub struct Overrides {
     pub read_only: bool,
     /// The first account's balances, `ASSET=AMOUNT,...`.
     pub balances: Option<String>,
+    /// The recording to replay (`--replay DIR`).
+    pub replay: Option<PathBuf>,
+    /// The replay's speed (`--speed`).
+    pub speed: Option<Speed>,
+    /// Play the recording again at its end (`--loop`).
+    pub looped: bool,
+    /// Start the replay clock at launch (`--start-now`).
+    pub start_now: bool,
 }
 
 impl fmt::Debug for Overrides {
@@ -179,6 +240,10 @@ impl fmt::Debug for Overrides {
             .field("rsa_public_key_file", &self.rsa_public_key_file)
             .field("read_only", &self.read_only)
             .field("balances", &self.balances)
+            .field("replay", &self.replay)
+            .field("speed", &self.speed)
+            .field("looped", &self.looped)
+            .field("start_now", &self.start_now)
             .finish()
     }
 }
@@ -291,7 +356,50 @@ impl ConfigFile {
                 config.clock_offset_ms
             ));
         }
+        config.replay = self.replay_config(overrides)?;
+        if let Some(replay) = &config.replay {
+            summary.push(format!(
+                "market     replaying {} ({})",
+                replay.dir.display(),
+                if replay.start_now {
+                    "started"
+                } else {
+                    "starts with the first stream subscriber"
+                }
+            ));
+        }
         Ok(Resolved { config, summary })
+    }
+
+    /// `[replay]` under the overrides (rule 7).
+    fn replay_config(&self, overrides: &Overrides) -> Result<Option<ReplayConfig>, Error> {
+        let file = self.replay.as_ref();
+        let speed = match (overrides.speed, file.and_then(|file| file.speed.as_ref())) {
+            (Some(speed), _) => Some(speed),
+            (None, Some(speed)) => Some(speed.speed()?),
+            (None, None) => None,
+        };
+        let looped = overrides.looped || file.is_some_and(|file| file.looped);
+        let start_now = overrides.start_now || file.is_some_and(|file| file.start_now);
+        let dir = overrides
+            .replay
+            .clone()
+            .or_else(|| file.and_then(|file| file.dir.clone()));
+        let Some(dir) = dir else {
+            if speed.is_some() || looped || start_now {
+                return Err(Error::ConfigSyntax {
+                    path: None,
+                    message: "a replay speed, `loop` or `start_now` needs a recording: give `--replay DIR` or `dir` under [replay]".to_owned(),
+                });
+            }
+            return Ok(None);
+        };
+        Ok(Some(ReplayConfig {
+            dir,
+            speed: speed.unwrap_or(Speed::Times(1)),
+            looped,
+            start_now,
+        }))
     }
 }
 
@@ -545,6 +653,76 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_comes_from_the_file_and_the_flags_replace_or_add_to_it() {
+        let file = "[replay]\ndir = \"rec\"\nspeed = \"max\"\nloop = true\n";
+        let replay = resolve(file, &Overrides::default()).config.replay.unwrap();
+        assert_eq!(
+            replay,
+            ReplayConfig {
+                dir: PathBuf::from("rec"),
+                speed: Speed::Max,
+                looped: true,
+                start_now: false,
+            }
+        );
+        // A number is a multiple of real time; the flags win or add.
+        let overrides = Overrides {
+            replay: Some(PathBuf::from("other")),
+            start_now: true,
+            ..Overrides::default()
+        };
+        let resolved = resolve("[replay]\ndir = \"rec\"\nspeed = 10\n", &overrides);
+        let replay = resolved.config.replay.unwrap();
+        assert_eq!(
+            (replay.dir, replay.speed, replay.looped, replay.start_now),
+            (PathBuf::from("other"), Speed::Times(10), false, true)
+        );
+        assert!(
+            resolved
+                .summary
+                .iter()
+                .any(|line| line.contains("replaying other (started)")),
+            "{:?}",
+            resolved.summary
+        );
+        // A speed flag with the file's directory.
+        let overrides = Overrides {
+            speed: Some(Speed::Max),
+            ..Overrides::default()
+        };
+        let replay = resolve("[replay]\ndir = \"rec\"\n", &overrides)
+            .config
+            .replay;
+        assert_eq!(replay.map(|replay| replay.speed), Some(Speed::Max));
+        // No file section, no flag: the seeded walk.
+        assert_eq!(
+            resolve("seed = 3", &Overrides::default()).config.replay,
+            None
+        );
+    }
+
+    #[test]
+    fn a_replay_speed_without_a_recording_or_a_bad_speed_is_refused() {
+        let file = ConfigFile::from_toml_str("[replay]\nspeed = 10\n").unwrap();
+        let err = file.resolve(&Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("needs a recording"), "{err}");
+        let overrides = Overrides {
+            looped: true,
+            ..Overrides::default()
+        };
+        let err = ConfigFile::default()
+            .resolve(&overrides)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs a recording"), "{err}");
+        let file =
+            ConfigFile::from_toml_str("[replay]\ndir = \"rec\"\nspeed = \"fast\"\n").unwrap();
+        let err = file.resolve(&Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("[replay] speed"), "{err}");
+        assert!(ConfigFile::from_toml_str("[replay]\nfolder = \"rec\"\n").is_err());
+    }
+
+    #[test]
     fn no_file_and_no_overrides_is_the_demo() {
         let resolved = resolve("", &Overrides::default());
         let demo = SandboxConfig::demo();
@@ -696,7 +874,7 @@ mod tests {
         check_error(
             "colour = 1",
             &none,
-            "unknown field `colour`, expected one of `port`, `seed`, `clock_offset_ms`, `limits`, `server`, `accounts`",
+            "unknown field `colour`, expected one of `port`, `seed`, `clock_offset_ms`, `limits`, `server`, `accounts`, `replay`",
         );
         check_error(
             "[[accounts]]\nuid = 1\n[[accounts.api_keys]]\napi_key = \"k\"\n",

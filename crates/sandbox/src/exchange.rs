@@ -225,6 +225,9 @@ struct Inner {
     live: crate::ws::Live,
     /// The recording driving the market (`--replay`), if any.
     replay: Option<Mutex<Replay>>,
+    /// The replay runs at `--speed max`: while the stream feed runs, it
+    /// alone applies the recording, paced by its slowest connection.
+    replay_max: bool,
 }
 
 /// The exchange: cheap to clone, shared by every request.
@@ -252,6 +255,13 @@ impl Exchange {
         let market = match &replay {
             Some(replay) => {
                 let mut specs = default_symbols();
+                // The recorded filters replace the sandbox's own listing.
+                for recorded in replay.specs() {
+                    match specs.iter_mut().find(|spec| spec.symbol == recorded.symbol) {
+                        Some(spec) => *spec = recorded.clone(),
+                        None => specs.push(recorded.clone()),
+                    }
+                }
                 for symbol in replay.symbols() {
                     if !specs.iter().any(|spec| spec.symbol == symbol.as_str())
                         && let Some(spec) = recorded_spec(symbol)
@@ -327,6 +337,9 @@ impl Exchange {
                 market_events,
                 account_events,
                 live: crate::ws::Live::default(),
+                replay_max: replay
+                    .as_ref()
+                    .is_some_and(|replay| replay.config().speed == crate::replay::Speed::Max),
                 replay: replay.map(Mutex::new),
             }),
         })
@@ -445,11 +458,18 @@ impl Exchange {
 
     /// The engine, locked, after moving its market to the sandbox's now
     /// (publishing the trades and book changes that produced).
+    ///
+    /// A `--speed max` replay is left to the stream feed while it runs
+    /// (it applies the recording in short batches paced by its slowest
+    /// connection): a request then never applies recorded
+    /// events itself, so it neither waits for them nor outruns the
+    /// subscribers.
     pub fn advance_engine(&self) -> EngineGuard<'_> {
         let mut engine = self.engine();
         let now = self.now_ms();
         engine.advance(now);
-        if let Some(replay) = &self.inner.replay {
+        let pumped = self.inner.replay_max && self.live().feed().is_running();
+        if let Some(replay) = self.inner.replay.as_ref().filter(|_| !pumped) {
             let mut replay = lock(replay);
             // The replay clock starts with the first market-data subscriber,
             // so nothing is played to nobody.
@@ -459,6 +479,40 @@ impl Exchange {
             engine.replay(&mut replay, now);
         }
         engine
+    }
+
+    /// Whether the market is a `--speed max` replay, which the stream feed
+    /// applies with [`Exchange::pump_replay`].
+    pub(crate) fn replays_at_max(&self) -> bool {
+        self.inner.replay_max
+    }
+
+    /// At `--speed max`, applies the next `max` recorded events (fewer at
+    /// the end of the recording); the number applied, `None` while the
+    /// replay clock waits for its first subscriber. The events are read
+    /// and parsed first without the engine's lock, then applied under it,
+    /// so requests wait at most for one short batch. The replay clock
+    /// starts here too once a stream was subscribed.
+    pub(crate) fn pump_replay(&self, max: usize) -> Option<usize> {
+        let Some(replay) = &self.inner.replay else {
+            return Some(0);
+        };
+        let now = self.now_ms();
+        {
+            let mut replay = lock(replay);
+            if !replay.is_started() {
+                if !self.live().feed().ever_subscribed() {
+                    return None;
+                }
+                replay.start(now);
+            }
+            replay.prefetch(max);
+        }
+        // Same lock order as `advance_engine`: the engine, then the replay.
+        let mut engine = self.engine();
+        engine.advance(now);
+        let mut replay = lock(replay);
+        Some(engine.replay_at_most(&mut replay, now, max))
     }
 
     /// Recorded events applied so far (`--replay`), `None` without one.
@@ -660,13 +714,22 @@ impl EngineGuard<'_> {
     /// Applies what the recording has due at `now_ms` (at most
     /// [`crate::replay::MAX_BATCH`] events), publishing as it goes.
     pub fn replay(&mut self, replay: &mut Replay, now_ms: i64) {
+        self.replay_at_most(replay, now_ms, crate::replay::MAX_BATCH);
+    }
+
+    /// Applies at most `max` events the recording has due at `now_ms`,
+    /// publishing as it goes; the number applied.
+    pub fn replay_at_most(&mut self, replay: &mut Replay, now_ms: i64, max: usize) -> usize {
         let mut publisher = Publisher(self.inner);
-        for _ in 0..crate::replay::MAX_BATCH {
+        let mut applied = 0;
+        while applied < max {
             let Some(event) = replay.next_due(now_ms) else {
                 break;
             };
             self.engine.apply_replay(&event, now_ms, &mut publisher);
+            applied += 1;
         }
+        applied
     }
 
     /// Places an order ([`Engine::place`]).

@@ -14,25 +14,33 @@
 //! recording's leading snapshots are applied at once, so the book is there
 //! before. Same recording, same orders at the same replay positions: same
 //! fills.
+//!
+//! A recording that kept its symbols' `exchangeInfo` (the manifest's
+//! `exchangeInfo` file) gives the sandbox their real filters
+//! ([`Replay::specs`]); older recordings get loose ones.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use mbx_domain::model::{ExchangeInfo, SymbolFilter, SymbolInfo};
 use mbx_domain::recording::{MANIFEST, Manifest, Record};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use crate::error::Error;
-use crate::market::{Level, ReplayEvent};
+use crate::market::{Level, ReplayEvent, SymbolSpec, default_symbols, recorded_spec};
 
 /// How fast a replay runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Speed {
     /// This many times real time (1: as recorded).
     Times(u32),
-    /// As fast as the sandbox applies it, a bounded batch per step.
+    /// As fast as the stream subscribers take the events: the stream feed
+    /// applies the recording in batches of [`PUMP_BATCH`] and waits while
+    /// its slowest connection is more than half its buffer behind (nobody
+    /// is closed as too slow, nothing is lost). Without a stream
+    /// connection, each request applies at most [`MAX_BATCH`] events.
     Max,
 }
 
@@ -66,9 +74,14 @@ pub struct ReplayConfig {
     pub start_now: bool,
 }
 
-/// Events applied per step at [`Speed::Max`], so one step never holds the
-/// engine for long nor floods the stream channels.
+/// Events a request applies at [`Speed::Max`] while no stream connection
+/// is open (so one request never holds the engine for long).
 pub const MAX_BATCH: usize = 2_000;
+
+/// Events the stream feed applies per step at [`Speed::Max`]: small, so
+/// the engine is never held for more than a few milliseconds and REST and
+/// WebSocket API requests are served between two steps.
+pub const PUMP_BATCH: usize = 256;
 
 /// A recording being replayed.
 #[derive(Debug)]
@@ -78,6 +91,8 @@ pub struct Replay {
     reader: Reader,
     trade_symbols: HashSet<String>,
     symbols: Vec<String>,
+    /// The recorded symbols' filters, from the recording's `exchangeInfo`.
+    specs: Vec<SymbolSpec>,
     /// Sandbox time when the replay clock started.
     started_at: Option<i64>,
     /// Recording time that maps to `started_at`.
@@ -85,7 +100,9 @@ pub struct Replay {
     /// The latest recording time seen (a snapshot's answer can be stamped
     /// after frames read meanwhile; time never goes back).
     latest: i64,
-    pending: Option<(i64, ReplayEvent)>,
+    /// Events read ahead (parsed outside the engine's lock, see
+    /// [`Replay::prefetch`]), in recording order.
+    pending: VecDeque<(i64, ReplayEvent)>,
     /// Past the leading snapshots.
     playing: bool,
     /// Per symbol: what is added to recorded trade IDs (grows with each
@@ -139,9 +156,25 @@ impl Replay {
             .collect();
         symbols.sort();
         symbols.dedup();
+        let specs = match &manifest.exchange_info {
+            Some(name) => {
+                let path = config.dir.join(name);
+                let text = std::fs::read(&path)
+                    .map_err(|err| bad(format!("{}: {err}", path.display())))?;
+                let info: ExchangeInfo = serde_json::from_slice(&text)
+                    .map_err(|err| bad(format!("{}: {err}", path.display())))?;
+                info.symbols
+                    .iter()
+                    .filter(|info| symbols.contains(&info.symbol))
+                    .filter_map(spec_of)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let reader = Reader::new(files.clone());
         Ok(Replay {
             symbols,
+            specs,
             config,
             files,
             reader,
@@ -149,7 +182,7 @@ impl Replay {
             started_at: None,
             origin: None,
             latest: i64::MIN,
-            pending: None,
+            pending: VecDeque::new(),
             playing: false,
             ids: HashMap::new(),
             applied: 0,
@@ -160,6 +193,12 @@ impl Replay {
     /// upper case, sorted.
     pub fn symbols(&self) -> &[String] {
         &self.symbols
+    }
+
+    /// The recorded symbols' real filters, from the `exchangeInfo` the
+    /// recording kept (empty for a recording without one).
+    pub fn specs(&self) -> &[SymbolSpec] {
+        &self.specs
     }
 
     /// The configuration.
@@ -187,14 +226,15 @@ impl Replay {
     /// The next event due at sandbox time `now_ms`, if any. Before the
     /// clock starts, only the recording's leading snapshots are due.
     pub fn next_due(&mut self, now_ms: i64) -> Option<ReplayEvent> {
-        if self.pending.is_none() {
-            self.pending = self.read_next();
-            if self.pending.is_none() && self.config.looped && self.is_started() {
+        if self.pending.is_empty() {
+            let mut next = self.read_next();
+            if next.is_none() && self.config.looped && self.is_started() {
                 self.restart(now_ms);
-                self.pending = self.read_next();
+                next = self.read_next();
             }
+            self.pending.push_back(next?);
         }
-        let (at, event) = self.pending.as_ref()?;
+        let (at, event) = self.pending.front()?;
         let Some(started_at) = self.started_at else {
             let leading = !self.playing && matches!(event, ReplayEvent::Snapshot { .. });
             if !leading {
@@ -217,8 +257,22 @@ impl Replay {
         if due { self.take() } else { None }
     }
 
+    /// Reads and parses up to `n` events ahead, so that the next
+    /// [`Replay::next_due`] calls only hand them out: the stream feed
+    /// calls this without holding the engine, which then stays free for
+    /// requests while the recording is decoded. Stops at the end of a
+    /// pass (a loop restarts in `next_due`, on its clock).
+    pub fn prefetch(&mut self, n: usize) {
+        while self.pending.len() < n {
+            match self.read_next() {
+                Some(next) => self.pending.push_back(next),
+                None => break,
+            }
+        }
+    }
+
     fn take(&mut self) -> Option<ReplayEvent> {
-        let (_, mut event) = self.pending.take()?;
+        let (_, mut event) = self.pending.pop_front()?;
         if let ReplayEvent::Trade { symbol, id, .. } = &mut event {
             let ids = self.ids.entry(symbol.clone()).or_default();
             ids.first.get_or_insert(*id);
@@ -266,51 +320,175 @@ impl Replay {
     }
 }
 
+/// The sandbox's rules for a recorded symbol: its `exchangeInfo` filters
+/// (`PRICE_FILTER`, `LOT_SIZE`, `MARKET_LOT_SIZE`, `NOTIONAL` or
+/// `MIN_NOTIONAL`) over the sandbox's own listing of it, else loose rules;
+/// a limit Binance leaves at zero (no limit) stays loose. `None` for a name
+/// with no known quote asset and no listing.
+fn spec_of(info: &SymbolInfo) -> Option<SymbolSpec> {
+    let mut spec = default_symbols()
+        .into_iter()
+        .find(|spec| spec.symbol == info.symbol)
+        .or_else(|| recorded_spec(&info.symbol))?;
+    let leak = |text: &str| -> &'static str { Box::leak(text.to_owned().into_boxed_str()) };
+    spec.base = leak(&info.base_asset);
+    spec.quote = leak(&info.quote_asset);
+    let set = |slot: &mut Decimal, value: Decimal| {
+        if !value.is_zero() {
+            *slot = value;
+        }
+    };
+    for filter in &info.filters {
+        match filter {
+            SymbolFilter::PriceFilter {
+                min_price,
+                max_price,
+                tick_size,
+            } => {
+                set(&mut spec.min_price, *min_price);
+                set(&mut spec.max_price, *max_price);
+                set(&mut spec.tick_size, *tick_size);
+            }
+            SymbolFilter::LotSize {
+                min_qty,
+                max_qty,
+                step_size,
+            } => {
+                set(&mut spec.min_qty, *min_qty);
+                set(&mut spec.max_qty, *max_qty);
+                set(&mut spec.step_size, *step_size);
+            }
+            SymbolFilter::MarketLotSize { max_qty, .. } => set(&mut spec.market_max_qty, *max_qty),
+            SymbolFilter::MinNotional { min_notional, .. } => {
+                set(&mut spec.min_notional, *min_notional);
+            }
+            SymbolFilter::Notional {
+                min_notional,
+                max_notional,
+                ..
+            } => {
+                set(&mut spec.min_notional, *min_notional);
+                set(&mut spec.max_notional, *max_notional);
+            }
+            _ => {}
+        }
+    }
+    Some(spec)
+}
+
 /// The market's side of one recorded frame: a trade (`@trade`; `@aggTrade`
 /// only for symbols with no `@trade` recorded) or a diff-depth event.
 /// Anything else (tickers, klines, partial depth: the sandbox derives its
 /// own) is `None`.
+///
+/// Decoded straight into a borrowed struct (no `serde_json::Value` tree):
+/// this runs once per recorded frame and bounds a `--speed max` replay.
 pub fn parse_frame(text: &str, trade_symbols: &HashSet<String>) -> Option<ReplayEvent> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let payload = match (value.get("stream"), value.get("data")) {
-        (Some(_), Some(data)) => data,
-        _ => &value,
+    let combined = text.trim_start().starts_with("{\"stream\"");
+    let payload = if combined {
+        serde_json::from_str::<Envelope<'_>>(text).ok()?.data
+    } else {
+        serde_json::from_str::<Payload<'_>>(text).ok()?
     };
-    let symbol = payload.get("s")?.as_str()?.to_owned();
-    let decimal = |key: &str| payload.get(key)?.as_str()?.parse::<Decimal>().ok();
-    let number = |key: &str| payload.get(key)?.as_u64();
+    let symbol = payload.s.to_owned();
+    let decimal = |text: Option<&str>| text?.parse::<Decimal>().ok();
     let trade = |id: u64| {
         Some(ReplayEvent::Trade {
             symbol: symbol.clone(),
             id,
-            price: decimal("p")?,
-            qty: decimal("q")?,
-            is_buyer_maker: payload.get("m")?.as_bool()?,
+            price: decimal(payload.p)?,
+            qty: decimal(payload.q)?,
+            is_buyer_maker: payload.m?,
         })
     };
-    match payload.get("e")?.as_str()? {
-        "trade" => trade(number("t")?),
-        "aggTrade" if !trade_symbols.contains(&symbol) => trade(number("a")?),
+    match payload.e {
+        "trade" => trade(payload.t?),
+        "aggTrade" if !trade_symbols.contains(&symbol) => match payload.a? {
+            IdOrLevels::Id(id) => trade(id),
+            IdOrLevels::Levels(_) => None,
+        },
         "depthUpdate" => Some(ReplayEvent::Diff {
-            first_update_id: number("U")?,
-            final_update_id: number("u")?,
-            bids: levels(payload.get("b")?)?,
-            asks: levels(payload.get("a")?)?,
+            first_update_id: payload.first?,
+            final_update_id: payload.last?,
+            bids: levels(payload.b?)?,
+            asks: levels(payload.a?)?,
             symbol,
         }),
         _ => None,
     }
 }
 
-fn levels(value: &Value) -> Option<Vec<Level>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|level| {
-            let price = level.get(0)?.as_str()?.parse().ok()?;
-            let qty = level.get(1)?.as_str()?.parse().ok()?;
-            Some((price, qty))
-        })
+/// `{"stream":..,"data":..}`.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Payload<'a>,
+}
+
+/// The fields of a trade, aggregate trade or diff-depth event (the others
+/// are ignored; an event of another kind whose fields have other types
+/// fails to decode, which means `None` all the same).
+#[derive(serde::Deserialize)]
+struct Payload<'a> {
+    e: &'a str,
+    s: &'a str,
+    t: Option<u64>,
+    /// The aggregate trade ID, or the asks of a diff.
+    #[serde(borrow, default)]
+    a: Option<IdOrLevels<'a>>,
+    /// The bids of a diff.
+    #[serde(borrow, default)]
+    b: Option<IdOrLevels<'a>>,
+    p: Option<&'a str>,
+    q: Option<&'a str>,
+    m: Option<bool>,
+    #[serde(rename = "U")]
+    first: Option<u64>,
+    #[serde(rename = "u")]
+    last: Option<u64>,
+}
+
+/// `a` is a number in `aggTrade` and a list of levels in `depthUpdate`.
+enum IdOrLevels<'a> {
+    Id(u64),
+    Levels(Vec<(&'a str, &'a str)>),
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for IdOrLevels<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = IdOrLevels<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an ID or a list of [price, quantity] levels")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<Self::Value, E> {
+                Ok(IdOrLevels::Id(id))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut levels = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(level) = seq.next_element::<(&'de str, &'de str)>()? {
+                    levels.push(level);
+                }
+                Ok(IdOrLevels::Levels(levels))
+            }
+        }
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
+fn levels(side: IdOrLevels<'_>) -> Option<Vec<Level>> {
+    let IdOrLevels::Levels(side) = side else {
+        return None;
+    };
+    side.into_iter()
+        .map(|(price, qty)| Some((price.parse().ok()?, qty.parse().ok()?)))
         .collect()
 }
 
@@ -420,6 +598,18 @@ mod tests {
             parse_frame(r#"{"e":"24hrTicker","s":"BTCUSDT"}"#, &none),
             None
         );
+        // Other events use `a` and `b` for prices: not the market's.
+        let ticker = r#"{"stream":"btcusdt@ticker","data":{"e":"24hrTicker","E":1,"s":"BTCUSDT","b":"1.0","a":"1.1","p":"0.1","q":"5"}}"#;
+        assert_eq!(parse_frame(ticker, &none), None);
+        // A combined diff, `data` decoded the same way.
+        let combined = format!(r#"{{"stream":"btcusdt@depth","data":{diff}}}"#);
+        assert!(matches!(
+            parse_frame(&combined, &none),
+            Some(ReplayEvent::Diff {
+                final_update_id: 7,
+                ..
+            })
+        ));
         assert_eq!(parse_frame("not json", &none), None);
     }
 

@@ -115,6 +115,9 @@ async fn follow(ctx: &Context, args: &RecordArgs) -> Result<(), CliError> {
                 RecordOutput::SnapshotFailed { symbol, reason } => {
                     printer.warn(&format!("no depth snapshot of {symbol}: {reason}"));
                 }
+                RecordOutput::ExchangeInfoFailed { reason } => printer.warn(&format!(
+                    "no exchangeInfo of the recorded symbols ({reason}): a replay serves loose filters for them"
+                )),
                 RecordOutput::Notice(notice) => printer.notice(&describe_notice(&notice)),
                 _ => {}
             }

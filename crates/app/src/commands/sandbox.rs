@@ -38,6 +38,11 @@ use crate::printer::{Printer, written};
 ///   api_key = "myKey1"
 ///   secret = "mySecret1"            # or public_key_file = "ed25519.pub.pem"
 ///   read_only = false
+///   [replay]                        # as --replay, --speed, --loop, --start-now
+///   dir = "rec"
+///   speed = "max"                   # or 1, 10
+///   loop = false
+///   start_now = false
 ///
 /// `--replay DIR` drives the market by a recording of `mbx record`
 /// instead of the seeded walk: the recorded trades (same IDs, prices and
@@ -139,15 +144,15 @@ pub struct SandboxArgs {
     replay: Option<PathBuf>,
 
     /// Replay speed: a multiple of real time (1, 10) or `max` [default: 1]
-    #[arg(long, value_name = "SPEED", requires = "replay")]
+    #[arg(long, value_name = "SPEED")]
     speed: Option<mbx_sandbox::replay::Speed>,
 
     /// Play the recording again from the start when it ends
-    #[arg(long = "loop", requires = "replay")]
+    #[arg(long = "loop")]
     looped: bool,
 
     /// Start the replay clock at launch, not at the first subscriber
-    #[arg(long, requires = "replay")]
+    #[arg(long)]
     start_now: bool,
 }
 
@@ -209,29 +214,8 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> Result<(), UserError> {
         Some(path) => ConfigFile::read(path).map_err(config_error)?,
         None => ConfigFile::default(),
     };
-    let replay = args
-        .replay
-        .clone()
-        .map(|dir| mbx_sandbox::replay::ReplayConfig {
-            dir,
-            speed: args.speed.unwrap_or(mbx_sandbox::replay::Speed::Times(1)),
-            looped: args.looped,
-            start_now: args.start_now,
-        });
     let resolved = file.resolve(&overrides(args)).map_err(config_error)?;
-    let (mut config, mut lines) = (resolved.config, resolved.summary);
-    if let Some(replay) = &replay {
-        lines.push(format!(
-            "market     replaying {} ({})",
-            replay.dir.display(),
-            if replay.start_now {
-                "started"
-            } else {
-                "starts with the first stream subscriber"
-            }
-        ));
-    }
-    config.replay = replay;
+    let (config, lines) = (resolved.config, resolved.summary);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -325,6 +309,10 @@ fn overrides(args: SandboxArgs) -> Overrides {
         rsa_public_key_file: args.rsa_public_key_file,
         read_only: args.read_only,
         balances: args.balances,
+        replay: args.replay,
+        speed: args.speed,
+        looped: args.looped,
+        start_now: args.start_now,
     }
 }
 

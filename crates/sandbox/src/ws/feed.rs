@@ -13,9 +13,15 @@
 //! `u` = the book's current update ID, which is what REST `depth` reports
 //! as `lastUpdateId`. Applying the events to any REST snapshot (the
 //! documented local-order-book procedure) therefore reproduces the book.
+//!
+//! A `--speed max` replay is applied here too, with backpressure: a batch
+//! of recorded events at a time, the next one only once the slowest
+//! connection is less than half the buffer behind, so a subscriber gets
+//! every event as fast as it reads and is never closed as too slow (the
+//! 1008 close stays for real-time speeds, whose pace the clock sets).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -98,6 +104,8 @@ fn micros(text: &Utf8Bytes) -> Utf8Bytes {
 pub(crate) struct Feed {
     /// Replaced by [`Feed::set_capacity`] (a test knob).
     tx: Mutex<broadcast::Sender<Arc<Frame>>>,
+    /// The channel's capacity (frames).
+    capacity: AtomicUsize,
     active: Mutex<HashMap<String, usize>>,
     running: Mutex<bool>,
     sent: AtomicU64,
@@ -109,6 +117,7 @@ impl Default for Feed {
     fn default() -> Feed {
         Feed {
             tx: Mutex::new(broadcast::channel(CAPACITY).0),
+            capacity: AtomicUsize::new(CAPACITY),
             active: Mutex::new(HashMap::new()),
             running: Mutex::new(false),
             sent: AtomicU64::new(0),
@@ -135,6 +144,26 @@ impl Feed {
     /// closed (their channel ends).
     pub(crate) fn set_capacity(&self, frames: usize) {
         *lock(&self.tx) = broadcast::channel(frames.max(1)).0;
+        self.capacity.store(frames.max(1), Ordering::Relaxed);
+    }
+
+    /// Whether the feed task runs (some stream connection is open).
+    pub(crate) fn is_running(&self) -> bool {
+        *lock(&self.running)
+    }
+
+    /// Whether the slowest connection is less than half the buffer behind:
+    /// a `--speed max` replay applies its next batch only then, so nobody
+    /// lags far enough to be closed as too slow.
+    fn has_room(&self) -> bool {
+        lock(&self.tx).len() <= self.capacity.load(Ordering::Relaxed) / 2
+    }
+
+    /// Recorded events per step of a `--speed max` replay: each gives a
+    /// few frames at most (a trade on `@trade` and `@aggTrade`, a
+    /// `@bookTicker`), so a step stays well within the half buffer left.
+    fn pump_batch(&self) -> usize {
+        (self.capacity.load(Ordering::Relaxed) / 16).clamp(1, crate::replay::PUMP_BATCH)
     }
 
     /// Counts a connection's interest in `name`.
@@ -243,8 +272,13 @@ async fn run(exchange: Exchange) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut state = State::default();
     let mut tick: u64 = 0;
+    // A `--speed max` replay is applied here, a batch at a time, as fast as
+    // the slowest connection takes the frames (see `pump`).
+    let mut pumping = exchange.replays_at_max();
     loop {
         tokio::select! {
+            // The events of the last batch are published before the next.
+            biased;
             event = events.recv() => match event {
                 Ok(event) => on_event(&exchange, &mut state, event),
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
@@ -259,8 +293,30 @@ async fn run(exchange: Exchange) {
                 drop(exchange.advance_engine());
                 tick += 1;
                 on_tick(&exchange, &mut state, tick);
+                pumping = exchange.replays_at_max();
+            }
+            () = room(exchange.live().feed()), if pumping => {
+                let batch = exchange.live().feed().pump_batch();
+                match exchange.pump_replay(batch) {
+                    // Nobody subscribed yet: the clock starts with the first one.
+                    None => tokio::time::sleep(Duration::from_millis(1)).await,
+                    // The end of the recording: look again on the next tick.
+                    Some(0) => pumping = false,
+                    // Requests and connections run between two batches.
+                    Some(_) => tokio::task::yield_now().await,
+                }
             }
         }
+    }
+}
+
+/// Returns once the slowest stream connection is less than half the buffer
+/// behind: the backpressure of a `--speed max` replay. Polled every
+/// millisecond; the half buffer still queued keeps the connections busy
+/// meanwhile.
+async fn room(feed: &Feed) {
+    while !feed.has_room() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 

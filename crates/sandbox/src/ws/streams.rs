@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt as _;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -184,15 +185,43 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, start: Start) {
             }
             frame = frames.recv() => match frame {
                 Ok(frame) => {
-                    if subs.set.contains(&*frame.stream) {
-                        if drop_next.remove(&*frame.stream) {
-                            tracing::debug!(stream = &*frame.stream, "diff-depth event dropped (fault injection)");
-                            continue;
+                    // This frame and those already queued behind it go out
+                    // with one flush (one write for a burst, not one each).
+                    let mut fed = false;
+                    let mut next = Some(frame);
+                    let mut burst = 0;
+                    while let Some(frame) = next.take() {
+                        if subs.set.contains(&*frame.stream) {
+                            if drop_next.remove(&*frame.stream) {
+                                tracing::debug!(stream = &*frame.stream, "diff-depth event dropped (fault injection)");
+                            } else {
+                                let text = frame.text(combined, time_unit);
+                                if socket.feed(Message::Text(text)).await.is_err() {
+                                    return;
+                                }
+                                fed = true;
+                            }
                         }
-                        let text = frame.text(combined, time_unit);
-                        if socket.send(Message::Text(text)).await.is_err() {
-                            return;
+                        burst += 1;
+                        if burst < MAX_BURST {
+                            match frames.try_recv() {
+                                Ok(frame) => next = Some(frame),
+                                Err(broadcast::error::TryRecvError::Empty) => {}
+                                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                                    tracing::debug!(missed, "stream connection too slow: closed");
+                                    let _ = socket.flush().await;
+                                    send_too_slow(&mut socket).await;
+                                    return;
+                                }
+                                Err(broadcast::error::TryRecvError::Closed) => {
+                                    let _ = socket.flush().await;
+                                    return;
+                                }
+                            }
                         }
+                    }
+                    if fed && socket.flush().await.is_err() {
+                        return;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
@@ -222,6 +251,11 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, start: Start) {
         }
     }
 }
+
+/// Frames a stream connection takes from the feed before one flush: bounds
+/// the time between two looks at its other business (pings, control
+/// messages, shutdown).
+const MAX_BURST: usize = 256;
 
 /// The diff-depth streams of `symbol` (uppercase) among `names`.
 fn diff_depth_streams<'a>(

@@ -266,7 +266,7 @@ impl NewOrder {
     /// notation, without `timestamp`, `recvWindow` or `signature`).
     pub fn params(&self) -> Vec<(&'static str, String)> {
         let mut params = Vec::with_capacity(10);
-        self.each_param(|name, value| params.push((name, value.to_owned())));
+        self.for_each_param(|name, value| params.push((name, value.to_owned())));
         params
     }
 
@@ -284,12 +284,14 @@ impl NewOrder {
     /// assert_eq!(query.as_str(), "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000");
     /// ```
     pub fn write_params(&self, payload: &mut Payload) {
-        self.each_param(|name, value| payload.push(name, value));
+        self.for_each_param(|name, value| payload.push(name, value));
     }
 
     /// Calls `visit` with each parameter's name and text, in the documented
-    /// order; the one place that decides both.
-    fn each_param(&self, mut visit: impl FnMut(&'static str, &str)) {
+    /// order: the one place that decides both. [`NewOrder::write_params`]
+    /// (REST) and the WebSocket API's `order.place` walk it, so no
+    /// transport builds a `String` per value.
+    pub fn for_each_param(&self, mut visit: impl FnMut(&'static str, &str)) {
         visit("symbol", &self.symbol);
         visit("side", self.side.as_str());
         visit("type", self.order_type.as_str());

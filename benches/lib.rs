@@ -475,3 +475,109 @@ pub mod recording {
         diff_first_id(frames / 5 - 1) + 22
     }
 }
+
+/// The client-side cost of one order, shared by the `orders` bench and
+/// `examples/count_loops.rs` (so the instruction counts are of the same
+/// work as the wall-clock figures).
+pub mod orders {
+    use mbx_adapters_rest::{ClientConfig, Request, RestClient};
+    use mbx_client::orders::{self, OrderRequest};
+    use mbx_domain::credentials::{ApiKey, Credentials};
+    use mbx_domain::model::{OrderType, Side, SymbolInfo};
+    use mbx_domain::preflight::{Context, OpenOrderCounts, Rounding};
+    use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET};
+    use mbx_signing::{HmacKey, Signer};
+    use rust_decimal::Decimal;
+
+    /// BTCUSDT's rules as the sandbox (and Binance) list them.
+    pub const BTCUSDT: &str = r#"{
+      "symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC", "baseAssetPrecision": 8,
+      "quoteAsset": "USDT", "quotePrecision": 8, "quoteAssetPrecision": 8,
+      "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"], "icebergAllowed": false,
+      "quoteOrderQtyMarketAllowed": true, "allowTrailingStop": false, "isSpotTradingAllowed": true,
+      "filters": [
+        {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000", "tickSize": "0.01000000"},
+        {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000", "stepSize": "0.00001000"},
+        {"filterType": "ICEBERG_PARTS", "limit": 10},
+        {"filterType": "MARKET_LOT_SIZE", "minQty": "0.00000000", "maxQty": "900.00000000", "stepSize": "0.00000000"},
+        {"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": 10, "maxTrailingAboveDelta": 2000, "minTrailingBelowDelta": 10, "maxTrailingBelowDelta": 2000},
+        {"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "5", "bidMultiplierDown": "0.2", "askMultiplierUp": "5", "askMultiplierDown": "0.2", "avgPriceMins": 5},
+        {"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": true, "maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
+        {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+        {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5}
+      ]}"#;
+
+    /// What the checks and the signature need, built once.
+    #[derive(Debug)]
+    pub struct ClientSide {
+        symbol: SymbolInfo,
+        context: Context,
+        rest: RestClient,
+        request: OrderRequest,
+    }
+
+    impl Default for ClientSide {
+        fn default() -> ClientSide {
+            ClientSide::new()
+        }
+    }
+
+    impl ClientSide {
+        /// BTCUSDT's rules, the context `Trading::prepare` gathers for it
+        /// (the average price, no open orders), an HMAC client never used
+        /// for the network, and a LIMIT buy off the grid to round down.
+        pub fn new() -> ClientSide {
+            let symbol: SymbolInfo = serde_json::from_str(BTCUSDT).expect("BTCUSDT parses");
+            let context = Context {
+                average_price: Some(Decimal::new(97_000, 0)),
+                open_orders: Some(OpenOrderCounts::default()),
+                ..Context::default()
+            };
+            let credentials = Credentials::new(
+                ApiKey::new(DEMO_API_KEY).expect("demo key"),
+                Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).expect("demo secret")),
+            );
+            let rest = RestClient::new(
+                ClientConfig::new("http://127.0.0.1:9").expect("loopback URL"),
+                Some(credentials),
+            )
+            .expect("client");
+            let mut request = OrderRequest::new("BTCUSDT", Side::Buy, OrderType::Limit);
+            request.quantity = Some(Decimal::new(12_345, 7));
+            request.price = Some(Decimal::new(5_000_001, 2));
+            request.rounding = Some(Rounding::Down);
+            ClientSide {
+                symbol,
+                context,
+                rest,
+                request,
+            }
+        }
+
+        /// One order, as the product builds it before the network:
+        /// `mbx_client::orders::check` (what `Trading::prepare` runs once
+        /// it has the rules and the market: the order with its client
+        /// order id, rounded to the grid, every pre-flight check), then
+        /// the query `RestClient::place_order` sends (`Request::order`),
+        /// signed as `RestClient::send` signs it (`signed_query`: the
+        /// synced timestamp, HMAC-SHA256). Returns the query's length.
+        pub fn build_validate_sign(&self) -> usize {
+            let checked = orders::check(
+                std::hint::black_box(&self.request),
+                &self.symbol,
+                &self.context,
+            )
+            .expect("the order passes");
+            let http = Request::order("/api/v3/order", &checked.order).expect("order path");
+            let query = self.rest.signed_query(&http).expect("credentials");
+            query.len()
+        }
+    }
+
+    /// The baseline: the same order's query signed the way most clients
+    /// sign (a new HMAC per request), nothing built or checked.
+    pub fn baseline_sign_only() -> String {
+        const PAYLOAD: &str = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.00123&price=50000&newOrderRespType=FULL&newClientOrderId=mbx-abcdefghijklmnopqrst&recvWindow=5000&timestamp=1764100000000";
+        super::naive_hmac_hex(DEMO_API_SECRET, std::hint::black_box(PAYLOAD))
+    }
+}

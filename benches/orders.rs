@@ -18,37 +18,15 @@ use std::process::Command;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures_util::StreamExt as _;
 use mbx_adapters_rest::{ClientConfig, RestClient};
 use mbx_adapters_ws::{ApiConfig, WsOrderEntry};
-use mbx_benches::naive_hmac_hex;
 use mbx_domain::credentials::{ApiKey, Credentials};
-use mbx_domain::model::{
-    NewOrder, RateLimit, RateLimitInterval, RateLimitType, Side, SymbolInfo, TimeInForce,
-};
+use mbx_domain::model::{NewOrder, RateLimit, RateLimitInterval, RateLimitType, Side, TimeInForce};
 use mbx_domain::ports::OrderEntry as _;
-use mbx_domain::preflight::{self, Context};
 use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, RateLimitConfig, Sandbox, SandboxConfig};
-use mbx_signing::payload::Payload;
 use mbx_signing::{HmacKey, Signer};
 use rust_decimal::Decimal;
-
-/// BTCUSDT's rules as the sandbox (and Binance) list them.
-const BTCUSDT: &str = r#"{
-  "symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC", "baseAssetPrecision": 8,
-  "quoteAsset": "USDT", "quotePrecision": 8, "quoteAssetPrecision": 8,
-  "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"], "icebergAllowed": false,
-  "quoteOrderQtyMarketAllowed": true, "allowTrailingStop": false, "isSpotTradingAllowed": true,
-  "filters": [
-    {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000", "tickSize": "0.01000000"},
-    {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000", "stepSize": "0.00001000"},
-    {"filterType": "ICEBERG_PARTS", "limit": 10},
-    {"filterType": "MARKET_LOT_SIZE", "minQty": "0.00000000", "maxQty": "900.00000000", "stepSize": "0.00000000"},
-    {"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": 10, "maxTrailingAboveDelta": 2000, "minTrailingBelowDelta": 10, "maxTrailingBelowDelta": 2000},
-    {"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "5", "bidMultiplierDown": "0.2", "askMultiplierUp": "5", "askMultiplierDown": "0.2", "avgPriceMins": 5},
-    {"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": true, "maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
-    {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
-    {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5}
-  ]}"#;
 
 /// The order every client places: far below the market, so IOC expires it.
 fn ioc_order() -> NewOrder {
@@ -63,50 +41,18 @@ fn ioc_order() -> NewOrder {
 }
 
 fn client_side(c: &mut Criterion) {
-    let symbol: SymbolInfo = serde_json::from_str(BTCUSDT).unwrap();
-    let signer = Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).unwrap());
-    let context = Context {
-        average_price: Some(Decimal::new(97_000, 0)),
-        ..Context::default()
-    };
+    let fixture = mbx_benches::orders::ClientSide::new();
     let mut group = c.benchmark_group("order_client_side");
     group.throughput(Throughput::Elements(1));
-    // What the use-case does before the network: the order with its client
-    // order id, every filter checked, the signed query, written into one
-    // reusable buffer.
-    let mut query = Payload::with_capacity(256);
+    // Exactly what the product does before the network, through the same
+    // functions (see `mbx_benches::orders::ClientSide::build_validate_sign`).
     group.bench_function("build_validate_sign", |b| {
-        b.iter(|| {
-            let mut order = NewOrder::limit(
-                "BTCUSDT",
-                Side::Buy,
-                black_box(Decimal::new(12_345, 7)),
-                black_box(Decimal::new(5_000_001, 2)),
-            );
-            order.price =
-                preflight::round_price(&symbol, order.price.unwrap(), preflight::Rounding::Down);
-            order.quantity = preflight::round_quantity(
-                &symbol,
-                order.order_type,
-                order.quantity.unwrap(),
-                preflight::Rounding::Down,
-            );
-            order.new_client_order_id = Some(mbx_client::orders::client_id::generate());
-            assert!(preflight::validate(&symbol, &order, &context).is_ok());
-            query.clear();
-            order.write_params(&mut query);
-            query.push("recvWindow", "5000");
-            query.push("timestamp", black_box("1764100000000"));
-            let signature = signer.sign(query.as_bytes());
-            query.push_signature(&signature);
-            black_box(query.as_bytes().len())
-        })
+        b.iter(|| black_box(fixture.build_validate_sign()))
     });
     // The same run's baseline: signing the same order's query, the way
     // most clients sign (a new HMAC per request), with nothing checked.
-    let payload = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.00123&price=50000&newOrderRespType=FULL&newClientOrderId=mbx-abcdefghijklmnopqrst&recvWindow=5000&timestamp=1764100000000";
     group.bench_function("baseline_sign_only", |b| {
-        b.iter(|| black_box(naive_hmac_hex(DEMO_API_SECRET, black_box(payload))))
+        b.iter(|| black_box(mbx_benches::orders::baseline_sign_only()))
     });
     group.finish();
 }
@@ -129,47 +75,118 @@ fn unlimited() -> SandboxConfig {
     config
 }
 
-fn loopback(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime.block_on(Sandbox::start(unlimited())).unwrap();
-    let url = sandbox.rest_url();
-    let rest = RestClient::new(ClientConfig::new(&url).unwrap(), Some(credentials())).unwrap();
+fn rest_client(url: &str) -> RestClient {
+    let rest = RestClient::new(ClientConfig::new(url).unwrap(), Some(credentials())).unwrap();
     rest.set_rate_limits(&[RateLimit {
         rate_limit_type: RateLimitType::RequestWeight,
         interval: RateLimitInterval::Minute,
         interval_num: 1,
         limit: u32::MAX / 2,
     }]);
+    rest
+}
+
+/// Round trips over loopback. The sandbox runs on a runtime of its own
+/// (one worker thread), as it would in its own `mbx sandbox` process.
+///
+/// The client runs the way a latency-sensitive embedder runs it: a
+/// current-thread Tokio runtime, so the request, reqwest's connection task
+/// and the WebSocket API session's task all run on the caller's thread and
+/// no answer crosses threads on the client side (`mbx_rest`,
+/// `mbx_ws_api`). `mbx_rest_multi_thread` is the same client on a
+/// two-worker runtime driven by `block_on` from outside it, as this bench
+/// ran before: each answer is then handed from a worker to the caller's
+/// thread (a futex wake-up and a context switch per order).
+fn loopback(c: &mut Criterion) {
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = server.block_on(Sandbox::start(unlimited())).unwrap();
+    let url = sandbox.rest_url();
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let shared = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rest = rest_client(&url);
+    let rest_shared = rest_client(&url);
     let ws_url = format!("ws://{}/ws-api/v3", sandbox.local_addr());
-    let ws = runtime
+    let ws = client
         .block_on(WsOrderEntry::connect(ApiConfig::new(ws_url), credentials()))
         .unwrap();
     let order = ioc_order();
-    runtime.block_on(rest.place_order(&order)).unwrap();
-    runtime.block_on(ws.place_order(&order)).unwrap();
+    client.block_on(rest.place_order(&order)).unwrap();
+    client.block_on(ws.place_order(&order)).unwrap();
+    shared.block_on(rest_shared.place_order(&order)).unwrap();
 
     let mut group = c.benchmark_group("order_loopback");
     group.throughput(Throughput::Elements(1));
     group.bench_function("mbx_rest", |b| {
-        b.iter(|| black_box(runtime.block_on(rest.place_order(&order)).unwrap()))
+        b.iter(|| black_box(client.block_on(rest.place_order(&order)).unwrap()))
     });
     group.bench_function("mbx_ws_api", |b| {
-        b.iter(|| black_box(runtime.block_on(ws.place_order(&order)).unwrap()))
+        b.iter(|| black_box(client.block_on(ws.place_order(&order)).unwrap()))
+    });
+    group.bench_function("mbx_rest_multi_thread", |b| {
+        b.iter(|| black_box(shared.block_on(rest_shared.place_order(&order)).unwrap()))
     });
     group.finish();
-    python_clients(&runtime, &rest, &url);
-    runtime.block_on(sandbox.shutdown());
+    sequential(&client, &rest, &ws, &url);
+    drop(shared);
+    server.block_on(sandbox.shutdown());
 }
 
-/// python-binance and ccxt against the same sandbox, right after mbx, with
-/// mbx measured again the same way (orders back to back on one
-/// connection) so the ratio compares like with like.
-fn python_clients(runtime: &tokio::runtime::Runtime, rest: &RestClient, url: &str) {
+/// Orders placed one after another on one connection, each waiting for
+/// its answer: mbx over REST and over the WebSocket API, then
+/// python-binance and ccxt against the same sandbox, right after, so the
+/// ratios compare like with like.
+fn sequential(client: &tokio::runtime::Runtime, rest: &RestClient, ws: &WsOrderEntry, url: &str) {
     const COUNT: u32 = 2_000;
+    if !wanted("order_loopback/sequential") {
+        return;
+    }
+    let order = ioc_order();
+    let rate = |place: &dyn Fn()| {
+        let started = Instant::now();
+        for _ in 0..COUNT {
+            place();
+        }
+        f64::from(COUNT) / started.elapsed().as_secs_f64()
+    };
+    let mbx_rate = rate(&|| {
+        client.block_on(rest.place_order(&order)).unwrap();
+    });
+    println!("order_loopback/sequential: mbx_rest {COUNT} orders, {mbx_rate:.0} orders/s");
+    let ws_rate = rate(&|| {
+        client.block_on(ws.place_order(&order)).unwrap();
+    });
+    println!("order_loopback/sequential: mbx_ws_api {COUNT} orders, {ws_rate:.0} orders/s");
+    // Not sequential, and never to be read as the sequential figure:
+    // several `order.place` in flight on the one session, each answer
+    // matched to its request by id (each order still sent once, its own
+    // outcome reported to its own caller).
+    const IN_FLIGHT: usize = 16;
+    let started = Instant::now();
+    client.block_on(async {
+        futures_util::stream::iter(0..COUNT)
+            .map(|_| ws.place_order(&order))
+            .buffer_unordered(IN_FLIGHT)
+            .for_each(|placed| {
+                placed.unwrap();
+                std::future::ready(())
+            })
+            .await;
+    });
+    let pipelined = f64::from(COUNT) / started.elapsed().as_secs_f64();
+    println!(
+        "order_loopback/pipelined: mbx_ws_api {COUNT} orders, {IN_FLIGHT} in flight on one session, {pipelined:.0} orders/s (not sequential)"
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = root.join(".venv-compat/bin/python");
     if !python.exists() {
@@ -179,24 +196,11 @@ fn python_clients(runtime: &tokio::runtime::Runtime, rest: &RestClient, url: &st
         );
         return;
     }
-    let order = ioc_order();
-    let started = Instant::now();
-    for _ in 0..COUNT {
-        runtime.block_on(rest.place_order(&order)).unwrap();
-    }
-    let mbx_rate = f64::from(COUNT) / started.elapsed().as_secs_f64();
-    println!("order_loopback/sequential: mbx_rest {COUNT} orders, {mbx_rate:.0} orders/s");
     let script = root.join("benches/python_orders.py");
-    for client in ["python-binance", "ccxt"] {
+    for name in ["python-binance", "ccxt"] {
         let out = Command::new(&python)
             .arg(&script)
-            .args([
-                client,
-                url,
-                DEMO_API_KEY,
-                DEMO_API_SECRET,
-                &COUNT.to_string(),
-            ])
+            .args([name, url, DEMO_API_KEY, DEMO_API_SECRET, &COUNT.to_string()])
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .output()
             .unwrap();
@@ -210,17 +214,31 @@ fn python_clients(runtime: &tokio::runtime::Runtime, rest: &RestClient, url: &st
             (true, Some(seconds)) => {
                 let rate = f64::from(COUNT) / seconds;
                 println!(
-                    "order_loopback/sequential: {} → {rate:.0} orders/s; mbx_rest is {:.1}x",
+                    "order_loopback/sequential: {} → {rate:.0} orders/s; mbx_rest is {:.1}x, mbx_ws_api {:.1}x",
                     text.trim(),
-                    mbx_rate / rate
+                    mbx_rate / rate,
+                    ws_rate / rate
                 );
             }
             _ => println!(
-                "order_loopback/sequential: {client} failed: {}",
+                "order_loopback/sequential: {name} failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             ),
         }
     }
+}
+
+/// Whether the command line's filters (criterion's positional arguments;
+/// numbers are the values of its options) select `name`: the sequential
+/// runs are not criterion benches, so criterion cannot skip them itself
+/// (`--bench order_client_side` or `--profile-time` on one bench must not
+/// start Python).
+fn wanted(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-') && arg.parse::<f64>().is_err())
+        .collect();
+    filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str()))
 }
 
 /// The matching engine alone: market orders (alternating sides) matched

@@ -11,7 +11,10 @@
 //!
 //! Cases: `agg_typed`, `agg_serde`, `depth_typed`, `depth_serde` (2,000
 //! decodes of the combined frames) and `book_mbx`, `book_naive` (10 times
-//! the 1,000 diffs of 20 levels). Divide the counts accordingly. An optional
+//! the 1,000 diffs of 20 levels), `order_client_side` and
+//! `order_baseline_sign_only` (10,000 orders built, checked and signed as
+//! `benches/orders.rs` does, and its same-query HMAC baseline). Divide the
+//! counts accordingly. An optional
 //! second argument repeats the decode cases that many times, to read the
 //! process's CPU time (`/usr/bin/time -f %U`), which a busy machine's other
 //! processes do not inflate the way they inflate wall-clock time.
@@ -27,6 +30,8 @@ use serde::Deserialize;
 
 const DECODES: u32 = 2_000;
 const BOOK_ROUNDS: usize = 10;
+/// Orders per `order_*` case.
+const ORDERS: u32 = 10_000;
 
 fn main() {
     let case = std::env::args().nth(1).unwrap_or_default();
@@ -57,10 +62,29 @@ fn main() {
                 }
             }
         }
+        "order_client_side" => {
+            let fixture = mbx_benches::orders::ClientSide::new();
+            (0..repeat).for_each(|_| run_order_client_side(&fixture));
+        }
+        "order_baseline_sign_only" => (0..repeat).for_each(|_| run_order_baseline()),
         other => {
             eprintln!("unknown case `{other}`; see the file's docs");
             std::process::exit(2);
         }
+    }
+}
+
+#[inline(never)]
+fn run_order_client_side(fixture: &mbx_benches::orders::ClientSide) {
+    for _ in 0..ORDERS {
+        black_box(fixture.build_validate_sign());
+    }
+}
+
+#[inline(never)]
+fn run_order_baseline() {
+    for _ in 0..ORDERS {
+        black_box(mbx_benches::orders::baseline_sign_only());
     }
 }
 

@@ -125,6 +125,29 @@ fn an_oco_is_placed_listed_queried_and_canceled_from_the_cli() {
     assert_eq!(status[0]["listOrderStatus"], "EXECUTING");
     assert_eq!(status[0]["orders"].as_array().unwrap().len(), 2);
 
+    // Asked for on another symbol: refused, naming the list's own symbol
+    // (`orderList` takes no symbol, the command does).
+    let out = mbx_order(
+        &running,
+        &[
+            "order",
+            "list",
+            "status",
+            "ETHUSDT",
+            "--list-id",
+            &list_id,
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    let error = json(&out);
+    assert!(
+        error["msg"]
+            .as_str()
+            .is_some_and(|msg| msg.contains("is on BTCUSDT, not on ETHUSDT")),
+        "{error}"
+    );
+
     // Canceled: both orders go, and no open list is left.
     let out = mbx_order(
         &running,

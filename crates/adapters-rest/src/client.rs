@@ -1,6 +1,7 @@
 //! The client: builds, signs and sends requests, and applies the retry
 //! rules.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use mbx_domain::clock::{self, ClockConfig, ClockSync, Estimate};
 use mbx_domain::credentials::Credentials;
 use mbx_domain::environment::check_base_url;
-use mbx_domain::model::{Millis, RateLimit};
+use mbx_domain::model::{Millis, NewOrder, RateLimit};
 use mbx_domain::observer::{ObservedRequest, RequestObserver, Wait};
 use mbx_domain::ports::LocalClock;
 use mbx_domain::rate_limit::{BackoffStore, RateLimitLedger, ServerBackoff};
@@ -74,11 +75,20 @@ pub enum Security {
 }
 
 /// One request, before signing.
+///
+/// Its parameters are percent-encoded into one buffer as they are added
+/// (no `String` per name and value); signing copies that buffer once and
+/// appends `recvWindow`, `timestamp` and `signature`
+/// ([`RestClient::signed_query`]).
 #[derive(Debug, Clone)]
 pub struct Request {
     method: reqwest::Method,
     path: String,
-    params: Vec<(String, String)>,
+    query: Payload,
+    /// Whether the caller put `recvWindow` in the query (it then wins over
+    /// the configured one); kept as the query is written, so signing an
+    /// order does not search its query.
+    own_recv_window: bool,
     security: Security,
     weight: u32,
 }
@@ -104,8 +114,36 @@ impl Request {
         Ok(Request {
             method,
             path: path.to_owned(),
-            params: Vec::new(),
+            query: Payload::new(),
+            own_recv_window: false,
             security: Security::None,
+            weight: 0,
+        })
+    }
+
+    /// A signed `POST` of `order` to `path` (`/api/v3/order` or
+    /// `/api/v3/order/test`): its parameters written straight into the
+    /// query with [`NewOrder::write_params`], in the documented order.
+    ///
+    /// ```
+    /// use mbx_adapters_rest::Request;
+    /// use mbx_domain::model::{NewOrder, Side};
+    ///
+    /// let order = NewOrder::limit("BTCUSDT", Side::Buy, "0.001".parse().unwrap(), "50000".parse().unwrap());
+    /// let request = Request::order("/api/v3/order", &order).unwrap();
+    /// assert_eq!(request.query().as_str(), "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000");
+    /// ```
+    pub fn order(path: &str, order: &NewOrder) -> Result<Request, Error> {
+        check_path(path)?;
+        let mut query = Payload::with_capacity(ORDER_QUERY_CAPACITY);
+        order.write_params(&mut query);
+        Ok(Request {
+            method: reqwest::Method::POST,
+            path: path.to_owned(),
+            query,
+            // An order has no `recvWindow` of its own.
+            own_recv_window: false,
+            security: Security::Signed,
             weight: 0,
         })
     }
@@ -115,7 +153,8 @@ impl Request {
         Request {
             method: reqwest::Method::GET,
             path: path.to_owned(),
-            params: Vec::new(),
+            query: Payload::new(),
+            own_recv_window: false,
             security: Security::None,
             weight: 0,
         }
@@ -137,9 +176,24 @@ impl Request {
     }
 
     /// Adds a parameter; parameters are sent in the order added.
-    pub fn param(mut self, name: &str, value: impl Into<String>) -> Request {
-        self.params.push((name.to_owned(), value.into()));
+    pub fn param(mut self, name: &str, value: impl AsRef<str>) -> Request {
+        self.query.push(name, value.as_ref());
+        self.own_recv_window |= name == "recvWindow";
         self
+    }
+
+    /// Adds parameters by writing them straight into the encoded query,
+    /// e.g. with [`NewOrder::write_params`].
+    pub fn with_query(mut self, write: impl FnOnce(&mut Payload)) -> Request {
+        write(&mut self.query);
+        self.own_recv_window = self.query.value("recvWindow").is_some();
+        self
+    }
+
+    /// The parameters added so far, encoded as they are sent (without
+    /// `recvWindow`, `timestamp` and `signature`).
+    pub fn query(&self) -> &Payload {
+        &self.query
     }
 
     /// Sets the security type.
@@ -168,7 +222,9 @@ impl Request {
         if self.weight > 0 {
             return self.weight;
         }
-        documented_weight(self.method.as_str(), &self.path, &self.params)
+        documented_weight_of(self.method.as_str(), &self.path, |name| {
+            self.query.value(name)
+        })
     }
 }
 
@@ -511,25 +567,46 @@ impl RestClient {
         Ok(())
     }
 
+    /// The query [`RestClient::send`] sends for `request`: its parameters
+    /// and, for a signed request, `recvWindow` (unless the request has its
+    /// own), `timestamp` (the synced server time) and `signature` over the
+    /// percent-encoded text. This is the whole client-side cost of signing
+    /// an order (benches/orders.rs measures it); a signed request without
+    /// credentials is refused.
+    pub fn signed_query(&self, request: &Request) -> Result<Payload, Error> {
+        let credentials = match request.security {
+            Security::Signed => Some(
+                self.credentials
+                    .as_ref()
+                    .ok_or(Error::Config(mbx_domain::ConfigError::NoApiKey))?,
+            ),
+            _ => None,
+        };
+        Ok(self.build_query(request, credentials))
+    }
+
     fn build_query(&self, request: &Request, credentials: Option<&Credentials>) -> Payload {
-        let mut query = Payload::with_capacity(128);
-        for (name, value) in &request.params {
-            query.push(name, value);
+        let (Security::Signed, Some(credentials)) = (request.security, credentials) else {
+            return request.query.clone();
+        };
+        // One copy of the encoded parameters, with room for what signing
+        // appends (`recvWindow`, `timestamp`, a hex or base64 signature).
+        let mut query = Payload::with_capacity(request.query.len() + SIGNED_SUFFIX_CAPACITY);
+        query.append(&request.query);
+        // A `recvWindow` the caller passed (e.g. `6000.346`, with up to
+        // three decimals) wins over the configured one; sending both is
+        // `-1101` "Duplicate values for a parameter detected.".
+        if let Some(recv_window) = self
+            .config
+            .recv_window_ms
+            .filter(|_| !request.own_recv_window)
+        {
+            push_number(&mut query, "recvWindow", u64::from(recv_window));
         }
-        // `send` refuses a signed request without credentials before
-        // building its query.
-        if let (Security::Signed, Some(credentials)) = (request.security, credentials) {
-            // A `recvWindow` the caller passed (e.g. `6000.346`, with up to
-            // three decimals) wins over the configured one; sending both is
-            // `-1101` "Duplicate values for a parameter detected.".
-            let has_own_recv_window = request.params.iter().any(|(name, _)| name == "recvWindow");
-            if let Some(recv_window) = self.config.recv_window_ms.filter(|_| !has_own_recv_window) {
-                query.push("recvWindow", &recv_window.to_string());
-            }
-            query.push("timestamp", &self.server_now().to_string());
-            let signature = credentials.signer().sign(query.as_bytes());
-            query.push_signature(&signature);
-        }
+        let timestamp = u64::try_from(self.server_now()).unwrap_or(0);
+        push_number(&mut query, "timestamp", timestamp);
+        let signature = credentials.signer().sign(query.as_bytes());
+        query.push_signature(&signature);
         query
     }
 
@@ -699,12 +776,20 @@ pub fn redact_target(path: &str, query: &Payload) -> String {
 /// one costs 0 since 2026-04-02: the ledger must not let a failing one
 /// exceed the limit.
 pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) -> u32 {
-    let value = |name: &str| {
+    documented_weight_of(method, path, |name| {
         params
             .iter()
             .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
+            .map(|(_, value)| Cow::Borrowed(value.as_str()))
+    })
+}
+
+/// [`documented_weight`] over any lookup of a parameter's value by name.
+fn documented_weight_of<'a>(
+    method: &str,
+    path: &str,
+    value: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> u32 {
     let has = |name: &str| value(name).is_some();
     let n_symbols = || value("symbols").map_or(0, |list| list.matches(',').count() + 1);
     match (method, path) {
@@ -762,7 +847,7 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
         }
         ("GET", "/api/v3/order") => 4,
         (_, "/api/v3/order/test" | "/api/v3/sor/order/test")
-            if value("computeCommissionRates") == Some("true") =>
+            if value("computeCommissionRates").as_deref() == Some("true") =>
         {
             20
         }
@@ -791,6 +876,31 @@ pub fn documented_weight(method: &str, path: &str, params: &[(String, String)]) 
         (_, "/sapi/v1/capital/config/getall") => 10,
         _ => 1,
     }
+}
+
+/// Room reserved for an order's parameters: a LIMIT order with a client
+/// order id is about 140 bytes.
+const ORDER_QUERY_CAPACITY: usize = 192;
+
+/// Room reserved after the parameters for `recvWindow`, `timestamp` and a
+/// signature (64 hex digits; an RSA signature in base64 is longer and
+/// grows the buffer once).
+const SIGNED_SUFFIX_CAPACITY: usize = 128;
+
+/// Appends `name=<value in decimal>`, the digits written on the stack.
+fn push_number(query: &mut Payload, name: &str, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    query.push(name, std::str::from_utf8(&digits[start..]).unwrap_or("0"));
 }
 
 fn transport_error(endpoint: &str, err: &reqwest::Error) -> Error {
@@ -892,6 +1002,59 @@ mod tests {
         let query = client.build_query(&request, client.credentials());
         let text = query.as_str();
         assert!(text.starts_with("recvWindow=6000.346&timestamp="), "{text}");
+        assert_eq!(text.matches("recvWindow=").count(), 1, "{text}");
+    }
+
+    /// The order path writes the query once (`Request::order`); it must
+    /// send exactly what the general path (`param` per value of
+    /// `NewOrder::params`) sends, signed the same way.
+    #[test]
+    fn an_order_query_is_the_one_built_pair_by_pair() {
+        use mbx_domain::model::{Side, StpMode, TimeInForce};
+        let client = client(Some(5000));
+        let mut order = NewOrder::limit(
+            "BTCUSDT",
+            Side::Sell,
+            "0.00120".parse().unwrap(),
+            "97000.50".parse().unwrap(),
+        );
+        order.time_in_force = Some(TimeInForce::Ioc);
+        order.self_trade_prevention_mode = Some(StpMode::ExpireBoth);
+        order.new_client_order_id = Some("mbx-a/b:c".to_owned());
+        let fast = Request::order("/api/v3/order", &order).unwrap();
+        let mut slow = Request::new("POST", "/api/v3/order").unwrap();
+        for (name, value) in order.params() {
+            slow = slow.param(name, value);
+        }
+        let slow = slow.signed();
+        assert_eq!(fast.query(), slow.query());
+        assert_eq!(
+            (fast.method(), fast.path(), fast.security_type()),
+            (slow.method(), slow.path(), slow.security_type())
+        );
+        let query = client.signed_query(&fast).unwrap();
+        let text = query.as_str();
+        assert!(
+            text.starts_with(&format!("{}&recvWindow=5000&timestamp=", slow.query())),
+            "{text}"
+        );
+        let (signed, signature) = payload::split_signature(text);
+        let verifier = client.credentials().unwrap().signer().verifier();
+        assert!(
+            verifier
+                .verify(signed.as_bytes(), signature.unwrap())
+                .is_ok()
+        );
+        assert_eq!(fast.effective_weight(), 1);
+    }
+
+    #[test]
+    fn a_recv_window_written_into_the_query_is_sent_once() {
+        let client = client(Some(5000));
+        let request = Request::get("/api/v3/account")
+            .with_query(|query| query.push("recvWindow", "6000"))
+            .signed();
+        let text = client.signed_query(&request).unwrap().into_string();
         assert_eq!(text.matches("recvWindow=").count(), 1, "{text}");
     }
 

@@ -194,14 +194,12 @@ impl OrderEntry for RestClient {
     /// Sends the order once; an unknown outcome is returned as it is
     /// (see [`OrderEntry`]: the use-case resolves it).
     async fn place_order(&self, order: &NewOrder) -> Result<OrderAck, Error> {
-        self.call(order_request("/api/v3/order", order)?.signed())
-            .await
+        self.call(Request::order("/api/v3/order", order)?).await
     }
 
     async fn test_order(&self, order: &NewOrder) -> Result<OrderCommissions, Error> {
-        let request = order_request("/api/v3/order/test", order)?
-            .param("computeCommissionRates", "true")
-            .signed();
+        let request =
+            Request::order("/api/v3/order/test", order)?.param("computeCommissionRates", "true");
         self.call(request).await
     }
 
@@ -235,11 +233,10 @@ impl OrderEntry for RestClient {
 
     /// Sent once, as [`OrderEntry::place_order`].
     async fn place_order_list(&self, list: &NewOrderList) -> Result<OrderList, Error> {
-        let mut request = Request::new("POST", list.kind.path())?;
-        for (name, value) in list.params() {
-            request = request.param(&name, value);
-        }
-        self.call(request.signed()).await
+        let request = Request::new("POST", list.kind.path())?
+            .with_query(|query| list.write_params(query))
+            .signed();
+        self.call(request).await
     }
 
     async fn query_order_list(&self, list: &OrderListRef) -> Result<OrderList, Error> {
@@ -281,13 +278,4 @@ impl OrderEntry for RestClient {
             .signed();
         self.call(request).await
     }
-}
-
-/// A `POST` of `order`'s parameters to `path`, in the documented order.
-fn order_request(path: &str, order: &NewOrder) -> Result<Request, Error> {
-    let mut request = Request::new("POST", path)?;
-    for (name, value) in order.params() {
-        request = request.param(name, value);
-    }
-    Ok(request)
 }

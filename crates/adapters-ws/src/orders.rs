@@ -114,11 +114,10 @@ impl OrderEntry for WsOrderEntry {
     }
 
     async fn place_order_list(&self, list: &NewOrderList) -> Result<OrderList, Error> {
-        let params = list
-            .params()
-            .into_iter()
-            .map(|(name, value)| (name, Value::String(value)))
-            .collect();
+        let mut params = Map::new();
+        list.for_each_param(|name, value| {
+            params.insert(name.to_owned(), Value::from(value));
+        });
         self.call(list.kind.ws_method(), params).await
     }
 
@@ -171,11 +170,11 @@ fn list_param(params: &mut Map<String, Value>, (name, value): (&str, String), li
 /// The order's parameters as JSON strings, exactly the text REST sends:
 /// the signature covers the same values either way.
 fn order_params(order: &NewOrder) -> Map<String, Value> {
-    order
-        .params()
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), Value::String(value)))
-        .collect()
+    let mut params = Map::new();
+    order.for_each_param(|name, value| {
+        params.insert(name.to_owned(), Value::from(value));
+    });
+    params
 }
 
 fn ref_params(symbol: &str, order: &OrderRef) -> Map<String, Value> {

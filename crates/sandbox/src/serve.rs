@@ -114,6 +114,11 @@ pub(crate) async fn serve(
             },
             _ = &mut stop => break,
         };
+        // Answers go out at once: each is one write, and a client waiting
+        // for it must not wait for Nagle's algorithm.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%remote, %err, "cannot set TCP_NODELAY");
+        }
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             tracing::warn!(
                 %remote,

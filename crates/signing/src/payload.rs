@@ -122,6 +122,56 @@ impl Payload {
         self.text.is_empty()
     }
 
+    /// The length of the encoded text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Appends every pair of `other` (already encoded) after this
+    /// payload's, joined by `&`: the parameters of a request copied into
+    /// the buffer that is then signed, without encoding them again.
+    ///
+    /// ```
+    /// use mbx_signing::payload::Payload;
+    ///
+    /// let mut query = Payload::from_pairs([("symbol", "BTCUSDT")]);
+    /// query.append(&Payload::from_pairs([("note", "a b")]));
+    /// assert_eq!(query.as_str(), "symbol=BTCUSDT&note=a%20b");
+    /// ```
+    pub fn append(&mut self, other: &Payload) {
+        if other.text.is_empty() {
+            return;
+        }
+        if !self.text.is_empty() {
+            self.text.push('&');
+        }
+        self.text.push_str(&other.text);
+    }
+
+    /// The decoded value of the first pair named `name`, if any: what a
+    /// server reads for that parameter.
+    ///
+    /// ```
+    /// use mbx_signing::payload::Payload;
+    ///
+    /// let query = Payload::from_pairs([("symbols", r#"["A","B"]"#), ("limit", "5")]);
+    /// assert_eq!(query.value("symbols").as_deref(), Some(r#"["A","B"]"#));
+    /// assert_eq!(query.value("limit").as_deref(), Some("5"));
+    /// assert_eq!(query.value("symbol"), None);
+    /// ```
+    pub fn value(&self, name: &str) -> Option<Cow<'_, str>> {
+        let name = encode_component(name);
+        self.text.split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            if key != name {
+                return None;
+            }
+            // Every byte `push` encodes is `%XX`, so decoding is the
+            // inverse; a value that is not UTF-8 cannot have been pushed.
+            percent_decode_str(value).decode_utf8().ok()
+        })
+    }
+
     /// The encoded text, owned.
     pub fn into_string(self) -> String {
         self.text
@@ -395,6 +445,21 @@ mod tests {
             payload.push(&value, &value);
             let encoded: String = utf8_percent_encode(&value, ENCODE).collect();
             prop_assert_eq!(payload.as_str(), format!("{encoded}={encoded}"));
+        }
+
+        #[test]
+        fn value_finds_what_was_pushed_and_append_joins(params in pair_strategy(), more in pair_strategy()) {
+            let first = Payload::from_pairs(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            let second = Payload::from_pairs(more.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            let mut joined = first.clone();
+            joined.append(&second);
+            let all: Vec<(&str, &str)> = params.iter().chain(&more).map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            prop_assert_eq!(&joined, &Payload::from_pairs(all.iter().copied()));
+            for (name, _) in &all {
+                let expected = all.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+                let found = joined.value(name);
+                prop_assert_eq!(found.as_deref(), expected);
+            }
         }
 
         #[test]

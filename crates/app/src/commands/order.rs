@@ -188,14 +188,18 @@ enum Action {
     /// order's (checked first, with the symbol's step); the order keeps its
     /// id and its priority, and takes a new client order id. A lost answer
     /// is settled by looking for the order under that new id, never by
-    /// sending the amendment again. The examples start a sandbox in the
-    /// background, place an order on it, and amend it.
+    /// sending the amendment again. `--ws` sends it over a WebSocket API
+    /// session (`order.amend.keepPriority`) instead of REST. The examples
+    /// start a sandbox in the background, place an order on it, and amend
+    /// it (the last one over the WebSocket API).
     ///
     /// Examples:
     ///
     ///   mbx sandbox --port 9941 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.002 --price 50000 --client-id demo-5 --base-url http://127.0.0.1:9941 >/dev/null; mbx order amend BTCUSDT --client-id demo-5 --quantity 0.001 --base-url http://127.0.0.1:9941
     ///
     ///   mbx sandbox --port 9942 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.002 --price 50000 --client-id demo-6 --base-url http://127.0.0.1:9942 >/dev/null; mbx order amend BTCUSDT --client-id demo-6 --quantity 0.0015 --json --base-url http://127.0.0.1:9942
+    ///
+    ///   mbx sandbox --port 9946 --duration 60s >/dev/null & trap "kill $!" EXIT; sleep 1; mbx order buy BTCUSDT 0.002 --price 50000 --client-id demo-7 --base-url http://127.0.0.1:9946 >/dev/null; mbx order amend BTCUSDT --client-id demo-7 --quantity 0.001 --ws --base-url http://127.0.0.1:9946
     #[command(verbatim_doc_comment)]
     Amend(crate::commands::order_list::AmendArgs),
 }
@@ -769,11 +773,10 @@ pub fn print_orders(printer: &Printer, orders: &[Order], empty: &str) -> Result<
 
 /// The order's parameters as the exchange gets them, as a JSON object.
 fn order_json(order: &NewOrder) -> serde_json::Value {
-    let map: serde_json::Map<String, serde_json::Value> = order
-        .params()
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), serde_json::Value::String(value)))
-        .collect();
+    let mut map = serde_json::Map::new();
+    order.for_each_param(|name, value| {
+        map.insert(name.to_owned(), serde_json::Value::from(value));
+    });
     serde_json::Value::Object(map)
 }
 

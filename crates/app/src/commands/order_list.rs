@@ -281,8 +281,10 @@ enum ListAction {
     /// Show one order list and its orders.
     ///
     /// By the exchange's `--list-id` or your `--list-client-id` (shown on
-    /// stderr when the list was placed). The examples start a sandbox in
-    /// the background, place an OCO on it, and show it.
+    /// stderr when the list was placed). The list must be on SYMBOL: one
+    /// found on another symbol is refused, naming the symbol it is on. The
+    /// examples start a sandbox in the background, place an OCO on it, and
+    /// show it.
     ///
     /// Examples:
     ///
@@ -725,7 +727,7 @@ pub(crate) fn run_list(global: &GlobalArgs, args: ListArgs) -> Result<(), CliErr
             let trading = ctx.trading(None);
             let found = match cancel {
                 true => trading.cancel_list(&symbol, &list).await?,
-                false => trading.list_status(&list).await?,
+                false => trading.list_status(Some(&symbol), &list).await?,
             };
             print_lists(&ctx.printer, std::slice::from_ref(&found), "")
         }

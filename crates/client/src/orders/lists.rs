@@ -151,13 +151,10 @@ impl Trading {
                 }
             }
         }
-        let first = legs
-            .first()
-            .map(|(_, order)| order.clone())
-            .ok_or_else(|| {
-                PlaceError::Failed(Error::invalid("an order list needs its legs".to_owned()))
-            })?;
-        let (mut context, notes) = self.context(&rules, &first).await?;
+        let first_side = legs.first().map(|(_, order)| order.side).ok_or_else(|| {
+            PlaceError::Failed(Error::invalid("an order list needs its legs".to_owned()))
+        })?;
+        let (mut context, notes) = self.context(&rules, first_side).await?;
         // Each leg counts against the order-count filters with the legs
         // before it, as the list adds them all.
         for (role, order) in &legs {
@@ -236,8 +233,26 @@ impl Trading {
     }
 
     /// An order list's state (`GET /api/v3/orderList`, weight 4).
-    pub async fn list_status(&self, list: &OrderListRef) -> Result<OrderList, Error> {
-        self.ports.orders.query_order_list(list).await
+    ///
+    /// `orderList` takes no symbol (a list id is unique on the exchange),
+    /// but a caller that names one expects the list to be on it: a list
+    /// found on another symbol is refused, naming the symbol it is on,
+    /// as `cancel_list` on the wrong symbol would find nothing.
+    pub async fn list_status(
+        &self,
+        symbol: Option<&str>,
+        list: &OrderListRef,
+    ) -> Result<OrderList, Error> {
+        let found = self.ports.orders.query_order_list(list).await?;
+        match symbol {
+            Some(symbol) if !found.symbol.eq_ignore_ascii_case(symbol) => {
+                Err(Error::invalid_with_hint(
+                    format!("{list} is on {}, not on {symbol}", found.symbol),
+                    format!("ask for it on its own symbol, {}", found.symbol),
+                ))
+            }
+            _ => Ok(found),
+        }
     }
 
     /// Cancels every order of an order list.

@@ -448,29 +448,19 @@ impl Trading {
     /// Builds, rounds and checks the order; nothing is sent. See the module
     /// docs.
     pub async fn prepare(&self, request: &OrderRequest) -> Result<Prepared, PlaceError> {
-        let mut order = build(request)?;
-        let rules = self.rules(&request.symbol, false).await?;
-        let rounded = match request.rounding {
-            Some(rounding) => round(&rules.symbol, &mut order, rounding),
-            None => Vec::new(),
-        };
-        let (context, notes) = self.context(&rules, &order).await?;
-        let report = preflight::check(&rules.symbol, &order, &context);
-        if !report.failures.is_empty() {
-            return Err(PlaceError::Refused(Refusal {
-                suggestion: preflight::suggest(&rules.symbol, &order, &context),
-                failures: report.failures,
-                server: None,
-                leg: None,
-            }));
+        // A malformed id is refused before anything is fetched.
+        if let Some(id) = &request.client_order_id {
+            client_id::check(id)?;
         }
-        let market_price = market_price(&rules.symbol, &context);
+        let rules = self.rules(&request.symbol, false).await?;
+        let (context, notes) = self.context(&rules, request.side).await?;
+        let checked = check(request, &rules.symbol, &context)?;
         Ok(Prepared {
-            order,
+            order: checked.order,
             symbol: rules.symbol,
-            rounded,
-            unchecked: report.unchecked,
-            market_price,
+            rounded: checked.rounded,
+            unchecked: checked.unchecked,
+            market_price: checked.market_price,
             notes,
         })
     }
@@ -601,7 +591,7 @@ impl Trading {
         let Ok(rules) = self.rules(&prepared.order.symbol, true).await else {
             return PlaceError::Failed(error);
         };
-        let Ok((context, _)) = self.context(&rules, &prepared.order).await else {
+        let Ok((context, _)) = self.context(&rules, prepared.order.side).await else {
             return PlaceError::Failed(error);
         };
         match preflight::validate(&rules.symbol, &prepared.order, &context) {
@@ -648,17 +638,13 @@ impl Trading {
 
     /// What the checks need beyond the rules, asked concurrently. Only
     /// what the symbol's filters use is asked for.
-    async fn context(
-        &self,
-        rules: &Rules,
-        order: &NewOrder,
-    ) -> Result<(Context, Vec<String>), Error> {
+    async fn context(&self, rules: &Rules, side: Side) -> Result<(Context, Vec<String>), Error> {
         let symbol = rules.symbol.symbol.as_str();
         let market = self.ports.market.as_ref();
         let account = self.ports.account.as_ref();
         let needs_last_price = rules.symbol.filters.iter().any(uses_last_price);
         let needs_all_open = !rules.exchange_filters.is_empty();
-        let needs_position = order.side == Side::Buy
+        let needs_position = side == Side::Buy
             && rules
                 .symbol
                 .filters
@@ -733,6 +719,74 @@ impl Rules {
             exchange_filters: cached.info.exchange_filters.clone(),
         })
     }
+}
+
+/// An order built, rounded and checked: what [`check`] gives back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// Exactly what is sent, `newClientOrderId` included.
+    pub order: NewOrder,
+    /// Numbers changed by rounding.
+    pub rounded: Vec<Rounded>,
+    /// Checks that could not run for want of data (the server runs them).
+    pub unchecked: Vec<Unchecked>,
+    /// The price a MARKET order is estimated at, if known.
+    pub market_price: Option<Decimal>,
+}
+
+/// The part of [`Trading::prepare`] that needs no network: the order
+/// built from `request` with its client order id (made up unless given),
+/// rounded when [`OrderRequest::rounding`] asks, and checked by
+/// [`preflight::check`] against `symbol` and `context`. `prepare` fetches
+/// the rules and the context, then calls this; an embedder that keeps
+/// both itself (a bot placing many orders) calls it directly, and
+/// benches/orders.rs measures it.
+///
+/// ```
+/// use mbx_client::orders::{OrderRequest, check};
+/// use mbx_domain::model::{OrderType, Side, SymbolInfo};
+/// use mbx_domain::preflight::{Context, Rounding};
+///
+/// let symbol: SymbolInfo = serde_json::from_str(r#"{"symbol": "BTCUSDT", "status": "TRADING",
+///     "baseAsset": "BTC", "quoteAsset": "USDT", "orderTypes": ["LIMIT"],
+///     "filters": [{"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000", "tickSize": "0.01"},
+///                 {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000", "stepSize": "0.00001"}]}"#).unwrap();
+/// let mut request = OrderRequest::new("BTCUSDT", Side::Buy, OrderType::Limit);
+/// request.quantity = Some("0.0012345".parse().unwrap());
+/// request.price = Some("50000.005".parse().unwrap());
+/// request.rounding = Some(Rounding::Down);
+/// let checked = check(&request, &symbol, &Context::default()).unwrap();
+/// assert_eq!(checked.order.quantity, Some("0.00123".parse().unwrap()));
+/// assert_eq!(checked.order.price, Some("50000.00".parse().unwrap()));
+/// ```
+// The error is `Trading::prepare`'s, which callers match on; boxing it for
+// this function alone would make the two differ.
+#[allow(clippy::result_large_err)]
+pub fn check(
+    request: &OrderRequest,
+    symbol: &SymbolInfo,
+    context: &Context,
+) -> Result<Checked, PlaceError> {
+    let mut order = build(request)?;
+    let rounded = match request.rounding {
+        Some(rounding) => round(symbol, &mut order, rounding),
+        None => Vec::new(),
+    };
+    let report = preflight::check(symbol, &order, context);
+    if !report.failures.is_empty() {
+        return Err(PlaceError::Refused(Refusal {
+            suggestion: preflight::suggest(symbol, &order, context),
+            failures: report.failures,
+            server: None,
+            leg: None,
+        }));
+    }
+    Ok(Checked {
+        market_price: market_price(symbol, context),
+        order,
+        rounded,
+        unchecked: report.unchecked,
+    })
 }
 
 /// The order as asked, with its client order id.

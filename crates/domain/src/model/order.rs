@@ -266,7 +266,7 @@ impl NewOrder {
     /// notation, without `timestamp`, `recvWindow` or `signature`).
     pub fn params(&self) -> Vec<(&'static str, String)> {
         let mut params = Vec::with_capacity(10);
-        self.each_param(|name, value| params.push((name, value.to_owned())));
+        self.for_each_param(|name, value| params.push((name, value.to_owned())));
         params
     }
 
@@ -284,12 +284,14 @@ impl NewOrder {
     /// assert_eq!(query.as_str(), "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000");
     /// ```
     pub fn write_params(&self, payload: &mut Payload) {
-        self.each_param(|name, value| payload.push(name, value));
+        self.for_each_param(|name, value| payload.push(name, value));
     }
 
     /// Calls `visit` with each parameter's name and text, in the documented
-    /// order; the one place that decides both.
-    fn each_param(&self, mut visit: impl FnMut(&'static str, &str)) {
+    /// order: the one place that decides both. [`NewOrder::write_params`]
+    /// (REST) and the WebSocket API's `order.place` walk it, so no
+    /// transport builds a `String` per value.
+    pub fn for_each_param(&self, mut visit: impl FnMut(&'static str, &str)) {
         visit("symbol", &self.symbol);
         visit("side", self.side.as_str());
         visit("type", self.order_type.as_str());
@@ -591,7 +593,62 @@ pub struct AccountTrade {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn decimal() -> impl Strategy<Value = Option<Decimal>> {
+        proptest::option::of(
+            (any::<i64>(), 0u32..=18).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+        )
+    }
+
+    proptest! {
+        /// The query REST sends (`write_params`, straight into the
+        /// payload) is the one built pair by pair from `params()`, for any
+        /// order: decimals of every scale and sign, ids that need encoding.
+        #[test]
+        fn written_params_are_the_listed_ones_encoded(
+            symbol in "[A-Z]{2,10}|\\PC{1,4}",
+            buy in any::<bool>(),
+            (quantity, quote_order_qty, price, stop_price, iceberg_qty) in (decimal(), decimal(), decimal(), decimal(), decimal()),
+            trailing_delta in proptest::option::of(any::<u32>()),
+            with_tif in any::<bool>(),
+            client_id in proptest::option::of("[A-Za-z0-9._:/-]{1,36}|\\PC{1,8}"),
+        ) {
+            let mut order = NewOrder::market(&symbol, if buy { Side::Buy } else { Side::Sell }, Decimal::ONE);
+            order.quantity = quantity;
+            order.quote_order_qty = quote_order_qty;
+            order.price = price;
+            order.stop_price = stop_price;
+            order.iceberg_qty = iceberg_qty;
+            order.trailing_delta = trailing_delta;
+            order.time_in_force = with_tif.then_some(TimeInForce::Fok);
+            order.new_order_resp_type = with_tif.then_some(ResponseType::Ack);
+            order.self_trade_prevention_mode = with_tif.then_some(StpMode::Decrement);
+            order.new_client_order_id = client_id;
+            let params = order.params();
+            for (name, value) in &params {
+                let decimal = [
+                    ("quantity", order.quantity),
+                    ("quoteOrderQty", order.quote_order_qty),
+                    ("price", order.price),
+                    ("stopPrice", order.stop_price),
+                    ("icebergQty", order.iceberg_qty),
+                ]
+                .into_iter()
+                .find(|(field, _)| field == name)
+                .and_then(|(_, value)| value);
+                if let Some(decimal) = decimal {
+                    prop_assert_eq!(value, &decimal.normalize().to_string());
+                }
+            }
+            let mut written = Payload::new();
+            order.write_params(&mut written);
+            let listed = Payload::from_pairs(params.iter().map(|(name, value)| (*name, value.as_str())));
+            prop_assert_eq!(written, listed);
+        }
+    }
 
     #[test]
     fn limit_order_params_in_documented_order() {

@@ -13,9 +13,12 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use mbx_signing::payload::Payload;
+
 use super::Millis;
 use super::order::{NewOrder, OrderAck, OrderStatus, OrderType, ResponseType, Side, StpMode};
 use super::order::{TimeInForce, wire_text};
+use super::text::NumberText;
 
 /// Which order list (rest-api.md § Order lists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,11 +172,33 @@ impl NewOrderList {
     /// (decimals in plain notation, without `timestamp`, `recvWindow` or
     /// `signature`).
     pub fn params(&self) -> Vec<(String, String)> {
-        let mut params = vec![("symbol".to_owned(), self.symbol.clone())];
+        let mut params = Vec::with_capacity(24);
+        self.for_each_param(|name, value| params.push((name.to_owned(), value.to_owned())));
+        params
+    }
+
+    /// Appends the parameters of [`NewOrderList::params`], in the same
+    /// order and with the same text, to `payload`, without a `String` per
+    /// name or value.
+    pub fn write_params(&self, payload: &mut Payload) {
+        self.for_each_param(|name, value| payload.push(name, value));
+    }
+
+    /// Calls `visit` with each parameter's name and text, in the order of
+    /// [`NewOrderList::params`]: the one place that decides both, which
+    /// every transport walks.
+    pub fn for_each_param(&self, mut visit: impl FnMut(&str, &str)) {
+        // One buffer for the prefixed names (`aboveType`, ...).
+        let mut name = String::with_capacity(32);
+        let mut visit_key = |prefix: &str, key: &str, value: &str| {
+            write_key(&mut name, prefix, key);
+            visit(&name, value);
+        };
+        visit_key("", "symbol", &self.symbol);
         if let Some(id) = &self.list_client_order_id {
-            params.push(("listClientOrderId".to_owned(), id.clone()));
+            visit_key("", "listClientOrderId", id);
         }
-        let dec = |value: Decimal| value.normalize().to_string();
+        let dec = |value: Decimal| NumberText::decimal(value);
         // The shared side and quantity: an OCO's, and a pending pair's.
         let shared = match self.kind {
             ListKind::Oco => self.leg(LegRole::Above).map(|leg| ("", leg)),
@@ -183,67 +208,69 @@ impl NewOrderList {
             ListKind::Oto | ListKind::Opo => None,
         };
         if let Some((prefix, leg)) = shared {
-            params.push((key(prefix, "side"), leg.side.to_string()));
+            visit_key(prefix, "side", leg.side.as_str());
             if !self.kind.pending_quantity_from_fill()
                 && let Some(quantity) = leg.quantity
             {
-                params.push((key(prefix, "quantity"), dec(quantity)));
+                visit_key(prefix, "quantity", dec(quantity).as_str());
             }
         }
         for (role, leg) in &self.legs {
             let prefix = role.prefix();
-            params.push((key(prefix, "type"), leg.order_type.to_string()));
+            visit_key(prefix, "type", leg.order_type.as_str());
             let own_side = matches!(role, LegRole::Working | LegRole::Pending);
             if own_side {
-                params.push((key(prefix, "side"), leg.side.to_string()));
+                visit_key(prefix, "side", leg.side.as_str());
             }
             if let Some(id) = &leg.new_client_order_id {
-                params.push((key(prefix, "clientOrderId"), id.clone()));
+                visit_key(prefix, "clientOrderId", id);
             }
             let own_quantity = *role == LegRole::Working
                 || (*role == LegRole::Pending && !self.kind.pending_quantity_from_fill());
             if own_quantity && let Some(quantity) = leg.quantity {
-                params.push((key(prefix, "quantity"), dec(quantity)));
+                visit_key(prefix, "quantity", dec(quantity).as_str());
             }
             if let Some(price) = leg.price {
-                params.push((key(prefix, "price"), dec(price)));
+                visit_key(prefix, "price", dec(price).as_str());
             }
             if let Some(stop) = leg.stop_price {
-                params.push((key(prefix, "stopPrice"), dec(stop)));
+                visit_key(prefix, "stopPrice", dec(stop).as_str());
             }
             if let Some(delta) = leg.trailing_delta {
-                params.push((key(prefix, "trailingDelta"), delta.to_string()));
+                visit_key(
+                    prefix,
+                    "trailingDelta",
+                    NumberText::unsigned(u64::from(delta)).as_str(),
+                );
             }
             if let Some(iceberg) = leg.iceberg_qty {
-                params.push((key(prefix, "icebergQty"), dec(iceberg)));
+                visit_key(prefix, "icebergQty", dec(iceberg).as_str());
             }
             if let Some(tif) = leg.time_in_force {
-                params.push((key(prefix, "timeInForce"), tif.to_string()));
+                visit_key(prefix, "timeInForce", tif.as_str());
             }
         }
         if let Some(resp_type) = self.new_order_resp_type {
-            params.push(("newOrderRespType".to_owned(), resp_type.to_string()));
+            visit_key("", "newOrderRespType", resp_type.as_str());
         }
         if let Some(mode) = self.self_trade_prevention_mode {
-            params.push(("selfTradePreventionMode".to_owned(), mode.to_string()));
+            visit_key("", "selfTradePreventionMode", mode.as_str());
         }
-        params
     }
 }
 
-/// `prefix` + `Name`: `above` + `type` is `aboveType`; no prefix keeps
-/// the name.
-fn key(prefix: &str, name: &str) -> String {
+/// Writes `prefix` + `Name` into `out`: `above` + `type` is `aboveType`;
+/// no prefix keeps the name.
+fn write_key(out: &mut String, prefix: &str, name: &str) {
+    out.clear();
     if prefix.is_empty() {
-        return name.to_owned();
+        out.push_str(name);
+        return;
     }
     let mut chars = name.chars();
-    let first = chars.next().map(|c| c.to_ascii_uppercase());
-    let mut key = String::with_capacity(prefix.len() + name.len());
-    key.push_str(prefix);
-    key.extend(first);
-    key.extend(chars);
-    key
+    out.push_str(prefix);
+    out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+    out.extend(chars);
 }
 
 /// How to name an existing order list: the exchange's `orderListId` or

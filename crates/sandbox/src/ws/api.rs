@@ -153,7 +153,13 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, setup: Setup) {
                 let Read::Message(message) = on_read(&mut socket, incoming).await else { return };
                 match message {
                     Message::Text(text) => {
+                        let listening = !session.subscriptions.is_empty();
                         let handled = handle(&exchange, &mut session, text.as_str()).await;
+                        if !listening && !session.subscriptions.is_empty() {
+                            // Subscribed now: events from here on, none of
+                            // those published while nobody here listened.
+                            account_events = account_events.resubscribe();
+                        }
                         if let Some(hold) = handled.lose_answer {
                             // The request ran; its answer is lost: hold, then
                             // cut the connection without a close frame.
@@ -174,7 +180,10 @@ async fn serve(mut socket: WebSocket, exchange: Exchange, setup: Setup) {
                     Message::Ping(_) | Message::Binary(_) | Message::Close(_) => {}
                 }
             }
-            event = account_events.recv() => match event {
+            // Without a subscription the session has no use for account
+            // events: not waking it for each one keeps every other
+            // connection's orders from costing this task a wake-up.
+            event = account_events.recv(), if !session.subscriptions.is_empty() => match event {
                 Ok(event) => {
                     for text in user_events(&session, &event) {
                         let text = session.time_unit.convert(text, Shape::Events);

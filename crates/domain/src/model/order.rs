@@ -284,7 +284,14 @@ impl NewOrder {
     /// assert_eq!(query.as_str(), "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000");
     /// ```
     pub fn write_params(&self, payload: &mut Payload) {
-        self.for_each_param(|name, value| payload.push(name, value));
+        self.for_each_param(|name, value| match name {
+            // The two values a user types: symbols can be Unicode
+            // (`这是测试币456`) and a client order id is free text.
+            "symbol" | "newClientOrderId" => payload.push(name, value),
+            // Every other value is an enum's name or a number written by
+            // `NumberText` (digits, `.`, `-`), so nothing needs encoding.
+            _ => payload.push_unencoded(name, value),
+        });
     }
 
     /// Calls `visit` with each parameter's name and text, in the documented

@@ -41,6 +41,15 @@ pub fn round_to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Optio
     if step <= Decimal::ZERO {
         return Some(value);
     }
+    if let Some(res) = small_round_to_step(value, step, rounding) {
+        return Some(res);
+    }
+    decimal_round_to_step(value, step, rounding)
+}
+
+/// [`round_to_step`] in `Decimal` arithmetic: any value, any step above
+/// zero.
+fn decimal_round_to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Option<Decimal> {
     let mut rem = value.checked_rem(step)?;
     if rem < Decimal::ZERO {
         rem = rem.checked_add(step)?;
@@ -89,6 +98,39 @@ fn small_is_on_step(value: Decimal, step: Decimal) -> Option<bool> {
     Some(value.is_multiple_of(step))
 }
 
+/// [`round_to_step`] in 64-bit integers for a value of zero or more when
+/// both numbers, written with the larger of their scales, fit in a `u64`
+/// (any price or quantity of an order does); `None` otherwise. Every order
+/// placed with `--round` is rounded this way, and a `Decimal` remainder
+/// costs more than the rest of the rounding together.
+fn small_round_to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Option<Decimal> {
+    if value.is_sign_negative() {
+        return None;
+    }
+    let scale = value.scale().max(step.scale());
+    let widen = |number: Decimal| -> Option<u64> {
+        let mantissa = u64::try_from(number.mantissa().unsigned_abs()).ok()?;
+        let factor = 10_u64.checked_pow(scale - number.scale())?;
+        mantissa.checked_mul(factor)
+    };
+    let (wide_value, wide_step) = (widen(value)?, widen(step)?);
+    let rem = wide_value % wide_step;
+    let down = wide_value - rem;
+    let go_up = rem != 0
+        && match rounding {
+            Rounding::Down => false,
+            Rounding::Up => true,
+            Rounding::Nearest => rem.checked_mul(2)? >= wide_step,
+        };
+    let res = if go_up {
+        down.checked_add(wide_step)?
+    } else {
+        down
+    };
+    let res = Decimal::try_from_i128_with_scale(i128::from(res), scale).ok()?;
+    Some(with_scale_of(res, step))
+}
+
 /// Rounds `value` to at most `decimals` decimals (an asset's precision),
 /// dropping trailing zeros.
 ///
@@ -129,10 +171,15 @@ pub fn decimals(value: Decimal) -> u32 {
 
 /// `value` (a multiple of `step`) written with the step's decimals.
 fn with_scale_of(value: Decimal, step: Decimal) -> Decimal {
-    let mut res = value.normalize();
+    let mut res = value;
     // A multiple of the step never needs more decimals than the step, so
-    // this only appends zeros; `rescale` keeps the value if it cannot.
+    // this only drops or appends zeros (no `normalize` first: a 96-bit
+    // division per zero); `rescale` keeps the value if it cannot.
     res.rescale(decimals(step));
+    if res.is_zero() {
+        // As `normalize` did: `-0` is written `0`.
+        res.set_sign_positive(true);
+    }
     res
 }
 
@@ -228,6 +275,43 @@ mod tests {
                     Rounding::Nearest => prop_assert!((res - value).abs() * Decimal::TWO <= step),
                 }
             }
+        }
+
+        #[test]
+        fn the_integer_rounding_agrees_with_the_decimal_one(
+            value in decimal(),
+            step in step(),
+            k in -1_000_000i64..1_000_000,
+            small in 0i64..100_000_000_000,
+            small_scale in 0u32..=10,
+        ) {
+            let on_grid = Decimal::from(k) * step;
+            let small = Decimal::new(small, small_scale);
+            for value in [value, on_grid, small] {
+                for rounding in [Rounding::Down, Rounding::Up, Rounding::Nearest] {
+                    let Some(fast) = small_round_to_step(value, step, rounding) else { continue };
+                    let exact = decimal_round_to_step(value, step, rounding);
+                    // The same value with the same text (scale included).
+                    prop_assert_eq!(
+                        Some(fast.to_string()),
+                        exact.map(|exact| exact.to_string()),
+                        "{} on {} ({:?})", value, step, rounding
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn the_steps_scale_is_written_as_after_normalize(
+            k in -1_000_000i64..1_000_000,
+            step in step(),
+            extra in 0u32..=6,
+        ) {
+            let mut value = Decimal::from(k) * step;
+            value.rescale(value.scale() + extra);
+            let mut expected = value.normalize();
+            expected.rescale(decimals(step));
+            prop_assert_eq!(with_scale_of(value, step).to_string(), expected.to_string());
         }
 
         #[test]

@@ -581,3 +581,40 @@ pub mod orders {
         super::naive_hmac_hex(DEMO_API_SECRET, std::hint::black_box(PAYLOAD))
     }
 }
+
+/// Plain HTTP/1.1 on a raw socket, for the load benches that measure the
+/// server without a client library in the way.
+pub mod http {
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpStream;
+
+    /// Reads one HTTP/1.1 response with a `content-length`; true for status 200.
+    pub async fn read_response(stream: &mut TcpStream, buffer: &mut [u8]) -> bool {
+        let mut filled = 0;
+        loop {
+            let read = stream.read(&mut buffer[filled..]).await.expect("read");
+            assert!(read > 0, "server closed the connection");
+            filled += read;
+            let Some(head_end) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = std::str::from_utf8(&buffer[..head_end]).expect("ascii head");
+            let length: usize = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .expect("content-length");
+            let ok = head.starts_with("HTTP/1.1 200");
+            let total = head_end + 4 + length;
+            while filled < total {
+                let read = stream.read(&mut buffer[filled..]).await.expect("read body");
+                assert!(read > 0, "server closed the connection");
+                filled += read;
+            }
+            return ok;
+        }
+    }
+}

@@ -31,7 +31,7 @@ use mbx_domain::recording::Record;
 use mbx_sandbox::replay::{ReplayConfig, Speed};
 use mbx_sandbox::{Sandbox, SandboxConfig};
 use serde::Deserialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -356,39 +356,12 @@ async fn probe(
     while Instant::now() < end && !done.as_mut().is_some_and(|done| *done.borrow_and_update()) {
         let sent = Instant::now();
         stream.write_all(request.as_bytes()).await.expect("write");
-        assert!(read_response(&mut stream, &mut buffer).await, "REST failed");
+        assert!(
+            mbx_benches::http::read_response(&mut stream, &mut buffer).await,
+            "REST failed"
+        );
         latencies.push(sent.elapsed());
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     latencies
-}
-
-/// Reads one HTTP/1.1 response with a `content-length`; true for status 200.
-async fn read_response(stream: &mut TcpStream, buffer: &mut [u8]) -> bool {
-    let mut filled = 0;
-    loop {
-        let read = stream.read(&mut buffer[filled..]).await.expect("read");
-        assert!(read > 0, "server closed the connection");
-        filled += read;
-        let Some(head_end) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = std::str::from_utf8(&buffer[..head_end]).expect("ascii head");
-        let length: usize = head
-            .lines()
-            .find_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse().ok())?
-            })
-            .expect("content-length");
-        let ok = head.starts_with("HTTP/1.1 200");
-        let total = head_end + 4 + length;
-        while filled < total {
-            let read = stream.read(&mut buffer[filled..]).await.expect("read body");
-            assert!(read > 0, "server closed the connection");
-            filled += read;
-        }
-        return ok;
-    }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, RateLimitConfig, Sandbox, SandboxConfig};
 use mbx_signing::HmacKey;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 const WARMUP: Duration = Duration::from_secs(1);
@@ -130,7 +130,7 @@ async fn connection(
             signature.as_str()
         );
         stream.write_all(request.as_bytes()).await.expect("write");
-        let ok = read_response(&mut stream, &mut buffer).await;
+        let ok = mbx_benches::http::read_response(&mut stream, &mut buffer).await;
         if now >= start {
             latencies.push(now.elapsed());
             if !ok {
@@ -139,40 +139,4 @@ async fn connection(
         }
     }
     (latencies, errors)
-}
-
-/// Reads one HTTP/1.1 response with a `content-length`; true for status 200.
-async fn read_response(stream: &mut TcpStream, buffer: &mut [u8]) -> bool {
-    let mut filled = 0;
-    loop {
-        let read = stream.read(&mut buffer[filled..]).await.expect("read");
-        assert!(read > 0, "server closed the connection");
-        filled += read;
-        let Some(head_end) = find(&buffer[..filled], b"\r\n\r\n") else {
-            continue;
-        };
-        let head = std::str::from_utf8(&buffer[..head_end]).expect("ascii head");
-        let length: usize = head
-            .lines()
-            .find_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse().ok())?
-            })
-            .expect("content-length");
-        let ok = head.starts_with("HTTP/1.1 200");
-        let total = head_end + 4 + length;
-        while filled < total {
-            let read = stream.read(&mut buffer[filled..]).await.expect("read body");
-            assert!(read > 0, "server closed the connection");
-            filled += read;
-        }
-        return ok;
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }

@@ -959,6 +959,17 @@ mod tests {
     const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
     const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
 
+    /// The query ends in a signature the client's own key verifies.
+    fn assert_signed_by(client: &RestClient, text: &str) {
+        let (signed, signature) = payload::split_signature(text);
+        let verifier = client.credentials().unwrap().signer().verifier();
+        assert!(
+            verifier
+                .verify(signed.as_bytes(), signature.unwrap())
+                .is_ok()
+        );
+    }
+
     fn client(recv_window_ms: Option<u32>) -> RestClient {
         let mut config = ClientConfig::new("http://127.0.0.1:9").unwrap();
         config.recv_window_ms = recv_window_ms;
@@ -981,13 +992,7 @@ mod tests {
             text.starts_with("omitZeroBalances=true&recvWindow=5000&timestamp="),
             "{text}"
         );
-        let (signed, signature) = payload::split_signature(text);
-        let verifier = client.credentials().unwrap().signer().verifier();
-        assert!(
-            verifier
-                .verify(signed.as_bytes(), signature.unwrap())
-                .is_ok()
-        );
+        assert_signed_by(&client, text);
         assert!(!text.contains(KEY) && !text.contains(SECRET));
         let logged = redact_target("/api/v3/account", &query);
         assert!(logged.ends_with("signature=<redacted>"), "{logged}");
@@ -1038,13 +1043,7 @@ mod tests {
             text.starts_with(&format!("{}&recvWindow=5000&timestamp=", slow.query())),
             "{text}"
         );
-        let (signed, signature) = payload::split_signature(text);
-        let verifier = client.credentials().unwrap().signer().verifier();
-        assert!(
-            verifier
-                .verify(signed.as_bytes(), signature.unwrap())
-                .is_ok()
-        );
+        assert_signed_by(&client, text);
         assert_eq!(fast.effective_weight(), 1);
     }
 

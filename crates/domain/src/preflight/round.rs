@@ -87,15 +87,21 @@ pub fn is_on_step(value: Decimal, step: Decimal) -> bool {
 /// order does); `None` otherwise. A `Decimal` remainder costs more than
 /// every other step check of an order together.
 fn small_is_on_step(value: Decimal, step: Decimal) -> Option<bool> {
+    let (value, step, _) = widen(value, step)?;
+    // `step` is above zero, so its mantissa is not zero.
+    Some(value.is_multiple_of(step))
+}
+
+/// `value` and `step` as integers in units of the larger of their scales,
+/// with that scale, when both fit in a `u64` (signs dropped).
+fn widen(value: Decimal, step: Decimal) -> Option<(u64, u64, u32)> {
     let scale = value.scale().max(step.scale());
     let widen = |number: Decimal| -> Option<u64> {
         let mantissa = u64::try_from(number.mantissa().unsigned_abs()).ok()?;
         let factor = 10_u64.checked_pow(scale - number.scale())?;
         mantissa.checked_mul(factor)
     };
-    let (value, step) = (widen(value)?, widen(step)?);
-    // `step` is above zero, so its mantissa is not zero.
-    Some(value.is_multiple_of(step))
+    Some((widen(value)?, widen(step)?, scale))
 }
 
 /// [`round_to_step`] in 64-bit integers for a value of zero or more when
@@ -107,13 +113,7 @@ fn small_round_to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Opt
     if value.is_sign_negative() {
         return None;
     }
-    let scale = value.scale().max(step.scale());
-    let widen = |number: Decimal| -> Option<u64> {
-        let mantissa = u64::try_from(number.mantissa().unsigned_abs()).ok()?;
-        let factor = 10_u64.checked_pow(scale - number.scale())?;
-        mantissa.checked_mul(factor)
-    };
-    let (wide_value, wide_step) = (widen(value)?, widen(step)?);
+    let (wide_value, wide_step, scale) = widen(value, step)?;
     let rem = wide_value % wide_step;
     let down = wide_value - rem;
     let go_up = rem != 0

@@ -82,6 +82,21 @@ pub fn mbx() -> Command {
     command
 }
 
+/// A `mbx` command as [`mbx`], holding the sandbox's demo key in the
+/// environment and pointed at a config file that does not exist, so only
+/// the environment's key is used.
+pub fn mbx_with_demo_key() -> Command {
+    let mut command = mbx();
+    command
+        .env("BINANCE_API_KEY", mbx_sandbox::DEMO_API_KEY)
+        .env("BINANCE_API_SECRET", mbx_sandbox::DEMO_API_SECRET)
+        .env(
+            "MBX_CONFIG",
+            std::env::temp_dir().join("mbx-tests-no-config.toml"),
+        );
+    command
+}
+
 /// The outcome of a finished command, as text.
 #[derive(Debug)]
 pub struct Outcome {

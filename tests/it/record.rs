@@ -279,22 +279,15 @@ fn orders_fill_against_the_recorded_book_the_same_way_twice() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let fills = |_: u32| {
         let (_sandbox, url) = replay_sandbox(&dir, &["--start-now", "--speed", "max"]);
-        let out = run(mbx_tests::mbx()
-            .env("BINANCE_API_KEY", mbx_sandbox::DEMO_API_KEY)
-            .env("BINANCE_API_SECRET", mbx_sandbox::DEMO_API_SECRET)
-            .env(
-                "MBX_CONFIG",
-                std::env::temp_dir().join("mbx-tests-no-config.toml"),
-            )
-            .args([
-                "order",
-                "sell",
-                "BTCUSDT",
-                "1",
-                "--json",
-                "--base-url",
-                &url,
-            ]));
+        let out = run(mbx_tests::mbx_with_demo_key().args([
+            "order",
+            "sell",
+            "BTCUSDT",
+            "1",
+            "--json",
+            "--base-url",
+            &url,
+        ]));
         assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
         let order: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
         order["order"]["fills"].clone()
@@ -538,24 +531,17 @@ fn a_replay_serves_the_recorded_symbols_filters() {
     assert_eq!(zzz.tick_size(), Some("0.001".parse().unwrap()));
     assert_eq!(zzz.step_size(), Some("1".parse().unwrap()));
     // A price off the recorded tick is refused, by the served filter.
-    let out = run(mbx_tests::mbx()
-        .env("BINANCE_API_KEY", mbx_sandbox::DEMO_API_KEY)
-        .env("BINANCE_API_SECRET", mbx_sandbox::DEMO_API_SECRET)
-        .env(
-            "MBX_CONFIG",
-            std::env::temp_dir().join("mbx-tests-no-config.toml"),
-        )
-        .args([
-            "order",
-            "buy",
-            "BTCUSDT",
-            "0.001",
-            "--price",
-            "90000.05",
-            "--json",
-            "--base-url",
-            &url,
-        ]));
+    let out = run(mbx_tests::mbx_with_demo_key().args([
+        "order",
+        "buy",
+        "BTCUSDT",
+        "0.001",
+        "--price",
+        "90000.05",
+        "--json",
+        "--base-url",
+        &url,
+    ]));
     assert_ne!(out.code, 0, "{}", out.stdout);
     let error: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
     let msg = error["msg"].as_str().unwrap();

@@ -64,24 +64,26 @@ fn watch_books(
     })
 }
 
-/// `mbx sandbox --replay DIR ...` in the background; its REST URL.
-fn replay_sandbox(dir: &Path, extra: &[&str]) -> (Background, String) {
+/// `mbx sandbox --port 0 --json --duration 120s ARGS...` in the
+/// background, and the JSON line it prints once it listens.
+fn background_sandbox<A: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = A>,
+) -> (Background, serde_json::Value) {
     let mut command = mbx_tests::mbx();
     command
-        .args([
-            "sandbox",
-            "--port",
-            "0",
-            "--json",
-            "--duration",
-            "120s",
-            "--replay",
-        ])
-        .arg(dir)
-        .args(extra);
+        .args(["sandbox", "--port", "0", "--json", "--duration", "120s"])
+        .args(args);
     let sandbox = Background::spawn(&mut command);
     let line = Background::wait_line(&sandbox.stdout, |line| line.contains("rest_url"));
-    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
+    (sandbox, serde_json::from_str(&line).unwrap())
+}
+
+/// `mbx sandbox --replay DIR ...` in the background; its REST URL.
+fn replay_sandbox(dir: &Path, extra: &[&str]) -> (Background, String) {
+    let args = [std::ffi::OsStr::new("--replay"), dir.as_os_str()]
+        .into_iter()
+        .chain(extra.iter().map(std::ffi::OsStr::new));
+    let (sandbox, info) = background_sandbox(args);
     let url = info["rest_url"].as_str().unwrap().to_owned();
     (sandbox, url)
 }
@@ -425,21 +427,8 @@ fn the_config_file_can_replay_a_recording_at_max_speed() {
         ),
     )
     .unwrap();
-    let mut command = mbx_tests::mbx();
-    command
-        .args([
-            "sandbox",
-            "--port",
-            "0",
-            "--json",
-            "--duration",
-            "60s",
-            "--config",
-        ])
-        .arg(&config);
-    let _sandbox = Background::spawn(&mut command);
-    let line = Background::wait_line(&_sandbox.stdout, |line| line.contains("rest_url"));
-    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let (_sandbox, info) =
+        background_sandbox([std::ffi::OsStr::new("--config"), config.as_os_str()]);
     assert!(
         info["credentials"]
             .as_array()

@@ -87,6 +87,9 @@ impl NumberText {
         }
     }
 
+    /// `digits_u64` for the mantissas above `u64::MAX`: kept
+    /// apart because a 128-bit division per digit costs several times the
+    /// 64-bit one, and every price and quantity of an order fits 64 bits.
     fn digits_u128(&mut self, mut mantissa: u128, scale: u32) {
         let mut written = 0;
         while mantissa != 0 || written <= scale {

@@ -559,8 +559,9 @@ pub mod orders {
         /// it has the rules and the market: the order with its client
         /// order id, rounded to the grid, every pre-flight check), then
         /// the query `RestClient::place_order` sends (`Request::order`),
-        /// signed as `RestClient::send` signs it (`signed_query`: the
-        /// synced timestamp, HMAC-SHA256). Returns the query's length.
+        /// signed in its own buffer as `RestClient::send` signs it
+        /// (`RestClient::sign`: the synced timestamp, HMAC-SHA256).
+        /// Returns the query's length.
         pub fn build_validate_sign(&self) -> usize {
             let checked = orders::check(
                 std::hint::black_box(&self.request),
@@ -569,7 +570,7 @@ pub mod orders {
             )
             .expect("the order passes");
             let http = Request::order("/api/v3/order", &checked.order).expect("order path");
-            let query = self.rest.signed_query(&http).expect("credentials");
+            let query = self.rest.sign(http).expect("credentials");
             query.len()
         }
     }

@@ -83,7 +83,9 @@ pub enum Security {
 #[derive(Debug, Clone)]
 pub struct Request {
     method: reqwest::Method,
-    path: String,
+    /// Borrowed for the fixed paths of the typed calls (an order's is
+    /// `/api/v3/order`): no copy per request.
+    path: Cow<'static, str>,
     query: Payload,
     /// Whether the caller put `recvWindow` in the query (it then wins over
     /// the configured one); kept as the query is written, so signing an
@@ -113,7 +115,7 @@ impl Request {
         check_path(path)?;
         Ok(Request {
             method,
-            path: path.to_owned(),
+            path: Cow::Owned(path.to_owned()),
             query: Payload::new(),
             own_recv_window: false,
             security: Security::None,
@@ -124,6 +126,8 @@ impl Request {
     /// A signed `POST` of `order` to `path` (`/api/v3/order` or
     /// `/api/v3/order/test`): its parameters written straight into the
     /// query with [`NewOrder::write_params`], in the documented order.
+    /// The path is a `&'static str` (borrowed, no copy per order) or a
+    /// `String`.
     ///
     /// ```
     /// use mbx_adapters_rest::Request;
@@ -133,13 +137,16 @@ impl Request {
     /// let request = Request::order("/api/v3/order", &order).unwrap();
     /// assert_eq!(request.query().as_str(), "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000");
     /// ```
-    pub fn order(path: &str, order: &NewOrder) -> Result<Request, Error> {
-        check_path(path)?;
-        let mut query = Payload::with_capacity(ORDER_QUERY_CAPACITY);
+    pub fn order(path: impl Into<Cow<'static, str>>, order: &NewOrder) -> Result<Request, Error> {
+        let path = path.into();
+        check_path(&path)?;
+        // Room for the parameters and for what signing appends, so the
+        // query is signed in its own buffer (`RestClient::sign`).
+        let mut query = Payload::with_capacity(ORDER_QUERY_CAPACITY + SIGNED_SUFFIX_CAPACITY);
         order.write_params(&mut query);
         Ok(Request {
             method: reqwest::Method::POST,
-            path: path.to_owned(),
+            path,
             query,
             // An order has no `recvWindow` of its own.
             own_recv_window: false,
@@ -152,7 +159,7 @@ impl Request {
     pub fn get(path: &str) -> Request {
         Request {
             method: reqwest::Method::GET,
-            path: path.to_owned(),
+            path: Cow::Owned(path.to_owned()),
             query: Payload::new(),
             own_recv_window: false,
             security: Security::None,
@@ -418,7 +425,7 @@ impl RestClient {
     /// An observer set with [`RestClient::with_observer`] is told when the
     /// request starts, each wait of steps 1, 4 and 5, and when it is
     /// finished (also when the caller drops the future).
-    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+    pub async fn send(&self, mut request: Request) -> Result<Response, Error> {
         check_path(&request.path)?;
         let endpoint = request.endpoint();
         let observation = self.observe(&endpoint);
@@ -432,6 +439,7 @@ impl RestClient {
                     .ok_or(Error::Config(mbx_domain::ConfigError::NoApiKey))?,
             ),
         };
+        let unsigned_len = request.query.len();
         let mut resynced = false;
         let mut n_rate_limited = 0;
         let mut n_retries = 0;
@@ -441,7 +449,11 @@ impl RestClient {
             if request.security == Security::Signed && self.clock_needs_sync() {
                 self.sync_clock().await?;
             }
-            let query = self.build_query(&request, credentials);
+            // Each attempt signs the same parameters with a new timestamp,
+            // in the request's own buffer.
+            request.query.truncate(unsigned_len);
+            self.sign_in_place(&mut request, credentials);
+            let query = &request.query;
             let url = if query.is_empty() {
                 format!("{}{}", self.config.base_url, request.path)
             } else {
@@ -451,7 +463,7 @@ impl RestClient {
                 "{} {}{}",
                 request.method,
                 self.config.base_url,
-                redact_target(&request.path, &query)
+                redact_target(&request.path, query)
             );
             let mut builder = self.http.request(request.method.clone(), &url);
             if let Some(credentials) = credentials {
@@ -570,10 +582,45 @@ impl RestClient {
     /// The query [`RestClient::send`] sends for `request`: its parameters
     /// and, for a signed request, `recvWindow` (unless the request has its
     /// own), `timestamp` (the synced server time) and `signature` over the
-    /// percent-encoded text. This is the whole client-side cost of signing
-    /// an order (benches/orders.rs measures it); a signed request without
-    /// credentials is refused.
+    /// percent-encoded text. A signed request without credentials is
+    /// refused. This copies the parameters; [`RestClient::sign`] signs a
+    /// request it consumes in its own buffer, as `send` does.
     pub fn signed_query(&self, request: &Request) -> Result<Payload, Error> {
+        let mut query = Payload::with_capacity(request.query.len() + SIGNED_SUFFIX_CAPACITY);
+        query.append(&request.query);
+        self.sign(Request {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query,
+            own_recv_window: request.own_recv_window,
+            security: request.security,
+            weight: request.weight,
+        })
+    }
+
+    /// [`RestClient::signed_query`] for a request given away: the
+    /// signature is appended to the request's own query, without a copy
+    /// (a request from [`Request::order`] has the room reserved). This is
+    /// the whole client-side cost of signing an order, as
+    /// [`RestClient::send`] pays it (benches/orders.rs measures it).
+    ///
+    /// ```
+    /// use mbx_adapters_rest::{ClientConfig, Request, RestClient};
+    /// use mbx_domain::credentials::{ApiKey, Credentials};
+    /// use mbx_domain::model::{NewOrder, Side};
+    /// use mbx_signing::{HmacKey, Signer};
+    ///
+    /// let credentials = Credentials::new(
+    ///     ApiKey::new("myApiKey").unwrap(),
+    ///     Signer::Hmac(HmacKey::new(b"my-secret").unwrap()),
+    /// );
+    /// let client = RestClient::new(ClientConfig::new("http://127.0.0.1:9").unwrap(), Some(credentials)).unwrap();
+    /// let order = NewOrder::limit("BTCUSDT", Side::Buy, "0.001".parse().unwrap(), "50000".parse().unwrap());
+    /// let query = client.sign(Request::order("/api/v3/order", &order).unwrap()).unwrap();
+    /// assert!(query.as_str().starts_with("symbol=BTCUSDT&side=BUY&type=LIMIT"));
+    /// assert!(query.value("timestamp").is_some() && query.value("signature").is_some());
+    /// ```
+    pub fn sign(&self, mut request: Request) -> Result<Payload, Error> {
         let credentials = match request.security {
             Security::Signed => Some(
                 self.credentials
@@ -582,17 +629,17 @@ impl RestClient {
             ),
             _ => None,
         };
-        Ok(self.build_query(request, credentials))
+        self.sign_in_place(&mut request, credentials);
+        Ok(request.query)
     }
 
-    fn build_query(&self, request: &Request, credentials: Option<&Credentials>) -> Payload {
+    /// Appends `recvWindow`, `timestamp` and `signature` to a signed
+    /// request's query; leaves any other request as it is.
+    fn sign_in_place(&self, request: &mut Request, credentials: Option<&Credentials>) {
         let (Security::Signed, Some(credentials)) = (request.security, credentials) else {
-            return request.query.clone();
+            return;
         };
-        // One copy of the encoded parameters, with room for what signing
-        // appends (`recvWindow`, `timestamp`, a hex or base64 signature).
-        let mut query = Payload::with_capacity(request.query.len() + SIGNED_SUFFIX_CAPACITY);
-        query.append(&request.query);
+        let query = &mut request.query;
         // A `recvWindow` the caller passed (e.g. `6000.346`, with up to
         // three decimals) wins over the configured one; sending both is
         // `-1101` "Duplicate values for a parameter detected.".
@@ -601,13 +648,12 @@ impl RestClient {
             .recv_window_ms
             .filter(|_| !request.own_recv_window)
         {
-            push_number(&mut query, "recvWindow", u64::from(recv_window));
+            push_number(query, "recvWindow", u64::from(recv_window));
         }
         let timestamp = u64::try_from(self.server_now()).unwrap_or(0);
-        push_number(&mut query, "timestamp", timestamp);
+        push_number(query, "timestamp", timestamp);
         let signature = credentials.signer().sign(query.as_bytes());
         query.push_signature(&signature);
-        query
     }
 
     async fn read_answer(
@@ -899,8 +945,8 @@ fn push_number(query: &mut Payload, name: &str, mut value: u64) {
             break;
         }
     }
-    // Only ASCII digits were written.
-    query.push(name, std::str::from_utf8(&digits[start..]).unwrap_or("0"));
+    // Only ASCII digits were written: nothing to encode.
+    query.push_unencoded(name, std::str::from_utf8(&digits[start..]).unwrap_or("0"));
 }
 
 fn transport_error(endpoint: &str, err: &reqwest::Error) -> Error {
@@ -986,7 +1032,7 @@ mod tests {
         let request = Request::get("/api/v3/account")
             .param("omitZeroBalances", "true")
             .signed();
-        let query = client.build_query(&request, client.credentials());
+        let query = client.signed_query(&request).unwrap();
         let text = query.as_str();
         assert!(
             text.starts_with("omitZeroBalances=true&recvWindow=5000&timestamp="),
@@ -1004,7 +1050,7 @@ mod tests {
         let request = Request::get("/api/v3/account")
             .param("recvWindow", "6000.346")
             .signed();
-        let query = client.build_query(&request, client.credentials());
+        let query = client.signed_query(&request).unwrap();
         let text = query.as_str();
         assert!(text.starts_with("recvWindow=6000.346&timestamp="), "{text}");
         assert_eq!(text.matches("recvWindow=").count(), 1, "{text}");
@@ -1045,6 +1091,34 @@ mod tests {
         );
         assert_signed_by(&client, text);
         assert_eq!(fast.effective_weight(), 1);
+        // Signed in its own buffer (as `send` signs it), the order's query
+        // is the same up to the timestamp, and verifies.
+        let in_place = client.sign(fast).unwrap();
+        let unsigned_part = |text: &str| text.split("&timestamp=").next().unwrap().to_owned();
+        assert_eq!(unsigned_part(in_place.as_str()), unsigned_part(text));
+        assert_signed_by(&client, in_place.as_str());
+    }
+
+    /// `send` signs each attempt again after cutting the query back to its
+    /// parameters: the second signature covers the parameters once.
+    #[test]
+    fn a_query_cut_back_and_signed_again_carries_one_signature() {
+        let client = client(Some(5000));
+        let mut request = Request::get("/api/v3/account")
+            .param("omitZeroBalances", "true")
+            .signed();
+        let unsigned_len = request.query.len();
+        for _ in 0..2 {
+            request.query.truncate(unsigned_len);
+            client.sign_in_place(&mut request, client.credentials());
+        }
+        let text = request.query.as_str();
+        assert!(
+            text.starts_with("omitZeroBalances=true&recvWindow=5000&timestamp="),
+            "{text}"
+        );
+        assert_eq!(text.matches("signature=").count(), 1, "{text}");
+        assert_signed_by(&client, text);
     }
 
     #[test]
@@ -1061,10 +1135,7 @@ mod tests {
     fn public_query_is_not_signed() {
         let client = client(None);
         let request = Request::get("/api/v3/depth").param("symbol", "BTCUSDT");
-        assert_eq!(
-            client.build_query(&request, None).as_str(),
-            "symbol=BTCUSDT"
-        );
+        assert_eq!(client.sign(request).unwrap().as_str(), "symbol=BTCUSDT");
     }
 
     #[test]

@@ -284,26 +284,32 @@ impl NewOrder {
     /// assert_eq!(query.as_str(), "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000");
     /// ```
     pub fn write_params(&self, payload: &mut Payload) {
-        self.for_each_param(|name, value| match name {
+        self.walk_params(|name, value, text| match text {
             // The two values a user types: symbols can be Unicode
             // (`这是测试币456`) and a client order id is free text.
-            "symbol" | "newClientOrderId" => payload.push(name, value),
-            // Every other value is an enum's name or a number written by
-            // `NumberText` (digits, `.`, `-`), so nothing needs encoding.
-            _ => payload.push_unencoded(name, value),
+            Text::Free => payload.push(name, value),
+            // An enum's name or a number written by `NumberText` (digits,
+            // `.`, `-`): nothing needs encoding.
+            Text::Plain => payload.push_unencoded(name, value),
         });
     }
 
     /// Calls `visit` with each parameter's name and text, in the documented
-    /// order: the one place that decides both. [`NewOrder::write_params`]
-    /// (REST) and the WebSocket API's `order.place` walk it, so no
-    /// transport builds a `String` per value.
+    /// order. [`NewOrder::write_params`] (REST) and the WebSocket API's
+    /// `order.place` walk the same list, so no transport builds a `String`
+    /// per value.
     pub fn for_each_param(&self, mut visit: impl FnMut(&'static str, &str)) {
-        visit("symbol", &self.symbol);
-        visit("side", self.side.as_str());
-        visit("type", self.order_type.as_str());
+        self.walk_params(|name, value, _| visit(name, value));
+    }
+
+    /// The one place that decides the parameters, their order, and which
+    /// values are free text.
+    fn walk_params(&self, mut visit: impl FnMut(&'static str, &str, Text)) {
+        visit("symbol", &self.symbol, Text::Free);
+        visit("side", self.side.as_str(), Text::Plain);
+        visit("type", self.order_type.as_str(), Text::Plain);
         if let Some(tif) = self.time_in_force {
-            visit("timeInForce", tif.as_str());
+            visit("timeInForce", tif.as_str(), Text::Plain);
         }
         let decimals = [
             ("quantity", self.quantity),
@@ -313,28 +319,43 @@ impl NewOrder {
         ];
         for (name, value) in decimals {
             if let Some(value) = value {
-                visit(name, NumberText::decimal(value).as_str());
+                visit(name, NumberText::decimal(value).as_str(), Text::Plain);
             }
         }
         if let Some(delta) = self.trailing_delta {
             visit(
                 "trailingDelta",
                 NumberText::unsigned(u64::from(delta)).as_str(),
+                Text::Plain,
             );
         }
         if let Some(iceberg_qty) = self.iceberg_qty {
-            visit("icebergQty", NumberText::decimal(iceberg_qty).as_str());
+            visit(
+                "icebergQty",
+                NumberText::decimal(iceberg_qty).as_str(),
+                Text::Plain,
+            );
         }
         if let Some(resp_type) = self.new_order_resp_type {
-            visit("newOrderRespType", resp_type.as_str());
+            visit("newOrderRespType", resp_type.as_str(), Text::Plain);
         }
         if let Some(mode) = self.self_trade_prevention_mode {
-            visit("selfTradePreventionMode", mode.as_str());
+            visit("selfTradePreventionMode", mode.as_str(), Text::Plain);
         }
         if let Some(id) = &self.new_client_order_id {
-            visit("newClientOrderId", id);
+            visit("newClientOrderId", id, Text::Free);
         }
     }
+}
+
+/// What a parameter's text is made of, for [`NewOrder::write_params`].
+#[derive(Clone, Copy)]
+enum Text {
+    /// Typed by a user (a symbol, a client order id): checked for
+    /// characters to percent-encode.
+    Free,
+    /// Written by mbx from letters, digits, `.` and `-` only.
+    Plain,
 }
 
 /// How to name an existing order: the exchange's id or your client order

@@ -4,13 +4,17 @@
 use rust_decimal::Decimal;
 
 use super::{
-    Check, Context, Field, FilterFailure, FilterList, OpenOrderCounts, Report, Rounding, Rule,
-    Unchecked, decimals, filters, is_on_step, quantity_step, round_to_decimals, round_to_step,
+    Check, Context, Field, FilterFailure, OpenOrderCounts, Report, Rounding, Rule, Unchecked,
+    decimals, filters, is_on_step, quantity_step, round_to_decimals, round_to_step, small_in_range,
 };
 use crate::model::{
     AssetFilter, ExchangeFilter, NewOrder, OrderType, Side, SymbolFilter, SymbolInfo, SymbolStatus,
     TimeInForce,
 };
+
+/// 10^20: the server's pattern for a DECIMAL allows 20 digits before the
+/// point (a constant, so no order pays for a multiplication to get it).
+const DECIMAL_BOUND: Decimal = Decimal::from_parts(1_661_992_960, 1_808_227_885, 5, false, 0);
 
 /// Which count of [`OpenOrderCounts`] a count filter limits.
 type CountOf = fn(&OpenOrderCounts) -> u32;
@@ -30,7 +34,14 @@ enum Notional {
 
 /// Runs every check, in the order of the module docs.
 pub(super) fn run(symbol: &SymbolInfo, order: &NewOrder, context: &Context) -> Report {
-    let mut checker = Checker::new(symbol, order, context);
+    let filters = filters(symbol, context.my_filters.as_ref());
+    let mut checker = Checker {
+        symbol,
+        order,
+        context,
+        filters: filters.as_slice(),
+        report: Report::default(),
+    };
     checker.run();
     checker.report
 }
@@ -39,24 +50,14 @@ struct Checker<'a> {
     symbol: &'a SymbolInfo,
     order: &'a NewOrder,
     context: &'a Context,
-    /// Walked by index (`let filter = self.filters.at(index)`), so that a
-    /// check records failures while it walks them without copying the
-    /// list: the copies were an allocation per check per order.
-    filters: FilterList<'a>,
+    /// A slice borrowed from outside the checker, so that a check records
+    /// failures (`&mut self`) while it walks the filters, with no copy of
+    /// the list and no lookup per filter.
+    filters: &'a [SymbolFilter],
     report: Report,
 }
 
-impl<'a> Checker<'a> {
-    fn new(symbol: &'a SymbolInfo, order: &'a NewOrder, context: &'a Context) -> Checker<'a> {
-        Checker {
-            symbol,
-            order,
-            context,
-            filters: filters(symbol, context.my_filters.as_ref()),
-            report: Report::default(),
-        }
-    }
-
+impl Checker<'_> {
     fn run(&mut self) {
         self.symbol_rules();
         self.parameters();
@@ -279,9 +280,8 @@ impl<'a> Checker<'a> {
             );
         }
         // The server's pattern for DECIMAL is ^([0-9]{1,20})(\.[0-9]{1,20})?$.
-        let too_big = Decimal::from(10_u64.pow(10)) * Decimal::from(10_u64.pow(10));
         for (field, value) in self.decimal_fields() {
-            if value < Decimal::ZERO || value >= too_big || decimals(value) > 20 {
+            if below_zero(value) || too_long(value) {
                 self.fail(
                     Check::Parameters,
                     field,
@@ -329,7 +329,8 @@ impl<'a> Checker<'a> {
             let Some(max_decimals) = max_decimals else {
                 continue;
             };
-            if decimals(value) > max_decimals {
+            // `decimals` never exceeds the scale: most orders stop here.
+            if value.scale() > max_decimals && decimals(value) > max_decimals {
                 let suggestions = [Rounding::Nearest, Rounding::Down, Rounding::Up]
                     .map(|rounding| round_to_decimals(value, max_decimals, rounding))
                     .into_iter()
@@ -358,6 +359,11 @@ impl<'a> Checker<'a> {
         max: Decimal,
         step: Decimal,
     ) {
+        // Every order that passes takes this way out: integers, no
+        // `Decimal` comparison.
+        if small_in_range(value, min, max, step) == Some(true) {
+            return;
+        }
         let max_on = max > Decimal::ZERO;
         let inside = |candidate: &Decimal| *candidate >= min && (!max_on || *candidate <= max);
         // The suggestions are computed only for a failure: a passing order
@@ -403,8 +409,8 @@ impl<'a> Checker<'a> {
             (Field::Price, self.order.price),
             (Field::StopPrice, self.order.stop_price),
         ];
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             if let SymbolFilter::PriceFilter {
                 min_price,
                 max_price,
@@ -431,8 +437,8 @@ impl<'a> Checker<'a> {
         let Some(price) = self.order.price else {
             return;
         };
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             let (check, down, up, mins) = match *filter {
                 SymbolFilter::PercentPrice {
                     multiplier_up,
@@ -518,7 +524,7 @@ impl<'a> Checker<'a> {
     /// Rounds a quantity to the order's quantity grid, inside `LOT_SIZE`
     /// (and `MARKET_LOT_SIZE` for MARKET orders).
     fn quantity_grid(&self, quantity: Decimal, rounding: Rounding) -> Option<Decimal> {
-        let step = quantity_step(&self.filters, self.order.order_type);
+        let step = quantity_step(self.filters, self.order.order_type);
         let res = if step > Decimal::ZERO {
             round_to_step(quantity, step, rounding)?
         } else {
@@ -542,8 +548,8 @@ impl<'a> Checker<'a> {
 
     fn lot_size(&mut self) {
         let order = self.order;
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             match *filter {
                 SymbolFilter::LotSize {
                     min_qty,
@@ -626,12 +632,20 @@ impl<'a> Checker<'a> {
 
     fn notional(&mut self) {
         let (basis, market) = self.notional_basis();
-        if let Notional::Priced { .. } | Notional::Quote(_) = basis
-            && let Ok((notional, _)) = self.notional_at(0)
-            && notional <= Decimal::ZERO
-            && self.order.quantity.is_none_or(|q| q >= Decimal::ZERO)
+        // A priced or quoted notional is the same for every filter's
+        // `avgPriceMins`: multiplied once.
+        let fixed = match basis {
+            Notional::Priced { .. } | Notional::Quote(_) => self.notional_at(0).ok(),
+            Notional::AtMarket { .. } | Notional::Unknown => None,
+        };
+        let field = match basis {
+            Notional::Quote(_) => Field::QuoteOrderQty,
+            _ => Field::Quantity,
+        };
+        if let Some((notional, _)) = fixed
+            && !above_zero(notional)
+            && self.order.quantity.is_none_or(|q| !below_zero(q))
         {
-            let field = self.notional_field();
             let value = self.field_value(field);
             self.fail(
                 Check::Parameters,
@@ -642,8 +656,8 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             let (check, min, max, mins) = match *filter {
                 SymbolFilter::MinNotional {
                     min_notional,
@@ -666,7 +680,7 @@ impl<'a> Checker<'a> {
                     (!market || apply_min_to_market).then_some(min_notional),
                     (!market || apply_max_to_market)
                         .then_some(max_notional)
-                        .filter(|max| *max > Decimal::ZERO),
+                        .filter(|max| above_zero(*max)),
                     avg_price_mins,
                 ),
                 _ => continue,
@@ -674,26 +688,30 @@ impl<'a> Checker<'a> {
             if min.is_none() && max.is_none() {
                 continue;
             }
-            let (notional, price) = match self.notional_at(mins) {
+            let found = match fixed {
+                Some(found) => Ok(found),
+                None => self.notional_at(mins),
+            };
+            let (notional, price) = match found {
                 Ok(found) => found,
                 Err(reason) => {
                     self.skip(check, reason);
                     continue;
                 }
             };
-            let field = self.notional_field();
-            let value = self.field_value(field);
             if let Some(min) = min
                 && notional < min
             {
                 let suggestions = self.notional_suggestion(min, price, Rounding::Up);
                 let rule = Rule::NotionalBelowMin { notional, min };
+                let value = self.field_value(field);
                 self.fail(check, field, rule, value, suggestions);
             } else if let Some(max) = max
                 && notional > max
             {
                 let suggestions = self.notional_suggestion(max, price, Rounding::Down);
                 let rule = Rule::NotionalAboveMax { notional, max };
+                let value = self.field_value(field);
                 self.fail(check, field, rule, value, suggestions);
             }
         }
@@ -749,7 +767,7 @@ impl<'a> Checker<'a> {
         let res = if reaches(quantity) {
             Some(quantity)
         } else {
-            let step = quantity_step(&self.filters, self.order.order_type);
+            let step = quantity_step(self.filters, self.order.order_type);
             let next = match rounding {
                 Rounding::Up => quantity.checked_add(step),
                 _ => quantity.checked_sub(step),
@@ -767,8 +785,8 @@ impl<'a> Checker<'a> {
         if iceberg <= Decimal::ZERO || quantity <= Decimal::ZERO {
             return;
         }
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             let SymbolFilter::IcebergParts { limit } = *filter else {
                 continue;
             };
@@ -798,7 +816,7 @@ impl<'a> Checker<'a> {
 
     /// Rounds to the `LOT_SIZE` step only (icebergQty has no market step).
     fn lot_grid(&self, quantity: Decimal, rounding: Rounding) -> Option<Decimal> {
-        let step = quantity_step(&self.filters, OrderType::Limit);
+        let step = quantity_step(self.filters, OrderType::Limit);
         round_to_step(quantity, step, rounding)
     }
 
@@ -818,8 +836,8 @@ impl<'a> Checker<'a> {
                     Side::Sell
                 )
         );
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             let SymbolFilter::TrailingDelta {
                 min_trailing_above_delta,
                 max_trailing_above_delta,
@@ -861,30 +879,32 @@ impl<'a> Checker<'a> {
         let order = self.order;
         let algo = order.order_type.is_algo();
         let iceberg = order.iceberg_qty.is_some_and(|qty| qty > Decimal::ZERO);
-        let mut limits: Vec<(Check, u32, CountOf)> = Vec::new();
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        // Each limit is checked where it is found: no list of them is
+        // built for every order.
+        let filters = self.filters;
+        for filter in filters {
             match *filter {
                 SymbolFilter::MaxNumOrders { max_num_orders } => {
-                    limits.push((Check::MaxNumOrders, max_num_orders, |c| c.symbol_orders));
+                    self.open_limit(Check::MaxNumOrders, max_num_orders, |c| c.symbol_orders);
                 }
                 SymbolFilter::MaxNumAlgoOrders {
                     max_num_algo_orders,
-                } if algo => limits.push((Check::MaxNumAlgoOrders, max_num_algo_orders, |c| {
+                } if algo => self.open_limit(Check::MaxNumAlgoOrders, max_num_algo_orders, |c| {
                     c.symbol_algo_orders
-                })),
+                }),
                 SymbolFilter::MaxNumIcebergOrders {
                     max_num_iceberg_orders,
                 } if iceberg => {
-                    limits.push((Check::MaxNumIcebergOrders, max_num_iceberg_orders, |c| {
+                    self.open_limit(Check::MaxNumIcebergOrders, max_num_iceberg_orders, |c| {
                         c.symbol_iceberg_orders
-                    }))
+                    })
                 }
                 _ => {}
             }
         }
-        let exchange_filters = self.context.exchange_filters.iter().chain(
-            self.context
+        let context = self.context;
+        let exchange_filters = context.exchange_filters.iter().chain(
+            context
                 .my_filters
                 .iter()
                 .flat_map(|mine| mine.exchange_filters.iter()),
@@ -892,46 +912,48 @@ impl<'a> Checker<'a> {
         for filter in exchange_filters {
             match *filter {
                 ExchangeFilter::ExchangeMaxNumOrders { max_num_orders } => {
-                    limits.push((Check::ExchangeMaxNumOrders, max_num_orders, |c| {
+                    self.open_limit(Check::ExchangeMaxNumOrders, max_num_orders, |c| {
                         c.exchange_orders
-                    }));
+                    });
                 }
                 ExchangeFilter::ExchangeMaxNumAlgoOrders {
                     max_num_algo_orders,
                 } if algo => {
-                    limits.push((Check::ExchangeMaxNumAlgoOrders, max_num_algo_orders, |c| {
+                    self.open_limit(Check::ExchangeMaxNumAlgoOrders, max_num_algo_orders, |c| {
                         c.exchange_algo_orders
-                    }))
+                    })
                 }
                 ExchangeFilter::ExchangeMaxNumIcebergOrders {
                     max_num_iceberg_orders,
-                } if iceberg => limits.push((
+                } if iceberg => self.open_limit(
                     Check::ExchangeMaxNumIcebergOrders,
                     max_num_iceberg_orders,
                     |c| c.exchange_iceberg_orders,
-                )),
+                ),
                 _ => {}
             }
         }
-        for (check, limit, count) in limits {
-            let Some(counts) = self.context.open_orders else {
-                self.skip(check, "no open-order counts in the context");
-                continue;
-            };
-            let open = count(&counts);
-            if open >= limit {
-                let already = self.report.failures.iter().any(|failure| {
-                    failure.check == check && failure.rule == Rule::TooManyOpen { open, limit }
-                });
-                if !already {
-                    self.fail(
-                        check,
-                        Field::OpenOrders,
-                        Rule::TooManyOpen { open, limit },
-                        None,
-                        Vec::new(),
-                    );
-                }
+    }
+
+    /// One open-order limit against the context's counts.
+    fn open_limit(&mut self, check: Check, limit: u32, count: CountOf) {
+        let Some(counts) = self.context.open_orders else {
+            self.skip(check, "no open-order counts in the context");
+            return;
+        };
+        let open = count(&counts);
+        if open >= limit {
+            let already = self.report.failures.iter().any(|failure| {
+                failure.check == check && failure.rule == Rule::TooManyOpen { open, limit }
+            });
+            if !already {
+                self.fail(
+                    check,
+                    Field::OpenOrders,
+                    Rule::TooManyOpen { open, limit },
+                    None,
+                    Vec::new(),
+                );
             }
         }
     }
@@ -940,8 +962,8 @@ impl<'a> Checker<'a> {
         if self.order.side != Side::Buy {
             return;
         }
-        for index in 0..self.filters.len() {
-            let filter = self.filters.at(index);
+        let filters = self.filters;
+        for filter in filters {
             let SymbolFilter::MaxPosition { max_position } = *filter else {
                 continue;
             };
@@ -1045,6 +1067,26 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// `value > 0`, from the sign and the mantissa: a comparison with
+/// `Decimal::ZERO` costs a call and a scale check on every order.
+fn above_zero(value: Decimal) -> bool {
+    value.is_sign_positive() && !value.is_zero()
+}
+
+/// `value < 0` (`-0` is not), as [`above_zero`].
+fn below_zero(value: Decimal) -> bool {
+    value.is_sign_negative() && !value.is_zero()
+}
+
+/// Whether a value breaks the server's DECIMAL pattern by its length:
+/// more than 20 digits before the point or after it.
+fn too_long(value: Decimal) -> bool {
+    // A mantissa that fits a `u64` is below 1.9 × 10^19, so the value is
+    // below 10^20; a scale of 20 or less has at most 20 decimals.
+    let big = u64::try_from(value.mantissa().unsigned_abs()).is_err();
+    (big && value.abs() >= DECIMAL_BOUND) || (value.scale() > 20 && decimals(value) > 20)
+}
+
 /// `CEIL(a / b)` for positive `a` and `b`, exactly.
 fn ceil_div(a: Decimal, b: Decimal) -> Option<Decimal> {
     let rem = a.checked_rem(b)?;
@@ -1053,5 +1095,49 @@ fn ceil_div(a: Decimal, b: Decimal) -> Option<Decimal> {
         Some(whole)
     } else {
         whole.checked_add(Decimal::ONE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_decimal_bound_is_ten_to_the_twentieth() {
+        let ten_billion = Decimal::from(10_u64.pow(10));
+        assert_eq!(DECIMAL_BOUND, ten_billion * ten_billion);
+        assert_eq!(DECIMAL_BOUND.to_string(), format!("1{}", "0".repeat(20)));
+    }
+
+    #[test]
+    fn the_sign_tests_agree_with_comparing_to_zero() {
+        for text in [
+            "0",
+            "-0",
+            "0.000",
+            "-0.000",
+            "1",
+            "-1",
+            "0.00000001",
+            "-0.00000001",
+        ] {
+            let value: Decimal = text.parse().unwrap();
+            assert_eq!(above_zero(value), value > Decimal::ZERO, "{text}");
+            assert_eq!(below_zero(value), value < Decimal::ZERO, "{text}");
+        }
+        let negative_zero = Decimal::ZERO * Decimal::NEGATIVE_ONE;
+        assert!(!above_zero(negative_zero) && !below_zero(negative_zero));
+    }
+
+    #[test]
+    fn a_decimal_is_too_long_past_twenty_digits_either_side() {
+        let d = |text: &str| text.parse::<Decimal>().unwrap();
+        assert!(!too_long(d("99999999999999999999")));
+        assert!(too_long(d("100000000000000000000")));
+        assert!(too_long(d("100000000000000000000.5")));
+        assert!(!too_long(d("0.12345678901234567890")));
+        assert!(!too_long(d("0.123456789012345678900000")));
+        assert!(too_long(d("0.123456789012345678901")));
+        assert!(!too_long(d("18446744073709551615")));
     }
 }

@@ -97,6 +97,7 @@ use crate::model::{
 };
 
 pub use failure::{Check, Field, FilterFailure, Rule};
+use round::small_in_range;
 pub use round::{Rounding, decimals, is_on_step, round_to_decimals, round_to_step};
 
 /// What is known beyond `exchangeInfo`. Every field is optional; a check
@@ -354,7 +355,7 @@ pub fn round_quantity(
     quantity: Decimal,
     rounding: Rounding,
 ) -> Option<Decimal> {
-    let step = quantity_step(&filters(symbol, None), order_type);
+    let step = quantity_step(&symbol.filters, order_type);
     if step > Decimal::ZERO {
         return round_to_step(quantity, step, rounding);
     }
@@ -382,42 +383,33 @@ fn filters<'a>(symbol: &'a SymbolInfo, mine: Option<&'a MyFilters>) -> FilterLis
             .iter()
             .filter(|filter| !replaced(filter))
             .chain(own)
+            .cloned()
             .collect(),
     )
 }
 
-/// The filters an order is checked against, walked by index.
+/// The filters an order is checked against: held where the checks run,
+/// which walk them as a plain slice ([`FilterList::as_slice`]).
 enum FilterList<'a> {
     /// The symbol's own filters (no `myFilters` for this symbol).
     Symbol(&'a [SymbolFilter]),
-    /// The symbol's filters with the account's replacing theirs.
-    Merged(Vec<&'a SymbolFilter>),
+    /// The symbol's filters with the account's replacing theirs (a copy,
+    /// only for a symbol with `myFilters`).
+    Merged(Vec<SymbolFilter>),
 }
 
-impl<'a> FilterList<'a> {
-    fn len(&self) -> usize {
+impl FilterList<'_> {
+    fn as_slice(&self) -> &[SymbolFilter] {
         match self {
-            FilterList::Symbol(filters) => filters.len(),
-            FilterList::Merged(filters) => filters.len(),
+            FilterList::Symbol(filters) => filters,
+            FilterList::Merged(filters) => filters,
         }
-    }
-
-    /// The filter at `index` (below [`FilterList::len`]).
-    fn at(&self, index: usize) -> &'a SymbolFilter {
-        match self {
-            FilterList::Symbol(filters) => &filters[index],
-            FilterList::Merged(filters) => filters[index],
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &'a SymbolFilter> + '_ {
-        (0..self.len()).map(|index| self.at(index))
     }
 }
 
 /// The quantity grid: `LOT_SIZE`'s step, or for MARKET orders
 /// `MARKET_LOT_SIZE`'s when it is a coarser multiple of it.
-fn quantity_step(filters: &FilterList<'_>, order_type: OrderType) -> Decimal {
+fn quantity_step(filters: &[SymbolFilter], order_type: OrderType) -> Decimal {
     let mut step = Decimal::ZERO;
     for filter in filters.iter() {
         if let SymbolFilter::LotSize { step_size, .. } = filter {

@@ -169,6 +169,33 @@ pub fn decimals(value: Decimal) -> u32 {
     }
 }
 
+/// Whether `value` passes a range filter (`min <= value`, `value <= max`
+/// unless `max` is zero, on the grid of `step` unless it is zero), in
+/// 64-bit integers when the four numbers, written with the largest of
+/// their scales, fit in a `u64` and none is negative (any order's price or
+/// quantity against `PRICE_FILTER` or `LOT_SIZE`); `None` otherwise. Four
+/// `Decimal` comparisons of different scales and a remainder cost several
+/// times more.
+pub(super) fn small_in_range(
+    value: Decimal,
+    min: Decimal,
+    max: Decimal,
+    step: Decimal,
+) -> Option<bool> {
+    let numbers = [value, min, max, step];
+    if numbers.iter().any(|number| number.is_sign_negative()) {
+        return None;
+    }
+    let scale = numbers.iter().map(|number| number.scale()).max()?;
+    let mut wide = [0_u64; 4];
+    for (slot, number) in wide.iter_mut().zip(numbers) {
+        let mantissa = u64::try_from(number.mantissa().unsigned_abs()).ok()?;
+        *slot = mantissa.checked_mul(10_u64.checked_pow(scale - number.scale())?)?;
+    }
+    let [value, min, max, step] = wide;
+    Some(value >= min && (max == 0 || value <= max) && (step == 0 || value.is_multiple_of(step)))
+}
+
 /// `value` (a multiple of `step`) written with the step's decimals.
 fn with_scale_of(value: Decimal, step: Decimal) -> Decimal {
     let mut res = value;
@@ -319,6 +346,28 @@ mod tests {
             let value = Decimal::from(k) * step;
             for rounding in [Rounding::Down, Rounding::Up, Rounding::Nearest] {
                 prop_assert_eq!(round_to_step(value, step, rounding), Some(value));
+            }
+        }
+
+        #[test]
+        fn the_integer_range_check_agrees_with_the_decimal_one(
+            value in decimal(),
+            k in -1_000_000i64..1_000_000,
+            min in step(),
+            width in step(),
+            step in step(),
+            zero_max in any::<bool>(),
+            zero_step in any::<bool>(),
+        ) {
+            let on_grid = Decimal::from(k) * step;
+            let max = if zero_max { Decimal::ZERO } else { min + width };
+            let step = if zero_step { Decimal::ZERO } else { step };
+            for value in [value, on_grid, min, max] {
+                let Some(fast) = small_in_range(value, min, max, step) else { continue };
+                let exact = value >= min
+                    && (max.is_zero() || value <= max)
+                    && (step.is_zero() || value.checked_rem(step).is_some_and(|rem| rem.is_zero()));
+                prop_assert_eq!(fast, exact, "{} in [{}, {}] step {}", value, min, max, step);
             }
         }
 

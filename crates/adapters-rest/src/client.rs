@@ -285,9 +285,8 @@ impl RestClient {
         credentials: Option<Credentials>,
     ) -> Result<RestClient, Error> {
         let url = check_base_url(&config.base_url)?;
-        let base = reqwest::Url::parse(url.as_str()).map_err(|err| {
-            Error::invalid(format!("cannot parse the base URL: {err}"))
-        })?;
+        let base = reqwest::Url::parse(url.as_str())
+            .map_err(|err| Error::invalid(format!("cannot parse the base URL: {err}")))?;
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or("")),
             None => url.host_str().unwrap_or("").to_owned(),
@@ -1166,8 +1165,14 @@ mod tests {
             let mut query = Payload::new();
             for (path, pairs) in [
                 ("/api/v3/time", vec![]),
-                ("/api/v3/order", vec![("symbol", "BTCUSDT"), ("newClientOrderId", "a/b c+d")]),
-                ("/api/v3/ticker/price", vec![("symbols", "[\"BTCUSDT\",\"这是测试币456\"]")]),
+                (
+                    "/api/v3/order",
+                    vec![("symbol", "BTCUSDT"), ("newClientOrderId", "a/b c+d")],
+                ),
+                (
+                    "/api/v3/ticker/price",
+                    vec![("symbols", "[\"BTCUSDT\",\"这是测试币456\"]")],
+                ),
             ] {
                 query.clear();
                 for (name, value) in pairs {

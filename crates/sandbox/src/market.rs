@@ -478,29 +478,51 @@ impl Market {
     /// The synthetic book of `symbol` on `side`, best first, minus what was
     /// taken since the last tick.
     pub fn synthetic_levels(&self, index: usize, side: Side) -> Vec<Level> {
+        self.synthetic_levels_within(index, side, |_| true)
+    }
+
+    /// [`Market::synthetic_levels`] from the best price down to the last
+    /// one `within` accepts: the levels a taker with a limit can reach. A
+    /// level's quantity is computed only when its price is in (an order
+    /// that crosses nothing computes none).
+    pub fn synthetic_levels_within(
+        &self,
+        index: usize,
+        side: Side,
+        within: impl Fn(Decimal) -> bool,
+    ) -> Vec<Level> {
         let Some(symbol) = self.symbols.get(index) else {
             return Vec::new();
         };
         if let Some(book) = &symbol.replayed {
-            return match side {
-                Side::Buy => book.bids.iter().rev().map(|(p, q)| (*p, *q)).collect(),
-                Side::Sell => book.asks.iter().map(|(p, q)| (*p, *q)).collect(),
+            let levels: Box<dyn Iterator<Item = (&Decimal, &Decimal)>> = match side {
+                Side::Buy => Box::new(book.bids.iter().rev()),
+                Side::Sell => Box::new(book.asks.iter()),
             };
+            return levels
+                .map(|(p, q)| (*p, *q))
+                .take_while(|(price, _)| within(*price))
+                .collect();
         }
-        (0..SYNTHETIC_LEVELS)
-            .filter_map(|level| {
-                let price_ticks = symbol.level_ticks(side, level);
-                let price = symbol.ticks_to_price(price_ticks);
-                let full = symbol.level_qty(self.seed, side, level);
-                let taken = symbol
-                    .taken
-                    .get(&(side, price_ticks))
-                    .copied()
-                    .unwrap_or_default();
-                let left = full - taken;
-                (left > Decimal::ZERO && price > Decimal::ZERO).then_some((price, left))
-            })
-            .collect()
+        let mut levels = Vec::new();
+        for level in 0..SYNTHETIC_LEVELS {
+            let price_ticks = symbol.level_ticks(side, level);
+            let price = symbol.ticks_to_price(price_ticks);
+            if !within(price) {
+                break;
+            }
+            let full = symbol.level_qty(self.seed, side, level);
+            let taken = symbol
+                .taken
+                .get(&(side, price_ticks))
+                .copied()
+                .unwrap_or_default();
+            let left = full - taken;
+            if left > Decimal::ZERO && price > Decimal::ZERO {
+                levels.push((price, left));
+            }
+        }
+        levels
     }
 }
 
@@ -695,6 +717,26 @@ mod tests {
             for (price, qty) in bids.iter().chain(&asks) {
                 assert_eq!(round_to_step(*price, symbol.spec.tick_size), *price);
                 assert_eq!(round_to_step(*qty, symbol.spec.step_size), *qty);
+            }
+        }
+    }
+
+    /// A taker's limit cuts the synthetic book at the last level it
+    /// reaches; the levels it keeps are the full book's first ones.
+    #[test]
+    fn the_levels_within_a_limit_are_the_books_first_ones() {
+        let market = Market::new(3, 1_700_000_000_000, default_symbols());
+        for (index, _) in market.symbols().iter().enumerate() {
+            for side in [Side::Buy, Side::Sell] {
+                let all = market.synthetic_levels(index, side);
+                assert!(all.len() > 3);
+                let limit = all[2].0;
+                let reached = |price: Decimal| match side {
+                    Side::Buy => price >= limit,
+                    Side::Sell => price <= limit,
+                };
+                assert_eq!(market.synthetic_levels_within(index, side, reached), all[..3]);
+                assert!(market.synthetic_levels_within(index, side, |_| false).is_empty());
             }
         }
     }

@@ -1428,18 +1428,21 @@ impl Engine {
                 Some((price, Maker::Order(id), order.remaining()))
             })
             .collect();
+        let better = |a: Decimal, b: Decimal| match side {
+            Side::Buy => a < b,
+            Side::Sell => a > b,
+        };
+        // Only the levels the limit reaches: the walk stops at the first
+        // level beyond it anyway, so the rest need not be built.
+        let reachable = |price: Decimal| taker.limit.is_none_or(|limit| !better(limit, price));
         let mut synthetic: VecDeque<(Decimal, Maker, Decimal)> = if self.synthetic {
             self.market
-                .synthetic_levels(index, maker_side)
+                .synthetic_levels_within(index, maker_side, reachable)
                 .into_iter()
                 .map(|(price, qty)| (price, Maker::Synthetic, qty))
                 .collect()
         } else {
             VecDeque::new()
-        };
-        let better = |a: Decimal, b: Decimal| match side {
-            Side::Buy => a < b,
-            Side::Sell => a > b,
         };
         let mut left_qty = taker.qty;
         let mut left_quote = taker.quote;

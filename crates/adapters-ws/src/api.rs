@@ -44,6 +44,8 @@ use mbx_domain::model::Millis;
 use mbx_signing::payload::ws_api_payload;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -197,6 +199,7 @@ impl WsApi {
             let sent_ms = local_now_ms();
             let reply = self.send("time", Map::new()).await?;
             let received_ms = local_now_ms();
+            let reply = reply.into_api_reply("time")?;
             let server_time_ms = reply.result["serverTime"]
                 .as_i64()
                 .ok_or_else(|| error::bad_response("time", "no `serverTime` in the answer"))?;
@@ -235,7 +238,7 @@ impl WsApi {
         method: &str,
         params: Map<String, Value>,
     ) -> Result<ApiReply, Error> {
-        self.send(method, params).await
+        self.send(method, params).await?.into_api_reply(method)
     }
 
     /// Sends a signed request: adds `apiKey`, `timestamp` (the server's
@@ -247,6 +250,18 @@ impl WsApi {
         method: &str,
         params: Map<String, Value>,
     ) -> Result<ApiReply, Error> {
+        self.signed_raw(method, params)
+            .await?
+            .into_api_reply(method)
+    }
+
+    /// [`WsApi::signed_request`] with the `result` left as JSON text, for a
+    /// typed call to parse once into its own type.
+    pub(crate) async fn signed_raw(
+        &self,
+        method: &str,
+        params: Map<String, Value>,
+    ) -> Result<RawReply, Error> {
         let signing = self.signing.as_ref().ok_or_else(error::no_credentials)?;
         if self.measure_server_time
             && self.lock_clock().needs_sync(local_now_ms())
@@ -301,7 +316,7 @@ impl WsApi {
         let _ = self.task.await;
     }
 
-    async fn send(&self, method: &str, params: Map<String, Value>) -> Result<ApiReply, Error> {
+    async fn send(&self, method: &str, params: Map<String, Value>) -> Result<RawReply, Error> {
         let id = self.ids.fetch_add(1, Ordering::Relaxed);
         let text = request_text(id, method, params);
         let (reply, answer) = oneshot::channel();
@@ -385,7 +400,7 @@ enum Command {
         id: u64,
         method: String,
         text: String,
-        reply: oneshot::Sender<Result<ApiReply, Error>>,
+        reply: oneshot::Sender<Result<RawReply, Error>>,
     },
     Close,
 }
@@ -402,7 +417,7 @@ struct Pending {
     method: String,
     deadline: Instant,
     /// The caller's reply; `None` for the task's own resubscribe requests.
-    reply: Option<oneshot::Sender<Result<ApiReply, Error>>>,
+    reply: Option<oneshot::Sender<Result<RawReply, Error>>>,
 }
 
 enum End {
@@ -627,7 +642,10 @@ impl Task {
                         let _ = reply.send(res);
                         None
                     }
-                    None => self.on_own_reply(&request.method, res, sink, pending).await,
+                    None => {
+                        let res = res.and_then(|raw| raw.into_api_reply(&request.method));
+                        self.on_own_reply(&request.method, res, sink, pending).await
+                    }
                 }
             }
             Ok(ApiFrame::Event {
@@ -716,7 +734,40 @@ fn reconnect(reason: String) -> End {
     }
 }
 
-fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<ApiReply, Error> {
+/// An answer as it came, its `result` still JSON text: the connection
+/// task does not parse it, the caller parses it once (a typed call straight
+/// into its own type, not through a `Value`).
+#[derive(Debug)]
+pub(crate) struct RawReply {
+    status: u16,
+    result: Option<Box<RawValue>>,
+    rate_limits: Vec<RateLimitUsage>,
+}
+
+impl RawReply {
+    /// The answer with its `result` as a `Value` (`Null` when absent).
+    fn into_api_reply(self, method: &str) -> Result<ApiReply, Error> {
+        let result = match &self.result {
+            Some(raw) => {
+                serde_json::from_str(raw.get()).map_err(|err| error::bad_response(method, err))?
+            }
+            None => Value::Null,
+        };
+        Ok(ApiReply {
+            status: self.status,
+            result,
+            rate_limits: self.rate_limits,
+        })
+    }
+
+    /// The `result` parsed as `T` (an absent one is JSON `null`).
+    pub(crate) fn parse<T: DeserializeOwned>(&self, method: &str) -> Result<T, Error> {
+        let text = self.result.as_deref().map_or("null", RawValue::get);
+        serde_json::from_str(text).map_err(|err| error::bad_response(method, err))
+    }
+}
+
+fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<RawReply, Error> {
     if let Some(answer) = &response.error {
         return Err(error::api(
             method,
@@ -725,12 +776,6 @@ fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<ApiReply, Error>
             &answer.msg,
         ));
     }
-    let result = match response.result {
-        Some(raw) => {
-            serde_json::from_str(raw.get()).map_err(|err| error::bad_response(method, err))?
-        }
-        None => Value::Null,
-    };
     let rate_limits = response
         .rate_limits
         .iter()
@@ -742,9 +787,9 @@ fn reply_of(method: &str, response: &ApiResponse<'_>) -> Result<ApiReply, Error>
             count: limit.count,
         })
         .collect();
-    Ok(ApiReply {
+    Ok(RawReply {
         status: response.status,
-        result,
+        result: response.result.map(ToOwned::to_owned),
         rate_limits,
     })
 }
@@ -1101,6 +1146,39 @@ mod tests {
             .unwrap();
         let answer = within(socket.next()).await.unwrap().unwrap();
         assert_eq!(answer, Message::Pong(b"keepalive".to_vec().into()));
+    }
+
+    /// The connection task leaves `result` as text: a typed call parses it
+    /// into its type, the general one into a `Value`, and a `result` of the
+    /// wrong shape is a bad-response error naming the method either way.
+    #[test]
+    fn a_raw_reply_parses_once_into_a_type_or_a_value() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct Time {
+            #[serde(rename = "serverTime")]
+            server_time: i64,
+        }
+        let raw = |text: Option<&str>| RawReply {
+            status: 200,
+            result: text.map(|text| RawValue::from_string(text.to_owned()).unwrap()),
+            rate_limits: Vec::new(),
+        };
+        let reply = raw(Some(r#"{"serverTime":1656400526260}"#));
+        assert_eq!(
+            reply.parse::<Time>("time").unwrap(),
+            Time {
+                server_time: 1656400526260
+            }
+        );
+        let value = reply.into_api_reply("time").unwrap();
+        assert_eq!(value.result, json!({"serverTime": 1656400526260u64}));
+        assert_eq!(
+            raw(None).into_api_reply("ping").unwrap().result,
+            Value::Null
+        );
+        let wrong = raw(Some(r#"{"serverTime":"soon"}"#)).parse::<Time>("time");
+        assert!(wrong.unwrap_err().to_string().contains("time"));
+        assert!(raw(None).parse::<Time>("time").is_err());
     }
 
     #[test]

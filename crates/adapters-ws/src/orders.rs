@@ -18,7 +18,6 @@ use mbx_domain::credentials::Credentials;
 use mbx_domain::feed::UserItem;
 
 use crate::api::{ApiConfig, WsApi};
-use crate::error;
 
 /// Orders over one WebSocket API connection, as the [`OrderEntry`] port.
 ///
@@ -81,8 +80,8 @@ impl WsOrderEntry {
         method: &str,
         params: Map<String, Value>,
     ) -> Result<T, Error> {
-        let reply = self.api.signed_request(method, params).await?;
-        serde_json::from_value(reply.result).map_err(|err| error::bad_response(method, err))
+        // Parsed once, from the answer's text into `T`.
+        self.api.signed_raw(method, params).await?.parse(method)
     }
 }
 

@@ -735,8 +735,15 @@ mod tests {
                     Side::Buy => price >= limit,
                     Side::Sell => price <= limit,
                 };
-                assert_eq!(market.synthetic_levels_within(index, side, reached), all[..3]);
-                assert!(market.synthetic_levels_within(index, side, |_| false).is_empty());
+                assert_eq!(
+                    market.synthetic_levels_within(index, side, reached),
+                    all[..3]
+                );
+                assert!(
+                    market
+                        .synthetic_levels_within(index, side, |_| false)
+                        .is_empty()
+                );
             }
         }
     }

@@ -32,6 +32,17 @@ enum Notional {
     Unknown,
 }
 
+impl Notional {
+    /// The field a notional failure names: the `quoteOrderQty` that is the
+    /// notional, or the quantity it is computed from.
+    fn field(self) -> Field {
+        match self {
+            Notional::Quote(_) => Field::QuoteOrderQty,
+            _ => Field::Quantity,
+        }
+    }
+}
+
 /// Runs every check, in the order of the module docs.
 pub(super) fn run(symbol: &SymbolInfo, order: &NewOrder, context: &Context) -> Report {
     let filters = filters(symbol, context.my_filters.as_ref());
@@ -638,10 +649,7 @@ impl Checker<'_> {
             Notional::Priced { .. } | Notional::Quote(_) => self.notional_at(0).ok(),
             Notional::AtMarket { .. } | Notional::Unknown => None,
         };
-        let field = match basis {
-            Notional::Quote(_) => Field::QuoteOrderQty,
-            _ => Field::Quantity,
-        };
+        let field = basis.field();
         if let Some((notional, _)) = fixed
             && !above_zero(notional)
             && self.order.quantity.is_none_or(|q| !below_zero(q))
@@ -720,10 +728,7 @@ impl Checker<'_> {
     /// The field that sets the notional: `quoteOrderQty` when it is the
     /// notional, else `quantity`.
     fn notional_field(&self) -> Field {
-        match self.notional_basis().0 {
-            Notional::Quote(_) => Field::QuoteOrderQty,
-            _ => Field::Quantity,
-        }
+        self.notional_basis().0.field()
     }
 
     fn field_value(&self, field: Field) -> Option<Decimal> {

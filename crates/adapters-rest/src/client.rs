@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use http::HeaderValue;
+
 use mbx_domain::clock::{self, ClockConfig, ClockSync, Estimate};
 use mbx_domain::credentials::Credentials;
 use mbx_domain::environment::check_base_url;
@@ -13,10 +15,12 @@ use mbx_domain::model::{Millis, NewOrder, RateLimit};
 use mbx_domain::observer::{ObservedRequest, RequestObserver, Wait};
 use mbx_domain::ports::LocalClock;
 use mbx_domain::rate_limit::{BackoffStore, RateLimitLedger, ServerBackoff};
-use mbx_domain::{BinanceError, Cause, Error};
+use mbx_domain::{BinanceError, Error};
 use mbx_signing::payload::{self, Payload};
 use rand::Rng as _;
 use serde::de::DeserializeOwned;
+
+use crate::transport::{Answer, Transport};
 
 /// The header that carries the API key. The key never goes in the URL.
 pub const API_KEY_HEADER: &str = "X-MBX-APIKEY";
@@ -82,7 +86,7 @@ pub enum Security {
 /// ([`RestClient::signed_query`]).
 #[derive(Debug, Clone)]
 pub struct Request {
-    method: reqwest::Method,
+    method: http::Method,
     /// Borrowed for the fixed paths of the typed calls (an order's is
     /// `/api/v3/order`): no copy per request.
     path: Cow<'static, str>,
@@ -101,10 +105,10 @@ impl Request {
     /// (1 when unknown).
     pub fn new(method: &str, path: &str) -> Result<Request, Error> {
         let method = match method.to_ascii_uppercase().as_str() {
-            "GET" => reqwest::Method::GET,
-            "POST" => reqwest::Method::POST,
-            "PUT" => reqwest::Method::PUT,
-            "DELETE" => reqwest::Method::DELETE,
+            "GET" => http::Method::GET,
+            "POST" => http::Method::POST,
+            "PUT" => http::Method::PUT,
+            "DELETE" => http::Method::DELETE,
             other => {
                 return Err(Error::invalid_with_hint(
                     format!("unsupported HTTP method `{other}`"),
@@ -145,7 +149,7 @@ impl Request {
         let mut query = Payload::with_capacity(ORDER_QUERY_CAPACITY + SIGNED_SUFFIX_CAPACITY);
         order.write_params(&mut query);
         Ok(Request {
-            method: reqwest::Method::POST,
+            method: http::Method::POST,
             path,
             query,
             // An order has no `recvWindow` of its own.
@@ -158,7 +162,7 @@ impl Request {
     /// A public `GET`. The path is checked when the request is sent.
     pub fn get(path: &str) -> Request {
         Request {
-            method: reqwest::Method::GET,
+            method: http::Method::GET,
             path: Cow::Owned(path.to_owned()),
             query: Payload::new(),
             own_recv_window: false,
@@ -261,7 +265,7 @@ pub struct Response {
 /// building one per request.
 #[derive(Debug)]
 pub struct RestClient {
-    http: reqwest::Client,
+    transport: Transport,
     config: ClientConfig,
     credentials: Option<Credentials>,
     clock: Mutex<ClockSync>,
@@ -270,11 +274,9 @@ pub struct RestClient {
     observer: Option<Arc<dyn RequestObserver>>,
     n_requests: AtomicU64,
     host: String,
-    /// `config.base_url` parsed once: a request's URL is a copy with its
-    /// path and query set, so no request parses the host again (parsing
-    /// the whole URL was the largest single cost of a loopback order on
-    /// the client's side).
-    base: reqwest::Url,
+    /// The API key as a header value, made once (it is sent with every
+    /// signed request); marked sensitive, so it is never printed.
+    api_key_header: Option<HeaderValue>,
 }
 
 impl RestClient {
@@ -285,32 +287,26 @@ impl RestClient {
         credentials: Option<Credentials>,
     ) -> Result<RestClient, Error> {
         let url = check_base_url(&config.base_url)?;
-        let base = reqwest::Url::parse(url.as_str())
-            .map_err(|err| Error::invalid(format!("cannot parse the base URL: {err}")))?;
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or("")),
             None => url.host_str().unwrap_or("").to_owned(),
         };
         // Binance never redirects API calls. Following one would send the
         // API key header and the signed query to another host (and re-send
-        // an order on a 307), so a 3xx is an error.
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("mbx/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_keepalive(Duration::from_secs(30))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|err| {
-                Error::invalid(format!(
-                    "cannot build the HTTP client: {}",
-                    Cause::from_error(&err)
-                ))
-            })?;
+        // an order on a 307), so the transport follows none and a 3xx is an
+        // error.
+        let transport = Transport::new(url.as_str(), config.timeout)?;
+        let api_key_header = match &credentials {
+            Some(credentials) => {
+                let mut value = HeaderValue::from_str(credentials.api_key().as_str())
+                    .map_err(|_| Error::invalid("the API key cannot be sent in a header"))?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
         Ok(RestClient {
-            http,
+            transport,
             clock: Mutex::new(ClockSync::new(config.clock)),
             config,
             credentials,
@@ -319,7 +315,7 @@ impl RestClient {
             observer: None,
             n_requests: AtomicU64::new(0),
             host,
-            base,
+            api_key_header,
         })
     }
 
@@ -438,7 +434,7 @@ impl RestClient {
         let endpoint = request.endpoint();
         let observation = self.observe(&endpoint);
         let weight = request.effective_weight();
-        let idempotent = request.method == reqwest::Method::GET;
+        let idempotent = request.method == http::Method::GET;
         let credentials = match request.security {
             Security::None => None,
             Security::ApiKey | Security::Signed => Some(
@@ -462,22 +458,23 @@ impl RestClient {
             request.query.truncate(unsigned_len);
             self.sign_in_place(&mut request, credentials);
             let query = &request.query;
-            let url = self.url(&request.path, query);
+            let uri = self.transport.uri(&request.path, query.as_str())?;
             tracing::debug!(
                 "{} {}{}",
                 request.method,
                 self.config.base_url,
                 redact_target(&request.path, query)
             );
-            let mut builder = self.http.request(request.method.clone(), url);
-            if let Some(credentials) = credentials {
-                builder = builder.header(API_KEY_HEADER, credentials.api_key().as_str());
-            }
+            let api_key = credentials.and(self.api_key_header.as_ref());
             let now = self.server_now();
             lock(&self.ledger).record(weight, now);
-            let outcome = match builder.send().await {
-                Ok(answer) => self.read_answer(&endpoint, answer).await,
-                Err(err) => Err(transport_error(&endpoint, &err)),
+            let outcome = match self
+                .transport
+                .exchange(&endpoint, request.method.clone(), uri, api_key)
+                .await
+            {
+                Ok(answer) => self.read_answer(&endpoint, answer),
+                Err(err) => Err(err),
             };
             let err = match outcome {
                 Ok(response) => return Ok(response),
@@ -522,21 +519,6 @@ impl RestClient {
                 _ => return Err(err),
             }
         }
-    }
-
-    /// The base URL with `path` appended to its own path and `query` (already
-    /// encoded) as its query: what `format!("{base_url}{path}?{query}")`
-    /// would parse to, without parsing the scheme and the host again.
-    fn url(&self, path: &str, query: &Payload) -> reqwest::Url {
-        let mut url = self.base.clone();
-        let prefix = self.base.path().trim_end_matches('/');
-        if prefix.is_empty() {
-            url.set_path(path);
-        } else {
-            url.set_path(&format!("{prefix}{path}"));
-        }
-        url.set_query((!query.is_empty()).then(|| query.as_str()));
-        url
     }
 
     fn clock_needs_sync(&self) -> bool {
@@ -675,21 +657,22 @@ impl RestClient {
         query.push_signature(&signature);
     }
 
-    async fn read_answer(
-        &self,
-        endpoint: &str,
-        answer: reqwest::Response,
-    ) -> Result<Response, Error> {
-        let status = answer.status().as_u16();
+    fn read_answer(&self, endpoint: &str, answer: Answer) -> Result<Response, Error> {
+        let Answer {
+            status,
+            headers,
+            body,
+        } = answer;
+        let reason = status.canonical_reason().unwrap_or("");
+        let status = status.as_u16();
         let now = self.server_now();
-        let retry_after = answer
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok());
         {
             let mut ledger = lock(&self.ledger);
-            for (name, value) in answer.headers() {
+            for (name, value) in &headers {
                 if let Ok(value) = value.to_str() {
                     ledger.observe_header(name.as_str(), value, now);
                 }
@@ -702,9 +685,8 @@ impl RestClient {
             }
         }
         if (300..400).contains(&status) {
-            let location = answer
-                .headers()
-                .get(reqwest::header::LOCATION)
+            let location = headers
+                .get(http::header::LOCATION)
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or("")
                 .split(['?', '#'])
@@ -717,17 +699,18 @@ impl RestClient {
                 location,
             });
         }
-        let reason = answer.status().canonical_reason().unwrap_or("").to_owned();
-        let body = answer
-            .text()
-            .await
-            .map_err(|err| transport_error(endpoint, &err))?;
+        // Binance answers JSON; anything that is not UTF-8 is shown as
+        // well as it can be (an error page from a proxy, say).
+        let body = match String::from_utf8(Vec::from(body)) {
+            Ok(text) => text,
+            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+        };
         tracing::debug!("{endpoint} -> HTTP {status} ({} bytes)", body.len());
         if (200..300).contains(&status) {
             return Ok(Response { status, body });
         }
         Err(Error::Api(
-            parse_error(status, &reason, endpoint, &body).with_retry_after(retry_after),
+            parse_error(status, reason, endpoint, &body).with_retry_after(retry_after),
         ))
     }
 }
@@ -968,36 +951,6 @@ fn push_number(query: &mut Payload, name: &str, mut value: u64) {
     query.push_unencoded(name, std::str::from_utf8(&digits[start..]).unwrap_or("0"));
 }
 
-fn transport_error(endpoint: &str, err: &reqwest::Error) -> Error {
-    // `reqwest::Error`'s Display includes the URL, and with it the query
-    // (timestamp and signature); keep only the kind of failure and the
-    // causes below it, which name no URL.
-    let kind = if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "cannot connect"
-    } else if err.is_body() || err.is_decode() {
-        "the answer was cut off"
-    } else if err.is_request() {
-        "the request failed"
-    } else {
-        "the connection failed"
-    };
-    let mut texts = vec![kind.to_owned()];
-    if let Some(source) = std::error::Error::source(err) {
-        let chain = Cause::from_error(source);
-        let mut level: Option<&(dyn std::error::Error + 'static)> = Some(&chain);
-        while let Some(cause) = level {
-            texts.push(cause.to_string());
-            level = cause.source();
-        }
-    }
-    Error::Transport {
-        endpoint: endpoint.to_owned(),
-        cause: Cause::chain(texts),
-    }
-}
-
 fn backoff(n_retries: u32) -> Duration {
     let base_ms = 100u64 << n_retries.min(6);
     let jitter_ms = rand::thread_rng().gen_range(0..=base_ms);
@@ -1183,8 +1136,12 @@ mod tests {
                 } else {
                     format!("{}{path}?{query}", client.config.base_url)
                 };
-                let expected = reqwest::Url::parse(&text).unwrap();
-                assert_eq!(client.url(path, &query), expected, "{base} {path}");
+                let expected: http::Uri = text.parse().unwrap();
+                assert_eq!(
+                    client.transport.uri(path, query.as_str()).unwrap(),
+                    expected,
+                    "{base} {path}"
+                );
             }
         }
     }

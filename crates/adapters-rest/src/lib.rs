@@ -3,7 +3,8 @@
 //! # Brief overview
 //!
 //! * [`RestClient`] sends [`Request`]s over one pooled keep-alive HTTPS
-//!   connection (reqwest with rustls) and implements the `mbx-domain` ports
+//!   connection (hyper-util's pooled client over rustls, through the
+//!   HTTPS proxy the environment names) and implements the `mbx-domain` ports
 //!   ([`mbx_domain::ports::MarketData`], [`AccountData`](mbx_domain::ports::AccountData),
 //!   [`OrderEntry`](mbx_domain::ports::OrderEntry), [`ServerClock`](mbx_domain::ports::ServerClock)).
 //! * Signed requests are built and signed with `mbx-signing`: the API key in
@@ -49,6 +50,7 @@
 
 mod client;
 mod ports;
+mod transport;
 
 pub use client::{
     API_KEY_HEADER, ClientConfig, Request, Response, RestClient, Security, SystemClock,

@@ -399,7 +399,7 @@ impl RestClient {
     /// Sends `request` and parses a successful body as `T`.
     pub async fn call<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let endpoint = request.endpoint();
-        let response = self.send(request).await?;
+        let response = self.send_named(&endpoint, request).await?;
         parse_body(&endpoint, &response.body)
     }
 
@@ -429,10 +429,16 @@ impl RestClient {
     /// An observer set with [`RestClient::with_observer`] is told when the
     /// request starts, each wait of steps 1, 4 and 5, and when it is
     /// finished (also when the caller drops the future).
-    pub async fn send(&self, mut request: Request) -> Result<Response, Error> {
-        check_path(&request.path)?;
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
         let endpoint = request.endpoint();
-        let observation = self.observe(&endpoint);
+        self.send_named(&endpoint, request).await
+    }
+
+    /// [`RestClient::send`], with the request's `METHOD /path` already
+    /// written (the caller names its errors with it too).
+    async fn send_named(&self, endpoint: &str, mut request: Request) -> Result<Response, Error> {
+        check_path(&request.path)?;
+        let observation = self.observe(endpoint);
         let weight = request.effective_weight();
         let idempotent = request.method == http::Method::GET;
         let credentials = match request.security {
@@ -448,7 +454,7 @@ impl RestClient {
         let mut n_rate_limited = 0;
         let mut n_retries = 0;
         loop {
-            self.wait_for_ledger(&endpoint, weight, observation.as_ref())
+            self.wait_for_ledger(endpoint, weight, observation.as_ref())
                 .await?;
             if request.security == Security::Signed && self.clock_needs_sync() {
                 self.sync_clock().await?;
@@ -470,10 +476,10 @@ impl RestClient {
             lock(&self.ledger).record(weight, now);
             let outcome = match self
                 .transport
-                .exchange(&endpoint, request.method.clone(), uri, api_key)
+                .exchange(endpoint, request.method.clone(), uri, api_key)
                 .await
             {
-                Ok(answer) => self.read_answer(&endpoint, answer),
+                Ok(answer) => self.read_answer(endpoint, answer),
                 Err(err) => Err(err),
             };
             let err = match outcome {

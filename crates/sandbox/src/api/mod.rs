@@ -37,6 +37,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -113,14 +114,15 @@ fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
     let answer = endpoint.call(exchange, &call);
     let shape = shape_of(endpoint);
     let mut response = match answer.reply {
-        Ok(body) => (
-            [(
+        Ok(body) => {
+            let body = req.time_unit.convert(body, shape);
+            let mut response = Response::new(Body::from(body));
+            response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
-            )],
-            req.time_unit.convert(body, shape),
-        )
-            .into_response(),
+            );
+            response
+        }
         Err(mut err) => {
             if let (TimeUnit::Microsecond, Some(data)) = (req.time_unit, &err.data) {
                 let text = req.time_unit.convert(data.to_string(), shape);
@@ -135,9 +137,7 @@ fn answer(exchange: &Exchange, endpoint: &Endpoint, req: &Req) -> Response {
     if endpoint.shows_order_counts
         && let Some(caller) = answer.caller
     {
-        response
-            .headers_mut()
-            .extend(order_count_headers(exchange, caller));
+        add_order_count_headers(exchange, caller, response.headers_mut());
     }
     response
 }
@@ -204,7 +204,8 @@ impl<S: Send + Sync> FromRequest<S> for Req {
                     "Too many parameters sent for this endpoint.",
                 )
             })?;
-        let raw_body = String::from_utf8(bytes.to_vec()).map_err(|_| {
+        // `Vec::from` takes the buffer over when the body came in one piece.
+        let raw_body = String::from_utf8(Vec::from(bytes)).map_err(|_| {
             ApiError::bad_request(-1100, "Illegal characters found in a parameter.")
         })?;
         let is_json = parts
@@ -212,27 +213,26 @@ impl<S: Send + Sync> FromRequest<S> for Req {
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("application/json"));
-        let form_body = if is_json { "" } else { raw_body.as_str() };
-        let params = Params::parse(&raw_query, form_body)?;
+        // A JSON body is neither parameters nor signed.
+        let raw_body = if is_json { String::new() } else { raw_body };
+        let params = Params::parse(&raw_query, &raw_body)?;
         Ok(Req {
             params,
             api_key,
             raw_query,
-            raw_body: form_body.to_owned(),
+            raw_body,
             time_unit,
         })
     }
 }
 
-/// The caller's order counts, for order responses.
-fn order_count_headers(exchange: &Exchange, caller: Caller) -> HeaderMap {
+/// Adds the caller's order counts, for order responses.
+fn add_order_count_headers(exchange: &Exchange, caller: Caller, headers: &mut HeaderMap) {
     let (ten, day) = exchange
         .limiter()
         .order_counts(caller.uid, exchange.now_ms());
-    let mut headers = HeaderMap::new();
     headers.insert("x-mbx-order-count-10s", HeaderValue::from(ten));
     headers.insert("x-mbx-order-count-1d", HeaderValue::from(day));
-    headers
 }
 
 async fn not_found() -> ApiError {
@@ -481,7 +481,6 @@ pub fn weight(method: &Method, path: &str, query: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use axum::body::Body;
     use tower::ServiceExt;
 
     use super::*;

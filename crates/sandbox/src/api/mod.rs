@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, delete, get, post, put};
@@ -55,6 +55,15 @@ use crate::time_unit::{Shape, TimeUnit};
 
 /// The largest request body read; more is `-1101` with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+// Binance's headers, as names made once: a name given as text is parsed
+// again on every lookup and insert.
+const API_KEY: HeaderName = HeaderName::from_static("x-mbx-apikey");
+const TIME_UNIT: HeaderName = HeaderName::from_static("x-mbx-time-unit");
+const USED_WEIGHT: HeaderName = HeaderName::from_static("x-mbx-used-weight");
+const USED_WEIGHT_1M: HeaderName = HeaderName::from_static("x-mbx-used-weight-1m");
+const ORDER_COUNT_10S: HeaderName = HeaderName::from_static("x-mbx-order-count-10s");
+const ORDER_COUNT_1D: HeaderName = HeaderName::from_static("x-mbx-order-count-1d");
 
 /// The sandbox's REST routes and layers over `exchange`.
 pub fn router(exchange: Exchange) -> Router {
@@ -189,9 +198,9 @@ impl<S: Send + Sync> FromRequest<S> for Req {
         let raw_query = parts.uri.query().unwrap_or("").to_owned();
         let api_key = parts
             .headers
-            .get("x-mbx-apikey")
+            .get(API_KEY)
             .map(|value| value.to_str().unwrap_or("").to_owned());
-        let time_unit = match parts.headers.get("x-mbx-time-unit") {
+        let time_unit = match parts.headers.get(TIME_UNIT) {
             Some(value) => TimeUnit::parse(value.to_str().unwrap_or(""))?,
             None => TimeUnit::Millisecond,
         };
@@ -231,8 +240,8 @@ fn add_order_count_headers(exchange: &Exchange, caller: Caller, headers: &mut He
     let (ten, day) = exchange
         .limiter()
         .order_counts(caller.uid, exchange.now_ms());
-    headers.insert("x-mbx-order-count-10s", HeaderValue::from(ten));
-    headers.insert("x-mbx-order-count-1d", HeaderValue::from(day));
+    headers.insert(ORDER_COUNT_10S, HeaderValue::from(ten));
+    headers.insert(ORDER_COUNT_1D, HeaderValue::from(day));
 }
 
 async fn not_found() -> ApiError {
@@ -380,7 +389,7 @@ async fn around_request(State(exchange): State<Exchange>, req: Request, next: Ne
             let used = exchange.limiter().used_weight(client, exchange.now_ms());
             response
                 .headers_mut()
-                .insert("x-mbx-used-weight-1m", HeaderValue::from(used));
+                .insert(USED_WEIGHT_1M, HeaderValue::from(used));
             response
         }
     };
@@ -414,8 +423,8 @@ async fn charge_weight(
         limiter.used_weight(client, exchange.now_ms())
     };
     let headers = response.headers_mut();
-    headers.insert("x-mbx-used-weight", HeaderValue::from(used));
-    headers.insert("x-mbx-used-weight-1m", HeaderValue::from(used));
+    headers.insert(USED_WEIGHT, HeaderValue::from(used));
+    headers.insert(USED_WEIGHT_1M, HeaderValue::from(used));
     response
 }
 

@@ -101,9 +101,18 @@ impl Params {
         Ok(params)
     }
 
-    /// Builds parameters from decoded pairs (for unit tests).
+    /// Builds parameters from decoded pairs (the WebSocket API's, and unit
+    /// tests').
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Params {
-        let mut params = Params::default();
+        let mut params = Params {
+            text: String::with_capacity(
+                pairs
+                    .iter()
+                    .map(|(name, value)| name.len() + value.len())
+                    .sum(),
+            ),
+            pairs: Vec::with_capacity(pairs.len()),
+        };
         for (name, value) in pairs {
             params.push(name, value);
         }

@@ -86,18 +86,6 @@ pub fn routes(exchange: Exchange) -> Router {
         .with_state(exchange)
 }
 
-/// Adds the configured latency before every `/api` and `/sapi` request.
-pub async fn delay(State(exchange): State<Exchange>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/sapi/") {
-        let latency = exchange.live().latency();
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
-    }
-    next.run(req).await
-}
-
 /// Whether a `Host` header (or an `Origin`'s host) names this machine:
 /// `localhost`, `*.localhost`, `127.0.0.0/8` or `[::1]`, with any port.
 ///

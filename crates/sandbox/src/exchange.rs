@@ -10,6 +10,7 @@
 //! by a panic elsewhere still yields its data, so one failed request never
 //! takes the sandbox down.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::str::FromStr;
@@ -148,6 +149,39 @@ pub struct RequestLogEntry {
     pub code: Option<i64>,
 }
 
+/// A request log line as kept. A routed REST request's method and path are
+/// its table row's `'static` text, so logging it copies nothing; the
+/// [`RequestLogEntry`] with owned text is made only when the log is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LoggedRequest {
+    pub(crate) method: Cow<'static, str>,
+    pub(crate) path: Cow<'static, str>,
+    pub(crate) status: u16,
+    pub(crate) code: Option<i64>,
+}
+
+impl From<RequestLogEntry> for LoggedRequest {
+    fn from(entry: RequestLogEntry) -> LoggedRequest {
+        LoggedRequest {
+            method: Cow::Owned(entry.method),
+            path: Cow::Owned(entry.path),
+            status: entry.status,
+            code: entry.code,
+        }
+    }
+}
+
+impl From<&LoggedRequest> for RequestLogEntry {
+    fn from(logged: &LoggedRequest) -> RequestLogEntry {
+        RequestLogEntry {
+            method: logged.method.clone().into_owned(),
+            path: logged.path.clone().into_owned(),
+            status: logged.status,
+            code: logged.code,
+        }
+    }
+}
+
 /// Who sent a signed request.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
@@ -219,7 +253,7 @@ struct Inner {
     clock_offset_ms: AtomicI64,
     limiter: Mutex<Limiter>,
     faults: Mutex<std::collections::VecDeque<FaultRule>>,
-    log: Mutex<Vec<RequestLogEntry>>,
+    log: Mutex<Vec<LoggedRequest>>,
     market_events: broadcast::Sender<MarketEvent>,
     account_events: broadcast::Sender<AccountEvent>,
     live: crate::ws::Live,
@@ -420,11 +454,19 @@ impl Exchange {
 
     /// The request log so far.
     pub fn request_log(&self) -> Vec<RequestLogEntry> {
-        lock(&self.inner.log).clone()
+        lock(&self.inner.log)
+            .iter()
+            .map(RequestLogEntry::from)
+            .collect()
     }
 
     /// Appends to the request log.
     pub fn log_request(&self, entry: RequestLogEntry) {
+        self.log(LoggedRequest::from(entry));
+    }
+
+    /// Appends to the request log, without copying `'static` text.
+    pub(crate) fn log(&self, entry: LoggedRequest) {
         let mut log = lock(&self.inner.log);
         if log.len() >= 100_000 {
             log.drain(..50_000);

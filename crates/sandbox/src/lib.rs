@@ -92,8 +92,7 @@ pub use serve::ServerLimits;
 pub fn router(exchange: Exchange) -> Router {
     api::router(exchange.clone())
         .merge(ws::routes(exchange.clone()))
-        .merge(admin::routes(exchange.clone()))
-        .layer(axum::middleware::from_fn_with_state(exchange, admin::delay))
+        .merge(admin::routes(exchange))
 }
 
 /// A running sandbox. Dropping it without [`Sandbox::shutdown`] stops it too.

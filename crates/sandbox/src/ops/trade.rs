@@ -1,5 +1,7 @@
 //! Orders: place, test, query, cancel, cancel-replace, open orders.
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -441,19 +443,20 @@ impl Leg {
         client_order_id: "newClientOrderId",
     };
 
-    /// The name of `field` for this leg: `price` → `abovePrice`.
-    fn name(&self, field: &str) -> String {
+    /// The name of `field` for this leg: `price` → `abovePrice`; a single
+    /// order's names are the fields themselves, not copied.
+    fn name(&self, field: &'static str) -> Cow<'static, str> {
         if self.prefix.is_empty() {
-            return field.to_owned();
+            return Cow::Borrowed(field);
         }
         let mut chars = field.chars();
         let first = chars.next().map(|c| c.to_ascii_uppercase());
-        format!(
+        Cow::Owned(format!(
             "{}{}{}",
             self.prefix,
             first.unwrap_or_default(),
             chars.as_str()
-        )
+        ))
     }
 
     /// Every parameter the leg may send (for `Params::only`).
@@ -471,7 +474,10 @@ impl Leg {
             "pegOffsetValue",
             "pegOffsetType",
         ];
-        let mut names: Vec<String> = own.iter().map(|field| self.name(field)).collect();
+        let mut names: Vec<String> = own
+            .iter()
+            .map(|field| self.name(field).into_owned())
+            .collect();
         names.extend([self.side, self.client_order_id].map(str::to_owned));
         names.extend(self.quantity.map(str::to_owned));
         names
@@ -481,7 +487,7 @@ impl Leg {
 /// Reads one order's parameters and checks them against its type's
 /// mandatory and forbidden parameters.
 pub(super) fn read_leg(params: &Params, symbol: &str, leg: &Leg) -> Result<NewOrder, ApiError> {
-    let name = |field: &str| leg.name(field);
+    let name = |field: &'static str| leg.name(field);
     let order_type = OrderType::parse(params.require(&name("type"))?)?;
     let side = Side::parse(params.require(leg.side)?)?;
     let quantity = match leg.quantity {

@@ -483,9 +483,12 @@ pub mod orders {
     use mbx_adapters_rest::{ClientConfig, Request, RestClient};
     use mbx_client::orders::{self, OrderRequest};
     use mbx_domain::credentials::{ApiKey, Credentials};
-    use mbx_domain::model::{OrderType, Side, SymbolInfo};
+    use mbx_domain::model::{
+        NewOrder, OrderType, RateLimit, RateLimitInterval, RateLimitType, Side, SymbolInfo,
+        TimeInForce,
+    };
     use mbx_domain::preflight::{Context, OpenOrderCounts, Rounding};
-    use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET};
+    use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, RateLimitConfig, SandboxConfig};
     use mbx_signing::{HmacKey, Signer};
     use rust_decimal::Decimal;
 
@@ -533,13 +536,9 @@ pub mod orders {
                 open_orders: Some(OpenOrderCounts::default()),
                 ..Context::default()
             };
-            let credentials = Credentials::new(
-                ApiKey::new(DEMO_API_KEY).expect("demo key"),
-                Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).expect("demo secret")),
-            );
             let rest = RestClient::new(
                 ClientConfig::new("http://127.0.0.1:9").expect("loopback URL"),
-                Some(credentials),
+                Some(demo_credentials()),
             )
             .expect("client");
             let mut request = OrderRequest::new("BTCUSDT", Side::Buy, OrderType::Limit);
@@ -573,6 +572,58 @@ pub mod orders {
             let query = self.rest.sign(http).expect("credentials");
             query.len()
         }
+    }
+
+    /// The sandbox's demo key with its HMAC secret.
+    pub fn demo_credentials() -> Credentials {
+        Credentials::new(
+            ApiKey::new(DEMO_API_KEY).expect("demo key"),
+            Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).expect("demo secret")),
+        )
+    }
+
+    /// The order every loopback client places: `LIMIT IOC` 0.001 BTCUSDT
+    /// far below the market, so it is acknowledged and expires at once and
+    /// the book does not grow.
+    pub fn ioc_order() -> NewOrder {
+        let mut order = NewOrder::limit(
+            "BTCUSDT",
+            Side::Buy,
+            Decimal::new(1, 3),
+            Decimal::new(50_000, 0),
+        );
+        order.time_in_force = Some(TimeInForce::Ioc);
+        order
+    }
+
+    /// The demo sandbox with its rate and order-count limits out of reach,
+    /// so thousands of orders in a row measure the round trip, not a 429.
+    pub fn unlimited_sandbox() -> SandboxConfig {
+        let mut config = SandboxConfig::demo();
+        config.limits = RateLimitConfig {
+            request_weight_per_minute: u32::MAX / 2,
+            orders_per_10s: u32::MAX / 2,
+            orders_per_day: u32::MAX / 2,
+            raw_requests_per_5m: u32::MAX / 2,
+        };
+        config
+    }
+
+    /// A REST client for the sandbox at `url` with the demo key, its own
+    /// weight ledger raised to match [`unlimited_sandbox`].
+    pub fn unlimited_rest_client(url: &str) -> RestClient {
+        let rest = RestClient::new(
+            ClientConfig::new(url).expect("loopback URL"),
+            Some(demo_credentials()),
+        )
+        .expect("client");
+        rest.set_rate_limits(&[RateLimit {
+            rate_limit_type: RateLimitType::RequestWeight,
+            interval: RateLimitInterval::Minute,
+            interval_num: 1,
+            limit: u32::MAX / 2,
+        }]);
+        rest
     }
 
     /// The baseline: the same order's query signed the way most clients

@@ -19,26 +19,12 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::StreamExt as _;
-use mbx_adapters_rest::{ClientConfig, RestClient};
+use mbx_adapters_rest::RestClient;
 use mbx_adapters_ws::{ApiConfig, WsOrderEntry};
-use mbx_domain::credentials::{ApiKey, Credentials};
-use mbx_domain::model::{NewOrder, RateLimit, RateLimitInterval, RateLimitType, Side, TimeInForce};
+use mbx_benches::orders::{demo_credentials, ioc_order, unlimited_rest_client, unlimited_sandbox};
 use mbx_domain::ports::OrderEntry as _;
-use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, RateLimitConfig, Sandbox, SandboxConfig};
-use mbx_signing::{HmacKey, Signer};
+use mbx_sandbox::{DEMO_API_KEY, DEMO_API_SECRET, Sandbox};
 use rust_decimal::Decimal;
-
-/// The order every client places: far below the market, so IOC expires it.
-fn ioc_order() -> NewOrder {
-    let mut order = NewOrder::limit(
-        "BTCUSDT",
-        Side::Buy,
-        Decimal::new(1, 3),
-        Decimal::new(50_000, 0),
-    );
-    order.time_in_force = Some(TimeInForce::Ioc);
-    order
-}
 
 fn client_side(c: &mut Criterion) {
     let fixture = mbx_benches::orders::ClientSide::new();
@@ -57,40 +43,11 @@ fn client_side(c: &mut Criterion) {
     group.finish();
 }
 
-fn credentials() -> Credentials {
-    Credentials::new(
-        ApiKey::new(DEMO_API_KEY).unwrap(),
-        Signer::Hmac(HmacKey::new(DEMO_API_SECRET.as_bytes()).unwrap()),
-    )
-}
-
-fn unlimited() -> SandboxConfig {
-    let mut config = SandboxConfig::demo();
-    config.limits = RateLimitConfig {
-        request_weight_per_minute: u32::MAX / 2,
-        orders_per_10s: u32::MAX / 2,
-        orders_per_day: u32::MAX / 2,
-        raw_requests_per_5m: u32::MAX / 2,
-    };
-    config
-}
-
-fn rest_client(url: &str) -> RestClient {
-    let rest = RestClient::new(ClientConfig::new(url).unwrap(), Some(credentials())).unwrap();
-    rest.set_rate_limits(&[RateLimit {
-        rate_limit_type: RateLimitType::RequestWeight,
-        interval: RateLimitInterval::Minute,
-        interval_num: 1,
-        limit: u32::MAX / 2,
-    }]);
-    rest
-}
-
 /// Round trips over loopback. The sandbox runs on a runtime of its own
 /// (one worker thread), as it would in its own `mbx sandbox` process.
 ///
 /// The client runs the way a latency-sensitive embedder runs it: a
-/// current-thread Tokio runtime, so the request, reqwest's connection task
+/// current-thread Tokio runtime, so the request, the HTTP connection's task
 /// and the WebSocket API session's task all run on the caller's thread and
 /// no answer crosses threads on the client side (`mbx_rest`,
 /// `mbx_ws_api`). `mbx_rest_multi_thread` is the same client on a
@@ -103,7 +60,9 @@ fn loopback(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let sandbox = server.block_on(Sandbox::start(unlimited())).unwrap();
+    let sandbox = server
+        .block_on(Sandbox::start(unlimited_sandbox()))
+        .unwrap();
     let url = sandbox.rest_url();
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -114,11 +73,14 @@ fn loopback(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let rest = rest_client(&url);
-    let rest_shared = rest_client(&url);
+    let rest = unlimited_rest_client(&url);
+    let rest_shared = unlimited_rest_client(&url);
     let ws_url = format!("ws://{}/ws-api/v3", sandbox.local_addr());
     let ws = client
-        .block_on(WsOrderEntry::connect(ApiConfig::new(ws_url), credentials()))
+        .block_on(WsOrderEntry::connect(
+            ApiConfig::new(ws_url),
+            demo_credentials(),
+        ))
         .unwrap();
     let order = ioc_order();
     client.block_on(rest.place_order(&order)).unwrap();
@@ -252,7 +214,7 @@ fn wanted(name: &str) -> bool {
 /// under a bot. (With the clock stopped, a run long enough to measure a
 /// fast engine empties the book and then the account.)
 fn matching(c: &mut Criterion) {
-    let mut config = unlimited();
+    let mut config = unlimited_sandbox();
     config.accounts[0].balances = vec![
         ("BTC".to_owned(), "1000".to_owned()),
         ("USDT".to_owned(), "100000000".to_owned()),

@@ -344,6 +344,28 @@ mod tests {
         assert_eq!(without_userinfo(&uri), "http://proxy.example:3128");
     }
 
+    /// Sends `method /api/v3/order?query` to `base` with a timeout of
+    /// `timeout_ms`, expecting a transport failure; returns it and its kind.
+    async fn failure_of(
+        base: &str,
+        method: Method,
+        query: &str,
+        timeout_ms: u64,
+    ) -> (Error, String) {
+        let transport = Transport::new(base, Duration::from_millis(timeout_ms)).unwrap();
+        let uri = transport.uri("/api/v3/order", query).unwrap();
+        let endpoint = format!("{method} /api/v3/order");
+        let err = transport
+            .exchange(&endpoint, method, uri, None)
+            .await
+            .unwrap_err();
+        let Error::Transport { cause, .. } = &err else {
+            panic!("{err:?}");
+        };
+        let kind = cause.text().to_owned();
+        (err, kind)
+    }
+
     #[tokio::test]
     async fn nothing_listening_is_cannot_connect_naming_no_url() {
         // A port taken and closed again: nothing listens there.
@@ -352,18 +374,12 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let transport =
-            Transport::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5)).unwrap();
-        let uri = transport.uri("/api/v3/order", "signature=abc").unwrap();
-        let err = transport
-            .exchange("POST /api/v3/order", Method::POST, uri, None)
-            .await
-            .unwrap_err();
-        let Error::Transport { endpoint, cause } = &err else {
-            panic!("{err:?}");
-        };
-        assert_eq!(endpoint, "POST /api/v3/order");
-        assert_eq!(cause.text(), "cannot connect");
+        let base = format!("http://127.0.0.1:{port}");
+        let (err, kind) = failure_of(&base, Method::POST, "signature=abc", 5_000).await;
+        assert_eq!(kind, "cannot connect");
+        assert!(
+            matches!(&err, Error::Transport { endpoint, .. } if endpoint == "POST /api/v3/order")
+        );
         let printed = format!("{err:?} {err}");
         assert!(!printed.contains("signature"), "{printed}");
     }
@@ -381,17 +397,8 @@ mod tests {
                 .is_ok_and(|n| n > 0)
             {}
         });
-        let transport =
-            Transport::new(&format!("http://{addr}"), Duration::from_millis(200)).unwrap();
-        let uri = transport.uri("/api/v3/time", "").unwrap();
-        let err = transport
-            .exchange("GET /api/v3/time", Method::GET, uri, None)
-            .await
-            .unwrap_err();
-        let Error::Transport { cause, .. } = &err else {
-            panic!("{err:?}");
-        };
-        assert_eq!(cause.text(), "timed out");
+        let (_, kind) = failure_of(&format!("http://{addr}"), Method::GET, "", 200).await;
+        assert_eq!(kind, "timed out");
         server.abort();
     }
 }

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::HeaderValue;
-
 use mbx_domain::clock::{self, ClockConfig, ClockSync, Estimate};
 use mbx_domain::credentials::Credentials;
 use mbx_domain::environment::check_base_url;
@@ -474,14 +473,11 @@ impl RestClient {
             let api_key = credentials.and(self.api_key_header.as_ref());
             let now = self.server_now();
             lock(&self.ledger).record(weight, now);
-            let outcome = match self
+            let outcome = self
                 .transport
                 .exchange(endpoint, request.method.clone(), uri, api_key)
                 .await
-            {
-                Ok(answer) => self.read_answer(endpoint, answer),
-                Err(err) => Err(err),
-            };
+                .and_then(|answer| self.read_answer(endpoint, answer));
             let err = match outcome {
                 Ok(response) => return Ok(response),
                 Err(err) if idempotent => err,

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue, USER_AGENT};
+use http::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Empty};
@@ -25,6 +25,9 @@ use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use mbx_domain::{Cause, Error};
 
+/// [`crate::API_KEY_HEADER`] as a header name made once (a name given as
+/// text is parsed on every insert).
+const API_KEY: HeaderName = HeaderName::from_static("x-mbx-apikey");
 /// How long an unused keep-alive connection stays in the pool.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long opening a connection (TCP, and the proxy's) may take.
@@ -169,7 +172,7 @@ impl Transport {
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, self.user_agent.clone());
         if let Some(api_key) = api_key {
-            headers.insert(crate::client::API_KEY_HEADER, api_key.clone());
+            headers.insert(API_KEY, api_key.clone());
         }
         let exchange = async {
             let answer = match &self.pool {
@@ -336,6 +339,11 @@ mod tests {
                 .unwrap(),
             "http://[::1]:9/proxy/binance/api/v3/depth?symbol=BTCUSDT&limit=5"
         );
+    }
+
+    #[test]
+    fn the_api_key_header_is_the_documented_one() {
+        assert!(API_KEY.as_str().eq_ignore_ascii_case(crate::API_KEY_HEADER));
     }
 
     #[test]

@@ -13,7 +13,6 @@
 //! 4. Bytes that do not decode to UTF-8 are `-1100`.
 //! 5. A name the endpoint does not read is `-1104` (see [`Params::only`]).
 
-use std::borrow::Cow;
 use std::str::FromStr;
 
 use mbx_signing::payload::decode_component;
@@ -130,8 +129,8 @@ impl Params {
             let (raw_name, raw_value) = raw.split_once('=').unwrap_or((raw, ""));
             let illegal =
                 || ApiError::bad_request(-1100, "Illegal characters found in a parameter.");
-            let name = decoded(raw_name).ok_or_else(illegal)?;
-            let value = decoded(raw_value).ok_or_else(illegal)?;
+            let name = decode_component(raw_name).ok_or_else(illegal)?;
+            let value = decode_component(raw_value).ok_or_else(illegal)?;
             if name.is_empty() {
                 return Err(ApiError::bad_request(
                     -1103,
@@ -292,17 +291,6 @@ impl Params {
             )),
             Some(limit) => Ok(limit),
         }
-    }
-}
-
-/// `raw` decoded ([`decode_component`]); `None` if that is not UTF-8.
-/// Text without `%` or `+` decodes to itself, and most parameters are such
-/// text, so it is returned as it is without the decoder's passes over it.
-fn decoded(raw: &str) -> Option<Cow<'_, str>> {
-    if raw.bytes().any(|b| b == b'%' || b == b'+') {
-        decode_component(raw)
-    } else {
-        Some(Cow::Borrowed(raw))
     }
 }
 

@@ -294,6 +294,11 @@ pub fn encode_component(text: &str) -> Cow<'_, str> {
 /// assert_eq!(mbx_signing::payload::decode_component("a%20b+c").as_deref(), Some("a b c"));
 /// ```
 pub fn decode_component(text: &str) -> Option<Cow<'_, str>> {
+    // Most names and values carry neither `%` nor `+`: they decode to
+    // themselves, already UTF-8, with no pass of the decoder over them.
+    if !text.bytes().any(|b| b == b'%' || b == b'+') {
+        return Some(Cow::Borrowed(text));
+    }
     if text.contains('+') {
         let spaced = text.replace('+', " ");
         return percent_decode_str(&spaced)
